@@ -1,0 +1,149 @@
+"""NEXT TOHOKU MEETUP command line: serve | worker | migrate | seed | create-organizer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from meetup.settings import SettingsError, load_settings
+
+
+async def _with_database(coro_factory):
+    from meetup import db
+
+    db.configure(load_settings())
+    await db.open_database()
+    try:
+        return await coro_factory()
+    finally:
+        await db.close_database()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    workers = args.workers
+    if workers > 1 and settings.is_sqlite:
+        print("note: SQLite serves from one process; use PostgreSQL (MEETUP_DATABASE_URL) for --workers > 1")
+        workers = 1
+    uvicorn.run(
+        "meetup.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from meetup.mail.worker import MailWorker
+
+    settings = load_settings()
+    if not settings.smtp_url:
+        print("error: the mail worker needs MEETUP_SMTP_URL", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await MailWorker(settings).run(stop)
+
+    asyncio.run(_with_database(run))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from meetup import db
+
+    asyncio.run(_with_database(db.migrate))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from meetup import demo
+
+    async def run() -> None:
+        if args.if_empty and not await demo.database_is_empty():
+            print("seed: the database already holds accounts; demo data left as it is")
+            return
+        counts = await demo.load_demo()
+        print(f"seed: {counts['organizations']} organisations, {counts['participants_created']} new sample accounts")
+
+    asyncio.run(_with_database(run))
+    email, password, _name = demo.DEMO_ORGANIZER
+    print(f"demo organizer: {email} / password: {password}")
+    return 0
+
+
+def cmd_create_organizer(args: argparse.Namespace) -> int:
+    from meetup.accounts import service
+
+    if args.password is not None and len(args.password) < 10:
+        print("error: the password needs at least 10 characters", file=sys.stderr)
+        return 2
+
+    async def run():
+        return await service.make_organizer(args.email, args.password, args.name)
+
+    try:
+        user, created = asyncio.run(_with_database(run))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'created' if created else 'promoted'} {user.email} as {user.role}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="main.py", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web server", description="Run the web server (uvicorn).")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="web processes (PostgreSQL + Redis for more than 1)")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = commands.add_parser(
+        "worker", help="run the mail worker alone", description="Deliver the mail outbox (needs MEETUP_SMTP_URL)."
+    )
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = commands.add_parser("migrate", help="apply migrations", description="Apply migrations from migrations/.")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = commands.add_parser("seed", help="load the demo data", description="Load the demo data (idempotent).")
+    seed.add_argument("--if-empty", action="store_true", help="only when the database holds no accounts yet")
+    seed.set_defaults(func=cmd_seed)
+
+    organizer = commands.add_parser(
+        "create-organizer",
+        help="create or promote an organizer",
+        description="Create the account, or promote an existing one, to organizer.",
+    )
+    organizer.add_argument("email", metavar="EMAIL")
+    organizer.add_argument("--password", metavar="PW", help="password (at least 10 characters)")
+    organizer.add_argument("--name", metavar="NAME", help="display name")
+    organizer.set_defaults(func=cmd_create_organizer)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Accounts over HTTP: the JSON API (`/api/v1/auth/*`, `/api/v1/me`) and the pages people use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from meetup.accounts import service
+from meetup.accounts.auth import client_address, log_in, log_out, login_required
+from meetup.accounts.ratelimit import RateLimiter
+from meetup.accounts.schemas import Accepted, LoginIn, MagicLinkIn, SignupIn, UserOut
+from meetup.errors import DomainError
+from meetup.i18n import gettext as _
+from meetup.settings import Settings
+from meetup.site.forms import parse_form
+
+
+def safe_next(path: str | None) -> str:
+    """Only a path on this site: '//evil.example' and 'https://…' would be open redirects."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def _store(request: Request) -> Any:
+    return request.app.stores.get("sessions")
+
+
+class AccountsApi(Controller):
+    path = "/api/v1"
+    tags = ["accounts"]
+
+    @post("/auth/signup", status_code=201, summary="Create an account and sign in")
+    async def signup(
+        self, request: Request, data: JSONBody[SignupIn], limiter: NamedDependency[RateLimiter]
+    ) -> UserOut:
+        user = await service.signup(data, limiter=limiter, client=client_address(request))
+        await log_in(request, user, _store(request))
+        return user
+
+    @post("/auth/login", status_code=200, summary="Sign in with e-mail and password")
+    async def login(self, request: Request, data: JSONBody[LoginIn], limiter: NamedDependency[RateLimiter]) -> UserOut:
+        user = await service.login(data, limiter=limiter, client=client_address(request))
+        await log_in(request, user, _store(request))
+        return user
+
+    @post("/auth/logout", status_code=HTTP_204_NO_CONTENT, summary="Sign out")
+    async def logout(self, request: Request) -> None:
+        await log_out(request, _store(request))
+
+    @post("/auth/magic-link", status_code=HTTP_202_ACCEPTED, summary="Mail a one-time sign-in link")
+    async def magic_link(
+        self,
+        request: Request,
+        data: JSONBody[MagicLinkIn],
+        limiter: NamedDependency[RateLimiter],
+        settings: NamedDependency[Settings],
+    ) -> Accepted:
+        data.next = safe_next(data.next)
+        await service.request_magic_link(
+            data, limiter=limiter, client=client_address(request), base_url=settings.base_url
+        )
+        return Accepted(detail="If the address can receive mail, a sign-in link is on its way.")
+
+    @get("/me", guards=[login_required], summary="The signed-in account")
+    async def me(self, request: Request) -> UserOut:
+        return request.user
+
+
+class AccountPages(Controller):
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Template:
+        return Template("accounts/login.html", context={"next": safe_next(next), "form": {}, "error": None})
+
+    @post("/login")
+    async def login_submit(self, request: Request, limiter: NamedDependency[RateLimiter]) -> Template | Redirect:
+        form = await request.form()
+        next_path = safe_next(form.get("next"))
+        data, raw, field = await parse_form(request, LoginIn, ("email", "password"))
+        error = _("Enter your e-mail address and password.") if data is None else None
+        if data is not None:
+            try:
+                user = await service.login(data, limiter=limiter, client=client_address(request))
+            except DomainError as exc:
+                error, status = exc.detail, exc.status_code
+            else:
+                await log_in(request, user, _store(request))
+                return Redirect(path=next_path)
+        else:
+            status = 400
+        raw.pop("password", None)
+        return Template(
+            "accounts/login.html", context={"next": next_path, "form": raw, "error": error}, status_code=status
+        )
+
+    @get("/signup")
+    async def signup_form(self, next: FromQuery[str | None] = None) -> Template:
+        return Template("accounts/signup.html", context={"next": safe_next(next), "form": {}, "errors": {}})
+
+    @post("/signup")
+    async def signup_submit(self, request: Request, limiter: NamedDependency[RateLimiter]) -> Template | Redirect:
+        form = await request.form()
+        next_path = safe_next(form.get("next"))
+        data, raw, field = await parse_form(request, SignupIn, ("email", "password", "display_name", "locale"))
+        hints = {
+            "email": _("Enter a valid e-mail address."),
+            "password": _("Use at least 10 characters."),
+            "display_name": _("Enter the name people will see (up to 100 characters)."),
+            "locale": _("Choose Japanese or English."),
+        }
+        status = 400
+        errors: dict[str, str] = {field: hints.get(field, _("Please check this field."))} if field else {}
+        if data is not None:
+            try:
+                user = await service.signup(data, limiter=limiter, client=client_address(request))
+            except DomainError as exc:
+                errors, status = {exc.field or "email": exc.detail}, exc.status_code
+            else:
+                await log_in(request, user, _store(request))
+                return Redirect(path=next_path)
+        raw.pop("password", None)
+        return Template(
+            "accounts/signup.html",
+            context={"next": next_path, "form": raw, "errors": errors},
+            status_code=status,
+        )
+
+    @get("/magic-link")
+    async def magic_form(self, next: FromQuery[str | None] = None) -> Template:
+        return Template("accounts/magic_link.html", context={"next": safe_next(next), "form": {}, "error": None})
+
+    @post("/magic-link")
+    async def magic_submit(
+        self, request: Request, limiter: NamedDependency[RateLimiter], settings: NamedDependency[Settings]
+    ) -> Template:
+        form = await request.form()
+        next_path = safe_next(form.get("next"))
+        data, raw, _field = await parse_form(request, MagicLinkIn, ("email",))
+        if data is None:
+            return Template(
+                "accounts/magic_link.html",
+                context={"next": next_path, "form": raw, "error": _("Enter a valid e-mail address.")},
+                status_code=400,
+            )
+        data.next = next_path
+        await service.request_magic_link(
+            data, limiter=limiter, client=client_address(request), base_url=settings.base_url
+        )
+        return Template(
+            "accounts/magic_sent.html",
+            context={"email": data.email, "dev_mailbox": not settings.smtp_url and settings.env == "dev"},
+            status_code=HTTP_202_ACCEPTED,
+        )
+
+    @get("/auth/magic/{token:str}")
+    async def magic_open(self, request: Request, token: FromPath[str]) -> Redirect:
+        user, next_path = await service.sign_in_with_magic_link(token[:200])
+        await log_in(request, user, _store(request))
+        return Redirect(path=safe_next(next_path))
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Redirect:
+        await log_out(request, _store(request))
+        return Redirect(path="/")
+
+    @get("/me", guards=[login_required])
+    async def me(self) -> Template:
+        return Template("accounts/me.html", context={})

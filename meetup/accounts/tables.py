@@ -1,0 +1,25 @@
+"""Accounts: people who sign in, and the one-time sign-in links mailed to them."""
+
+from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Account(Table, tablename="account"):
+    email = Varchar(length=254, unique=True)
+    display_name = Varchar(length=100)
+    password_hash = Text(null=True, default=None)
+    role = Varchar(length=20, default="participant", index=True)
+    locale = Varchar(length=5, default="ja")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class MagicLink(Table, tablename="magic_link"):
+    # Only the SHA-256 of the token is kept: a leaked database holds no usable link.
+    token_hash = Varchar(length=64, unique=True)
+    email = Varchar(length=254, index=True)
+    next_path = Varchar(length=500, default="/")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,112 @@
+"""The application: `create_app(settings)` wires plugins, middleware, routes and the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
+
+from meetup import ROOT, db
+from meetup.accounts.auth import AccountMiddleware, SessionConfig
+from meetup.accounts.ratelimit import RateLimiter
+from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.mail.routes import DevMailbox
+from meetup.mail.worker import MailWorker
+from meetup.settings import Settings, load_settings
+from meetup.site.errors import EXCEPTION_HANDLERS
+from meetup.site.locale import LocaleMiddleware
+from meetup.site.routes import HealthApi, SitePages
+from meetup.templating import environment
+
+log = logging.getLogger("meetup")
+
+SESSION_MAX_AGE = 14 * 24 * 3600
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    db.configure(settings)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    limiter = RateLimiter(redis)
+    session_store = (
+        RedisStore(redis, namespace="meetup:session")
+        if redis is not None
+        else FileStore(Path(settings.var_dir) / "sessions", create_directories=True)
+    )
+    sessions = SessionConfig(
+        store="sessions",
+        max_age=SESSION_MAX_AGE,
+        secure=settings.is_prod,
+        httponly=True,
+        samesite="lax",
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.open_database()
+        stop = asyncio.Event()
+        worker_task = None
+        if settings.inprocess_worker and settings.smtp_url:
+            worker = MailWorker(settings)
+            worker_task = asyncio.create_task(worker.run(stop), name="mail-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker_task is not None:
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(worker_task, timeout=10)
+            if redis is not None:
+                await redis.aclose()
+            await db.close_database()
+
+    route_handlers: list = [SitePages, HealthApi, AccountsApi, AccountPages]
+    if settings.env != "prod":
+        route_handlers.append(DevMailbox)
+    route_handlers.append(create_static_files_router(path="/static", directories=[ROOT / "meetup" / "static"]))
+
+    return Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "limiter": Provide(lambda: limiter, sync_to_thread=False),
+            "redis": Provide(lambda: redis, sync_to_thread=False),
+        },
+        middleware=[
+            sessions.middleware,
+            DefineMiddleware(AccountMiddleware, exclude=["^/static/"]),
+            LocaleMiddleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.is_prod,
+            cookie_samesite="lax",
+        ),
+        stores={"sessions": session_store},
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="NEXT TOHOKU MEETUP API",
+            version="1.0.0",
+            description="Forums, registration, coordinators, breakout rooms and follow-up mail.",
+            path="/schema",
+        ),
+        request_max_body_size=2 * 1024 * 1024,
+        debug=False,
+    )

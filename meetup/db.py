@@ -1,0 +1,117 @@
+"""The Piccolo engine chosen by MEETUP_DATABASE_URL, migrations, and write transactions.
+
+SQLite (the embedded default) and PostgreSQL run the same queries. Two SQLite traps shape this
+module: a deferred transaction that reads then writes cannot wait for the lock (it fails at
+once), and several writers in one process fight over one file. So every write transaction goes
+through `write_transaction()`: on SQLite it is BEGIN IMMEDIATE behind one process-wide lock, on
+PostgreSQL a plain transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from meetup.settings import Settings
+
+_engine: Engine | None = None
+_sqlite_writer = asyncio.Lock()
+
+
+def utcnow() -> datetime:
+    """Aware UTC now: SQLite compares timestamps as text, so every stored time is UTC-aware."""
+    return datetime.now(UTC)
+
+
+def build_engine(database_url: str) -> Engine:
+    if database_url.startswith(("postgresql://", "postgres://")):
+        return PostgresEngine(config={"dsn": database_url})
+    from meetup.settings import Settings
+
+    path = Settings(database_url=database_url).sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # timeout is sqlite3's busy timeout: a second process (the worker) waits instead of failing.
+    return SQLiteEngine(path=str(path), timeout=30)
+
+
+def engine() -> Engine:
+    """The engine in use; built from the environment on first use (the piccolo CLI path)."""
+    global _engine
+    if _engine is None:
+        from meetup.settings import load_settings
+
+        configure(load_settings())
+    assert _engine is not None
+    return _engine
+
+
+def configure(settings: Settings) -> Engine:
+    """Point every table (and Piccolo's migration table) at the database in `settings`."""
+    global _engine, _sqlite_writer
+    _engine = build_engine(settings.database_url)
+    _sqlite_writer = asyncio.Lock()
+    for table in (*all_tables(), Migration):
+        table._meta.db = _engine
+    return _engine
+
+
+def all_tables() -> list[type[Table]]:
+    from meetup.piccolo_app import APP_CONFIG
+
+    return list(APP_CONFIG.table_classes)
+
+
+async def open_database() -> None:
+    """Called in the app lifespan: WAL for SQLite, the asyncpg pool for PostgreSQL."""
+    db = engine()
+    if db.engine_type == "sqlite":
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+    else:
+        # min_size=0: the app starts (and /healthz answers 503) while PostgreSQL is still down.
+        await db.start_connection_pool(min_size=0, max_size=20)
+
+
+async def close_database() -> None:
+    db = engine()
+    if db.engine_type == "postgres":
+        await db.close_connection_pool()
+
+
+async def migrate() -> None:
+    """Apply every migration in migrations/ (idempotent)."""
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}")
+
+
+async def ping() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        await asyncio.wait_for(engine().run_ddl("SELECT 1"), timeout=3)
+    except Exception:  # any failure means "cannot be reached" for /healthz
+        return False
+    return True
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """One atomic unit of writes; nested calls join the outer transaction."""
+    db = engine()
+    if db.transaction_exists():
+        yield
+        return
+    if db.engine_type == "sqlite":
+        async with _sqlite_writer, db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield

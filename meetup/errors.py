@@ -1,0 +1,42 @@
+"""Domain errors: services raise these; one exception handler maps them to HTTP (see site/errors.py)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule said no. `status_code` is the HTTP answer; `field` names the input at fault."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, *, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class BadInput(DomainError):
+    status_code = 400
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int = 60):
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -1,0 +1,247 @@
+"""The outbox worker: claims due rows, delivers them over SMTP, records what happened.
+
+Claiming is one UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING, so two
+workers never hold the same row. A row stays `sending` with a lease (`locked_until`); a worker
+that dies mid-batch leaves rows whose lease runs out and another worker picks them up again,
+with the same Message-ID, so a receiving server can recognise the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from meetup.db import engine, utcnow, write_transaction
+from meetup.mail.outbox import MailRow, to_mail_row
+from meetup.mail.tables import OutboxMail
+from meetup.settings import Settings
+
+log = logging.getLogger("meetup.mail")
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    hostname: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    start_tls: bool | None = False
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpTarget:
+        """`smtp://[user:pass@]host:port` (`smtps://` implicit TLS, `?starttls=1`)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("MEETUP_SMTP_URL must look like smtp://[user:pass@]host:port")
+        query = parse_qs(parts.query)
+        implicit = parts.scheme == "smtps"
+        return cls(
+            hostname=parts.hostname,
+            port=parts.port or (465 if implicit else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            use_tls=implicit,
+            start_tls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 6 h, with ±10 % jitter so retries don't march in step."""
+    seconds = min(30 * 2 ** max(attempts - 1, 0), 6 * 3600)
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def is_temporary(exc: BaseException) -> bool:
+    """4xx replies and lost connections are worth retrying; 5xx and bad messages are not."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return all(400 <= r.code < 500 for r in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError | aiosmtplib.SMTPNotSupported):
+        return False
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return 400 <= exc.code < 500
+    return isinstance(exc, aiosmtplib.SMTPException | OSError | asyncio.TimeoutError)
+
+
+def message_id(row: MailRow, domain: str) -> str:
+    # Derived from the row, so every retry of the row carries the same Message-ID.
+    digest = hashlib.sha256(f"{row.id}:{row.created_at.isoformat()}".encode()).hexdigest()[:16]
+    return f"<outbox.{row.id}.{digest}@{domain}>"
+
+
+def build_message(row: MailRow, settings: Settings) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = formataddr((row.to_name, row.to_addr)) if row.to_name else row.to_addr
+    msg["Subject"] = row.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = message_id(row, settings.mail_domain)
+    for name, value in row.headers.items():
+        msg[name] = value
+    msg.set_content(row.body_text)
+    if row.body_html:
+        msg.add_alternative(row.body_html, subtype="html")
+    for item in row.attachments:
+        maintype, _, rest = item.content_type.partition("/")
+        subtype, *params = [p.strip() for p in rest.split(";")]
+        msg.add_attachment(
+            item.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=item.filename,
+            params=dict(p.split("=", 1) for p in params if "=" in p),
+        )
+    return msg
+
+
+class MailWorker:
+    """Delivers due outbox rows. `run_once()` is one batch; `run()` loops until stopped."""
+
+    def __init__(self, settings: Settings, *, batch_size: int = 50, poll_seconds: float = 1.0):
+        if not settings.smtp_url:
+            raise ValueError("the mail worker needs MEETUP_SMTP_URL")
+        self.settings = settings
+        self.target = SmtpTarget.from_url(settings.smtp_url)
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("mail worker sending through %s:%s", self.target.hostname, self.target.port)
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:  # the database may be down: wait and try again, never die
+                log.exception("mail worker batch failed")
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def run_once(self) -> int:
+        """Claim one batch of due rows and deliver them; returns how many were claimed."""
+        rows = await self.claim()
+        if rows:
+            await self.deliver(rows)
+        return len(rows)
+
+    async def claim(self) -> list[MailRow]:
+        now = utcnow()
+        due = ((OutboxMail.status == "pending") & (OutboxMail.next_attempt_at <= now)) | (
+            (OutboxMail.status == "sending") & (OutboxMail.locked_until < now)
+        )
+        if not await OutboxMail.exists().where(due):
+            return []
+        batch = OutboxMail.select(OutboxMail.id).where(due).order_by(OutboxMail.id).limit(self.batch_size)
+        if engine().engine_type == "postgres":
+            batch = batch.lock_rows(skip_locked=True)
+        async with write_transaction():
+            claimed = (
+                await OutboxMail.update(
+                    {
+                        OutboxMail.status: "sending",
+                        OutboxMail.attempts: OutboxMail.attempts + 1,
+                        OutboxMail.locked_until: now + LEASE,
+                    }
+                )
+                .where(OutboxMail.id.is_in(batch))
+                .returning(*OutboxMail.all_columns())
+            )
+        return sorted((to_mail_row(raw) for raw in claimed), key=lambda row: row.id)
+
+    async def deliver(self, rows: list[MailRow]) -> None:
+        client = aiosmtplib.SMTP(
+            hostname=self.target.hostname,
+            port=self.target.port,
+            username=self.target.username,
+            password=self.target.password,
+            use_tls=self.target.use_tls,
+            start_tls=self.target.start_tls,
+            tls_context=ssl.create_default_context() if self.target.use_tls or self.target.start_tls else None,
+            timeout=30,
+        )
+        try:
+            await client.connect()
+        except Exception as exc:
+            for row in rows:
+                await self.record_failure(row, exc)
+            return
+        try:
+            for row in rows:
+                try:
+                    message = build_message(row, self.settings)
+                except ValueError as exc:  # a malformed row can never be sent
+                    await self.record_failure(row, exc)
+                    continue
+                try:
+                    await client.send_message(message)
+                except Exception as exc:
+                    await self.record_failure(row, exc)
+                    if not client.is_connected:
+                        await client.connect()
+                    continue
+                await self.record_sent(row, message["Message-ID"])
+        except Exception as exc:  # reconnect failed: leave the rest for a later batch
+            log.warning("SMTP connection lost: %s", exc)
+            await self._release(rows, exc)
+        finally:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except Exception:
+                    client.close()
+
+    async def _release(self, rows: list[MailRow], exc: BaseException) -> None:
+        pending = await OutboxMail.select(OutboxMail.id).where(
+            OutboxMail.id.is_in([r.id for r in rows]) & (OutboxMail.status == "sending")
+        )
+        still = {raw["id"] for raw in pending}
+        for row in rows:
+            if row.id in still:
+                await self.record_failure(row, exc)
+
+    async def record_sent(self, row: MailRow, sent_message_id: str) -> None:
+        async with write_transaction():
+            await OutboxMail.update(
+                {
+                    OutboxMail.status: "sent",
+                    OutboxMail.sent_at: utcnow(),
+                    OutboxMail.message_id: sent_message_id,
+                    OutboxMail.locked_until: None,
+                    OutboxMail.last_error: "",
+                }
+            ).where(OutboxMail.id == row.id)
+
+    async def record_failure(self, row: MailRow, exc: BaseException) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        final = not is_temporary(exc) or row.attempts >= MAX_ATTEMPTS
+        log.warning("mail %s to %s %s: %s", row.id, row.to_addr, "failed" if final else "will retry", error)
+        async with write_transaction():
+            await OutboxMail.update(
+                {
+                    OutboxMail.status: "failed" if final else "pending",
+                    OutboxMail.next_attempt_at: utcnow() + backoff(row.attempts),
+                    OutboxMail.locked_until: None,
+                    OutboxMail.last_error: error,
+                }
+            ).where(OutboxMail.id == row.id)

@@ -1,0 +1,102 @@
+"""Settings: one msgspec Struct read once from the environment (and `.env` when present)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import msgspec
+from dotenv import dotenv_values
+
+from meetup import ROOT
+
+Env = Literal["dev", "test", "prod"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    database_url: str = "sqlite:///./var/meetup.sqlite3"
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "NEXT TOHOKU MEETUP <no-reply@localhost>"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    env: Env = "dev"
+    inprocess_worker: bool = True
+    var_dir: str = str(ROOT / "var")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_prod(self) -> bool:
+        return self.env == "prod"
+
+    @property
+    def origin(self) -> str:
+        """The scheme://host[:port] of BASE_URL: the only Origin a websocket may come from."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def mail_domain(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def sqlite_path(self) -> Path:
+        path = Path(self.database_url.removeprefix("sqlite:///"))
+        return path if path.is_absolute() else ROOT / path
+
+
+_FIELDS = {
+    "MEETUP_DATABASE_URL": "database_url",
+    "MEETUP_REDIS_URL": "redis_url",
+    "MEETUP_SMTP_URL": "smtp_url",
+    "MEETUP_MAIL_FROM": "mail_from",
+    "MEETUP_BASE_URL": "base_url",
+    "MEETUP_SECRET_KEY": "secret_key",
+    "MEETUP_ENV": "env",
+    "MEETUP_INPROCESS_WORKER": "inprocess_worker",
+    "MEETUP_VAR_DIR": "var_dir",
+}
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from `environ` (default: `.env` overlaid by the process environment)."""
+    if environ is None:
+        dotenv = ROOT / ".env"
+        environ = {**(dotenv_values(dotenv) if dotenv.exists() else {}), **os.environ}
+    raw: dict[str, object] = {}
+    for variable, field in _FIELDS.items():
+        value = environ.get(variable)
+        if value is None or value == "":
+            continue
+        raw[field] = value.strip()
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"bad setting: {exc}") from exc
+    if not settings.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SettingsError("MEETUP_DATABASE_URL must start with sqlite:/// or postgresql://")
+    if not settings.secret_key:
+        if settings.is_prod:
+            raise SettingsError("MEETUP_SECRET_KEY is required when MEETUP_ENV=prod")
+        settings = msgspec.structs.replace(settings, secret_key=_dev_secret(Path(settings.var_dir)))
+    return settings
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """A secret generated once per checkout and kept in var/, so sessions survive restarts."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,78 @@
+"""One place that turns errors into answers: JSON (Litestar's shape) for the API, a page for people."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from meetup.errors import DomainError, TooManyRequests
+from meetup.i18n import gettext as _
+
+log = logging.getLogger("meetup")
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/schema", "/healthz")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood"),
+        401: _("Please log in"),
+        403: _("You may not do that"),
+        404: _("Page not found"),
+        405: _("That is not allowed here"),
+        409: _("That conflicts with what is already there"),
+        410: _("This link is no longer valid"),
+        413: _("That is too large"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong on our side"),
+        503: _("The service is briefly unavailable"),
+    }
+
+
+def _answer(
+    request: Request, status: int, detail: str, extra: object = None, headers: dict[str, str] | None = None
+) -> Response:
+    if wants_json(request):
+        body: dict[str, object] = {"status_code": status, "detail": detail}
+        if extra:
+            body["extra"] = extra
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    if status == 401 and request.method == "GET":
+        return Redirect(path=f"/login?next={quote(request.url.path)}")
+    title = _titles().get(status, _titles()[400 if status < 500 else 500])
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": title, "detail": detail if status < 500 else ""},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def domain_error(request: Request, exc: DomainError) -> Response:
+    extra = [{"key": exc.field, "message": exc.detail, "source": "body"}] if exc.field else None
+    headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return _answer(request, exc.status_code, exc.detail, extra, headers)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    extra = exc.extra if isinstance(exc, ValidationException) or exc.extra else None
+    return _answer(request, exc.status_code, exc.detail, extra, exc.headers)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error")
+
+
+EXCEPTION_HANDLERS = {DomainError: domain_error, HTTPException: http_error, Exception: server_error}

@@ -1,0 +1,51 @@
+"""Chooses the language of each request: ?lang= (remembered in a cookie), the cookie, the
+account's choice, then Japanese."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import AbstractMiddleware
+from litestar.types import Message, Receive, Scope, Send
+
+from meetup import i18n
+from meetup.accounts import service as accounts
+
+COOKIE = "lang"
+
+
+def _cookie(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                if key == COOKIE:
+                    return val
+    return None
+
+
+class LocaleMiddleware(AbstractMiddleware):
+    scopes = {ScopeType.HTTP, ScopeType.WEBSOCKET}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        chosen = i18n.normalize(query.get("lang", [""])[0])
+        remembered = i18n.normalize(_cookie(scope))
+        user = scope.get("user")
+        locale = chosen or remembered or (user.locale if user else None) or i18n.DEFAULT_LOCALE
+        if chosen and user is not None and user.locale != chosen:
+            await accounts.set_locale(user.id, chosen)
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers.add("content-language", locale)
+                if chosen and chosen != remembered:
+                    cookie = Cookie(key=COOKIE, value=chosen, max_age=365 * 86400, samesite="lax", path="/")
+                    headers.add("set-cookie", cookie.to_header(header=""))
+            await send(message)
+
+        with i18n.use_locale(locale):
+            await self.app(scope, receive, send_with_cookie if scope["type"] == ScopeType.HTTP else send)

@@ -1,0 +1,47 @@
+"""The front door: home page and health check."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from redis.asyncio import Redis
+
+from meetup import db
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+    redis: str
+
+
+class SitePages(Controller):
+    include_in_schema = False
+
+    @get("/")
+    async def home(self) -> Template:
+        # Upcoming forums arrive with the events domain; until then the list is empty.
+        return Template("site/home.html", context={"forums": []})
+
+
+class HealthApi(Controller):
+    tags = ["operations"]
+
+    @get("/healthz", summary="Liveness and dependencies", cache=False)
+    async def healthz(self, redis: NamedDependency[Redis | None]) -> Response[Health]:
+        database = "ok" if await db.ping() else "error"
+        redis_state = "disabled"
+        if redis is not None:
+            try:
+                redis_state = "ok" if await redis.ping() else "error"
+            except Exception:  # Redis down degrades the service; it does not stop it
+                redis_state = "error"
+        healthy = database == "ok"
+        status = "ok" if healthy and redis_state != "error" else ("degraded" if healthy else "error")
+        return Response(
+            Health(status=status, database=database, redis=redis_state),
+            status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE,
+        )

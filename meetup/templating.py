@@ -1,0 +1,40 @@
+"""The one Jinja2 environment: pages (through Litestar) and mail both render with it."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from meetup import ROOT, i18n
+
+TEMPLATES = ROOT / "templates"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["current_locale"] = i18n.current_locale
+    env.globals["LOCALES"] = i18n.LOCALES
+    env.filters["datetime"] = i18n.format_datetime
+    return env
+
+
+def render(template: str, **context: object) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def render_mail(template: str, locale: str | None, **context: object) -> tuple[str, str]:
+    """(text, html) of `templates/mail/<template>.txt` and `.html` in the recipient's language."""
+    with i18n.use_locale(locale):
+        text = render(f"mail/{template}.txt", **context)
+        html = render(f"mail/{template}.html", **context)
+    return text, html

@@ -1,0 +1,66 @@
+"""Roles are checked by guards: participants cannot reach organizer pages."""
+
+import subprocess
+import sys
+
+from meetup import ROOT
+from meetup.accounts import service
+from tests.factories import PASSWORD, new_email, organizer, sign_up
+
+
+async def test_organizer_pages_by_role(client, make_client):
+    anonymous = await make_client()
+    to_login = await anonymous.get("/dev/mailbox/", follow_redirects=False)
+    assert to_login.status_code in (302, 303)
+    assert to_login.headers["location"].startswith("/login?next=")
+
+    participant = await make_client()
+    await sign_up(participant)
+    assert (await participant.get("/dev/mailbox/")).status_code == 403
+
+    await organizer(client)
+    assert (await client.get("/dev/mailbox/")).status_code == 200
+
+
+async def test_api_answers_401_not_a_redirect(make_client):
+    anonymous = await make_client()
+    response = await anonymous.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["status_code"] == 401
+
+
+async def test_make_organizer_creates_or_promotes(client):
+    email = new_email()
+    user = await sign_up(client, email=email)
+    promoted, created = await service.make_organizer(email, None)
+    assert not created
+    assert promoted.id == user["id"]
+    assert promoted.role == "organizer"
+    fresh, created = await service.make_organizer(new_email(), PASSWORD, "主催 次郎")
+    assert created
+    assert fresh.role == "organizer"
+    assert fresh.display_name == "主催 次郎"
+
+
+def test_create_organizer_command(database_url, tmp_path):
+    env = {"MEETUP_DATABASE_URL": database_url, "MEETUP_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "main.py", "create-organizer", "boss@example.jp", "--password", PASSWORD, "--name", "局長"]
+    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert "created boss@example.jp as organizer" in first.stdout
+    second = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert "promoted boss@example.jp as organizer" in second.stdout
+    short = subprocess.run(
+        [*run[:4], "--password", "short"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert short.returncode == 2
+    assert "10 characters" in short.stderr
+
+
+def test_every_command_has_help():
+    for command in ("serve", "worker", "migrate", "seed", "create-organizer"):
+        result = subprocess.run(
+            [sys.executable, "main.py", command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, command
+        assert "usage: main.py" in result.stdout

@@ -1,0 +1,225 @@
+"""Shared test fixtures.
+
+Every test gets its own database: on SQLite a copy of a file migrated once per run; on
+PostgreSQL (MEETUP_TEST_DATABASE_URL set, as `make test`'s second pass does) the tables of the
+migrated test database, emptied before each test. Redis (MEETUP_TEST_REDIS_URL) is flushed
+before each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from litestar import Litestar
+
+from meetup import db
+from meetup.app import create_app
+from meetup.settings import Settings
+
+TEST_DATABASE_URL = os.environ.get("MEETUP_TEST_DATABASE_URL") or None
+TEST_REDIS_URL = os.environ.get("MEETUP_TEST_REDIS_URL") or None
+BASE_URL = "http://testserver.local"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _reset_postgres(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+async def _truncate_postgres(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        tables = [t._meta.tablename for t in db.all_tables()]
+        await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+async def _flush_redis(url: str) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+def _migrate(url: str) -> None:
+    db.configure(Settings(database_url=url))
+    asyncio.run(db.migrate())
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database URL with every migration applied, made once per test run."""
+    if TEST_DATABASE_URL:
+        asyncio.run(_reset_postgres(TEST_DATABASE_URL))
+        _migrate(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    template = tmp_path_factory.mktemp("template") / "meetup.sqlite3"
+    _migrate(f"sqlite:///{template}")
+    return f"sqlite:///{template}"
+
+
+@pytest.fixture
+def database_url(migrated_database: str, tmp_path: Path) -> str:
+    """A clean, migrated database for this test."""
+    if TEST_DATABASE_URL:
+        asyncio.run(_truncate_postgres(TEST_DATABASE_URL))
+        return TEST_DATABASE_URL
+    copy = tmp_path / "meetup.sqlite3"
+    shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    if TEST_REDIS_URL:
+        asyncio.run(_flush_redis(TEST_REDIS_URL))
+    return Settings(
+        env="test",
+        database_url=database_url,
+        redis_url=TEST_REDIS_URL,
+        secret_key="test-secret-key-not-for-production",
+        base_url=BASE_URL,
+        inprocess_worker=False,
+        var_dir=str(tmp_path / "var"),
+    )
+
+
+async def _with_csrf(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    await client.get("/healthz")
+    client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+    return client
+
+
+def http_client(app: Litestar, address: str = "127.0.0.1", base_url: str = BASE_URL) -> httpx.AsyncClient:
+    """An HTTP client talking ASGI to `app` in this event loop (where the database pool lives)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url=base_url)
+
+
+@asynccontextmanager
+async def running(settings: Settings, base_url: str = BASE_URL) -> AsyncIterator[httpx.AsyncClient]:
+    """A started app (lifespan entered) and one client on it."""
+    app = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold_lifespan() -> None:
+        # The lifespan opens task groups that must close in the task that opened them, and
+        # pytest-asyncio may tear a fixture down in another task: so one task holds it.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    holder = asyncio.create_task(hold_lifespan())
+    await asyncio.wait([holder, asyncio.ensure_future(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if holder.done():
+        holder.result()  # start-up failed: raise its error here
+    try:
+        async with http_client(app, base_url=base_url) as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+    finally:
+        stop.set()
+        await holder
+
+
+@pytest.fixture
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on a fresh, started app, without the CSRF header (for tests of CSRF itself)."""
+    async with running(settings) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(app_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A browser-like client: it has fetched a page and sends the CSRF header."""
+    return await _with_csrf(app_client)
+
+
+@pytest.fixture
+async def make_client(app_client: httpx.AsyncClient) -> AsyncIterator:
+    """More people on the same running app, each with their own cookies (and address)."""
+    made: list[httpx.AsyncClient] = []
+
+    async def make(address: str = "127.0.0.1") -> httpx.AsyncClient:
+        person = http_client(app_client.app, address)  # type: ignore[attr-defined]
+        made.append(person)
+        return await _with_csrf(person)
+
+    yield make
+    for person in made:
+        await person.aclose()
+
+
+class SmtpCollector:
+    """An aiosmtpd handler that keeps what it receives and can be told to refuse."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+        self.reply: str | None = None  # e.g. "451 try later" or "550 no such user"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.reply:
+            return self.reply
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self):
+        import email
+        import email.policy
+
+        return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SmtpCollector, int]]:
+    """A real SMTP server (aiosmtpd) on a free local port."""
+    handler = SmtpCollector()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, smtp_server) -> Settings:
+    import msgspec
+
+    _, port = smtp_server
+    return msgspec.structs.replace(settings, smtp_url=f"smtp://127.0.0.1:{port}")
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Settings]:
+    """The test database opened without an app, for service-level tests."""
+    db.configure(settings)
+    await db.open_database()
+    try:
+        yield settings
+    finally:
+        await db.close_database()

@@ -1,0 +1,93 @@
+"""Browser tests: a real server process, driven through Debian's chromium by Playwright.
+
+Never a downloaded browser: `.ci/run` installs Debian's `chromium` (and `fonts-noto-cjk`, so
+Japanese renders in screenshots). Without /usr/bin/chromium these tests are skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from meetup import ROOT
+from tests.conftest import TEST_REDIS_URL, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """`python main.py serve` on a free port against this test's database; yields its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "MEETUP_DATABASE_URL": database_url,
+        "MEETUP_BASE_URL": base_url,
+        "MEETUP_ENV": "test",
+        "MEETUP_VAR_DIR": str(tmp_path / "var"),
+        "MEETUP_SECRET_KEY": "e2e-secret",
+    }
+    env.pop("MEETUP_SMTP_URL", None)
+    if TEST_REDIS_URL:
+        env["MEETUP_REDIS_URL"] = TEST_REDIS_URL
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start:\n" + (tmp_path / "server.log").read_text())
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def screenshot(page, name: str) -> Path:
+    """Keep what a person would see, at phone and desktop widths, for a human to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,60 @@
+"""The demo data comes from the source document and is safe to load twice."""
+
+import subprocess
+import sys
+
+from meetup import ROOT, demo
+from meetup.accounts import service as accounts
+from meetup.coordinators import service as coordinators
+from meetup.coordinators.prefectures import TOHOKU
+
+
+async def test_demo_data_loads_twice_without_duplicates(database):
+    await demo.load_demo()
+    again = await demo.load_demo()
+    assert again["participants_created"] == 0
+    organizations = await coordinators.list_organizations()
+    names = {org.name for org in organizations}
+    assert len(organizations) == len(demo.GATEWAY_ORGANIZATIONS)
+    assert {"ワカツク", "ISHINOMAKI2.0", "アスヘノキボウ", "ドチャベンジャーズ", "tsumuqu"} <= names
+    assert {org.prefecture for org in organizations} == set(TOHOKU)
+    assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_PARTICIPANTS)
+
+
+async def test_sample_accounts_are_marked_and_the_organizer_can_log_in(database):
+    await demo.load_demo()
+    for email, _name in demo.SAMPLE_PARTICIPANTS:
+        user = await accounts.find_user_by_email(email)
+        assert "サンプル" in user.display_name
+        assert user.email.endswith("@example.jp")
+    email, password, _name = demo.DEMO_ORGANIZER
+    organizer = await accounts.find_user_by_email(email)
+    assert organizer.role == "organizer"
+    from meetup.accounts.ratelimit import RateLimiter
+    from meetup.accounts.schemas import LoginIn
+
+    logged_in = await accounts.login(LoginIn(email=email, password=password), limiter=RateLimiter(), client="t")
+    assert logged_in.id == organizer.id
+
+
+def test_seed_command_prints_the_organizer_login(database_url, tmp_path):
+    env = {"MEETUP_DATABASE_URL": database_url, "MEETUP_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run(
+        [sys.executable, "main.py", "seed", "--if-empty"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "organizer@example.jp" in first.stdout
+    second = subprocess.run(
+        [sys.executable, "main.py", "seed", "--if-empty"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "left as it is" in second.stdout
