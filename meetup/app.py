@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             sessions.middleware,
             DefineMiddleware(AccountMiddleware, exclude=["^/static/"]),
-            LocaleMiddleware,
+            LocaleMiddleware(),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from meetup import i18n
 from meetup.accounts import service as accounts
@@ -26,10 +26,10 @@ def _cookie(scope: Scope) -> str | None:
     return None
 
 
-class LocaleMiddleware(AbstractMiddleware):
-    scopes = {ScopeType.HTTP, ScopeType.WEBSOCKET}
+class LocaleMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         chosen = i18n.normalize(query.get("lang", [""])[0])
         remembered = i18n.normalize(_cookie(scope))
@@ -48,4 +48,4 @@ class LocaleMiddleware(AbstractMiddleware):
             await send(message)
 
         with i18n.use_locale(locale):
-            await self.app(scope, receive, send_with_cookie if scope["type"] == ScopeType.HTTP else send)
+            await next_app(scope, receive, send_with_cookie if scope["type"] == ScopeType.HTTP else send)

@@ -1,0 +1,41 @@
+"""`python main.py worker` alone delivers the outbox (deployments with separate mail workers)."""
+
+import os
+import subprocess
+import sys
+import time
+
+from meetup import ROOT
+from meetup.mail import outbox
+from meetup.mail.tables import OutboxMail
+
+
+async def test_the_worker_command_delivers_and_stops_cleanly(database, smtp_server, tmp_path):
+    collector, port = smtp_server
+    for i in range(5):
+        await outbox.enqueue(to_addr=f"p{i}@example.jp", subject="お知らせ", body_text="本文")
+    env = {
+        **os.environ,
+        "MEETUP_DATABASE_URL": database.database_url,
+        "MEETUP_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "MEETUP_VAR_DIR": str(tmp_path),
+    }
+    worker = subprocess.Popen([sys.executable, "main.py", "worker"], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while len(collector.envelopes) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=15) == 0
+    assert sorted(e.rcpt_tos[0] for e in collector.envelopes) == [f"p{i}@example.jp" for i in range(5)]
+    assert await OutboxMail.count().where(OutboxMail.status == "sent") == 5
+
+
+def test_the_worker_command_refuses_to_start_without_smtp(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "MEETUP_SMTP_URL"} | {"MEETUP_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "main.py", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "MEETUP_SMTP_URL" in result.stderr
