@@ -11,9 +11,10 @@ from meetup.settings import SettingsError, load_settings
 
 
 async def _with_database(coro_factory):
-    from meetup import db
+    from meetup import db, settings
 
-    db.configure(load_settings())
+    settings.use(load_settings())
+    db.configure(settings.current())
     await db.open_database()
     try:
         return await coro_factory()
@@ -54,7 +55,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await MailWorker(settings).run(stop)
+        from meetup import scheduler
+
+        await asyncio.gather(MailWorker(settings).run(stop), scheduler.run(stop))
 
     asyncio.run(_with_database(run))
     return 0
@@ -75,7 +78,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
             print("seed: the database already holds accounts; demo data left as it is")
             return
         counts = await demo.load_demo()
-        print(f"seed: {counts['organizations']} organisations, {counts['participants_created']} new sample accounts")
+        print(
+            f"seed: {counts['organizations']} organisations, {counts['participants_created']} new sample accounts, "
+            f"{counts['forums_created']} new forums"
+        )
 
     asyncio.run(_with_database(run))
     email, password, _name = demo.DEMO_ORGANIZER

@@ -15,18 +15,22 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
-from meetup import ROOT, db
+from meetup import ROOT, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.events.organizer_pages import OrganizerPages
+from meetup.events.pages import EventPages
+from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.mail.routes import DevMailbox
 from meetup.mail.worker import MailWorker
-from meetup.settings import Settings, load_settings
+from meetup.settings import Settings, load_settings, use
 from meetup.site.errors import EXCEPTION_HANDLERS
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
@@ -37,17 +41,23 @@ log = logging.getLogger("meetup")
 SESSION_MAX_AGE = 14 * 24 * 3600
 
 
+def make_session_store(settings: Settings, redis: Redis | None) -> Store:
+    """Sessions live in Redis when there is one (every process sees them), else in var/sessions."""
+    if redis is not None:
+        return RedisStore(redis, namespace="meetup:session")
+    path = Path(settings.var_dir) / "sessions"
+    path.mkdir(parents=True, exist_ok=True)
+    return FileStore(path)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    use(settings)
     db.configure(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     limiter = RateLimiter(redis)
-    session_store = (
-        RedisStore(redis, namespace="meetup:session")
-        if redis is not None
-        else FileStore(Path(settings.var_dir) / "sessions", create_directories=True)
-    )
+    session_store = make_session_store(settings, redis)
     sessions = SessionConfig(
         store="sessions",
         max_age=SESSION_MAX_AGE,
@@ -60,22 +70,32 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.open_database()
         stop = asyncio.Event()
-        worker_task = None
-        if settings.inprocess_worker and settings.smtp_url:
-            worker = MailWorker(settings)
-            worker_task = asyncio.create_task(worker.run(stop), name="mail-worker")
+        tasks = []
+        if settings.inprocess_worker:
+            tasks.append(asyncio.create_task(scheduler.run(stop), name="scheduler"))
+            if settings.smtp_url:
+                tasks.append(asyncio.create_task(MailWorker(settings).run(stop), name="mail-worker"))
         try:
             yield
         finally:
             stop.set()
-            if worker_task is not None:
-                with suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(worker_task, timeout=10)
+            for task in tasks:
+                with suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(task, timeout=10)
             if redis is not None:
                 await redis.aclose()
             await db.close_database()
 
-    route_handlers: list = [SitePages, HealthApi, AccountsApi, AccountPages]
+    route_handlers: list = [
+        SitePages,
+        HealthApi,
+        AccountsApi,
+        AccountPages,
+        EventsApi,
+        OrganizerEventsApi,
+        EventPages,
+        OrganizerPages,
+    ]
     if settings.env != "prod":
         route_handlers.append(DevMailbox)
     route_handlers.append(create_static_files_router(path="/static", directories=[ROOT / "meetup" / "static"]))
@@ -107,6 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Forums, registration, coordinators, breakout rooms and follow-up mail.",
             path="/schema",
         ),
-        request_max_body_size=2 * 1024 * 1024,
+        # Large enough that a 1 MB Japanese field (3 MB of UTF-8) reaches validation and gets a
+        # 400 naming the field; larger bodies are refused with 413 before they are read.
+        request_max_body_size=8 * 1024 * 1024,
         debug=False,
     )

@@ -8,10 +8,17 @@ are clearly marked as samples (サンプル) and use the reserved example.jp dom
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import SignupIn
 from meetup.coordinators import service as coordinators
+from meetup.db import utcnow
+from meetup.events import registration as registrations
+from meetup.events import service as events
+from meetup.events.schemas import EventIn, Question, RegistrationIn
+from meetup.i18n import TOKYO
 
 SOURCE = "東北経済産業局「東日本大震災からの復興過程で蓄積された資産を活かした持続可能な地域づくり」(2021年6月)"
 
@@ -51,6 +58,159 @@ SAMPLE_PARTICIPANTS: tuple[tuple[str, str], ...] = (
 )
 
 
+MIGITE = "migite-2021"
+MIGITE_TITLE = "右腕人材育成プログラム 〜将来の経営幹部を育てる、充実の7日間〜"
+MIGITE_SUMMARY = (
+    "東北経済産業局が東北大学地域イノベーション研究センターと連携し、地域未来牽引企業の経営者を支え、"
+    "経営者と同じ目線で経営課題を解決しうる経営幹部（「右腕人材」）を育成する全7回の講座。"
+    "講師：藤本 雅彦 氏（東北大学 大学院経済学研究科 教授／地域イノベーション研究センター長）。"
+)
+SENDAI = "仙台（集合研修）"
+# (month, day, start, end, format, theme) from the programme's own timetable (2021).
+MIGITE_SESSIONS = (
+    (1, 16, "10:30", "17:00", "in_person", "開講式／オリエンテーション　I 経営戦略と事業イノベーション"),
+    (1, 19, "18:00", "21:00", "online", "1. マーケティングの基礎"),
+    (1, 26, "18:00", "21:00", "online", "2. 新たな顧客価値と顧客の創造"),
+    (1, 30, "10:30", "17:00", "in_person", "II 経営計画とPDCA"),
+    (2, 2, "18:00", "21:00", "online", "3. 組織のマネジメント"),
+    (2, 9, "18:00", "21:00", "online", "4. リーダーシップ"),
+    (2, 14, "10:30", "17:00", "in_person", "III マネジメントの実践　終講式"),
+)
+
+
+def _jst(year: int, month: int, day: int, hhmm: str) -> datetime:
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    return datetime(year, month, day, hour, minute, tzinfo=TOKYO)
+
+
+def _days_ahead(days: int, hhmm: str) -> datetime:
+    base = utcnow().astimezone(TOKYO) + timedelta(days=days)
+    return _jst(base.year, base.month, base.day, hhmm)
+
+
+async def _forum(slug: str, data: EventIn, organizer_id: int) -> bool:
+    """Create the demo forum unless it is there already; True when created."""
+    if await events.forum_exists(slug):
+        return False
+    await events.create_event(data, organizer_id, slug=slug)
+    return True
+
+
+async def load_forums(organizer_id: int) -> int:
+    """The real 2021 programme and forum, and upcoming demo forums to register for."""
+    created = 0
+    await events.ensure_series(MIGITE, MIGITE_TITLE, MIGITE_SUMMARY)
+    for number, (month, day, start, end, form, theme) in enumerate(MIGITE_SESSIONS, start=1):
+        data = EventIn(
+            title=f"右腕人材育成プログラム 第{number}回：{theme}",
+            summary="経営幹部（右腕人材）育成のための講座（東北大学地域イノベーション研究センター連携）",
+            starts_at=_jst(2021, month, day, start),
+            ends_at=_jst(2021, month, day, end),
+            format=form,
+            venue=SENDAI if form == "in_person" else "",
+            status="published",
+            series=MIGITE,
+        )
+        created += await _forum(f"migite-2021-{number}", data, organizer_id)
+    forum_2021 = EventIn(
+        title="東北コーディネーター・フォーラム 〜東北との「関わり」を愛する仲間たちの集い〜",
+        summary="NEXT TOHOKU MEETUP 第一弾。東北内外のハブ人材のネットワーク化を促進（100名超が参加）。",
+        description=(
+            "東北の復興や地域活性化を支えてきたのは、各地域で奮闘してきたコーディネーターであり、"
+            "関係人口が注目されるこれからの地方創生でも大きな役割を果たします。\n\n"
+            "- 日時：令和3年3月1日（月）14:00〜16:00\n- 会場：Microsoft Teams（オンライン）"
+        ),
+        starts_at=_jst(2021, 3, 1, "14:00"),
+        ends_at=_jst(2021, 3, 1, "16:00"),
+        format="online",
+        capacity=150,
+        status="published",
+    )
+    created += await _forum("coordinator-forum-2021", forum_2021, organizer_id)
+    upcoming = (
+        (
+            "coordinator-forum-next",
+            EventIn(
+                title="第2回 東北コーディネーター・フォーラム（デモ）",
+                summary="東北各地のハブ・コーディネーターが集まり、ブレイクアウトで事例と課題を共有します。",
+                description="## プログラム\n\n1. 基調講演：ネットワークという資産\n"
+                "2. ブレイクアウト（テーマ別）\n3. 全体共有",
+                starts_at=_days_ahead(21, "14:00"),
+                ends_at=_days_ahead(21, "16:30"),
+                format="online",
+                online_url="https://teams.example/meet/next-tohoku-demo",
+                capacity=100,
+                status="published",
+                questions=[Question(id="organization", label="所属団体", kind="text", required=True)],
+            ),
+        ),
+        (
+            "kankei-jinko-ishinomaki",
+            EventIn(
+                title="関係人口×インターン 実践セミナー in 石巻（デモ）",
+                summary="域外人材の受入れと伴走支援の実践を学ぶハイブリッドセミナー。東北各県に参加枠あり（抽選）。",
+                starts_at=_days_ahead(35, "13:00"),
+                ends_at=_days_ahead(35, "17:00"),
+                format="hybrid",
+                venue="宮城県石巻市（会場はサンプル）",
+                online_url="https://teams.example/meet/ishinomaki-demo",
+                capacity=30,
+                registration_mode="lottery",
+                status="published",
+                questions=[
+                    Question(
+                        id="interest",
+                        label="関心のあるテーマ",
+                        kind="checkbox",
+                        options=["移住", "関係人口", "インターン", "事業承継"],
+                    )
+                ],
+            ),
+        ),
+        (
+            "dx-workshop-sendai",
+            EventIn(
+                title="東北DX推進ワークショップ（デモ）",
+                summary="地域企業のDX推進に資するアセットを持ち寄る少人数ワークショップ（承認制）。",
+                starts_at=_days_ahead(49, "10:00"),
+                ends_at=_days_ahead(49, "12:00"),
+                format="in_person",
+                venue="仙台市（会場はサンプル）",
+                capacity=20,
+                registration_mode="approval",
+                status="published",
+            ),
+        ),
+    )
+    for slug, data in upcoming:
+        created += await _forum(slug, data, organizer_id)
+    return created
+
+
+async def register_samples() -> None:
+    """Sample participants register for the upcoming demo forums (skipped once done)."""
+    next_forum = await events.event_row("coordinator-forum-next")
+    lottery = await events.event_row("kankei-jinko-ishinomaki")
+    for email, _name in SAMPLE_PARTICIPANTS:
+        user = await accounts.find_user_by_email(email)
+        prefecture = {
+            "aomori": "青森県", "iwate": "岩手県", "miyagi": "宮城県",
+            "akita": "秋田県", "yamagata": "山形県", "fukushima": "福島県",
+        }[email.split("@")[0].removeprefix("sample.")]  # fmt: skip
+        await registrations.register(
+            next_forum,
+            user.id,
+            RegistrationIn(answers={"organization": "サンプル団体"}, prefecture=prefecture),
+            events.questions_of(next_forum),
+        )
+        await registrations.register(
+            lottery,
+            user.id,
+            RegistrationIn(answers={"interest": ["関係人口"]}, prefecture=prefecture),
+            events.questions_of(lottery),
+        )
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     for name, legal_form, prefecture in GATEWAY_ORGANIZATIONS:
@@ -62,7 +222,7 @@ async def load_demo() -> dict[str, int]:
             source=SOURCE,
         )
     email, password, name = DEMO_ORGANIZER
-    await accounts.make_organizer(email, password, name)
+    organizer, _created = await accounts.make_organizer(email, password, name)
     limiter = RateLimiter()
     created = 0
     for email, name in SAMPLE_PARTICIPANTS:
@@ -73,7 +233,9 @@ async def load_demo() -> dict[str, int]:
                 client="seed",
             )
             created += 1
-    return {"organizations": len(GATEWAY_ORGANIZATIONS), "participants_created": created}
+    forums = await load_forums(organizer.id)
+    await register_samples()
+    return {"organizations": len(GATEWAY_ORGANIZATIONS), "participants_created": created, "forums_created": forums}
 
 
 async def database_is_empty() -> bool:

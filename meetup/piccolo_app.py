@@ -12,6 +12,7 @@ APP_CONFIG = AppConfig(
             "meetup.accounts.tables",
             "meetup.mail.tables",
             "meetup.coordinators.tables",
+            "meetup.events.tables",
         ],
         exclude_imported=True,
     ),

@@ -100,3 +100,20 @@ def _dev_secret(var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+_current: Settings | None = None
+
+
+def use(settings: Settings) -> None:
+    """Make `settings` the process's settings (create_app and the CLI call this once)."""
+    global _current
+    _current = settings
+
+
+def current() -> Settings:
+    """The process's settings: for services that need BASE_URL in links they mail out."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current

@@ -7,6 +7,7 @@ from functools import cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from meetup import ROOT, i18n
+from meetup.markdown import render_markdown
 
 TEMPLATES = ROOT / "templates"
 
@@ -25,6 +26,7 @@ def environment() -> Environment:
     env.globals["current_locale"] = i18n.current_locale
     env.globals["LOCALES"] = i18n.LOCALES
     env.filters["datetime"] = i18n.format_datetime
+    env.filters["markdown"] = render_markdown
     return env
 
 

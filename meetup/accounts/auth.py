@@ -16,6 +16,7 @@ from meetup.accounts import service
 from meetup.accounts.schemas import UserOut
 
 SESSION_KEY = "uid"
+INTENT_KEY = "intent"  # what a magic link asked to do once signed in
 _NEW_SESSION_ID = "meetup_new_session_id"
 _LOADED = "meetup_session_loaded"
 
@@ -96,3 +97,11 @@ def admin_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 def client_address(connection: ASGIConnection) -> str:
     return connection.client.host if connection.client else "unknown"
+
+
+def pop_intent(connection: ASGIConnection) -> dict | None:
+    """The intent a magic link carried (e.g. register for a forum), handed over once."""
+    session = connection.scope.get("session")
+    if isinstance(session, dict) and INTENT_KEY in session:
+        return session.pop(INTENT_KEY)
+    return None

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from meetup.accounts import service
-from meetup.accounts.auth import client_address, log_in, log_out, login_required
+from meetup.accounts.auth import INTENT_KEY, client_address, log_in, log_out, login_required
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import Accepted, LoginIn, MagicLinkIn, SignupIn, UserOut
 from meetup.errors import DomainError
@@ -162,8 +162,10 @@ class AccountPages(Controller):
 
     @get("/auth/magic/{token:str}")
     async def magic_open(self, request: Request, token: FromPath[str]) -> Redirect:
-        user, next_path = await service.sign_in_with_magic_link(token[:200])
+        user, next_path, intent = await service.sign_in_with_magic_link(token[:200])
         await log_in(request, user, _store(request))
+        if intent:
+            request.session[INTENT_KEY] = intent  # picked up by the page `next` leads to
         return Redirect(path=safe_next(next_path))
 
     @post("/logout")

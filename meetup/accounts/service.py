@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -141,8 +142,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def request_magic_link(data: MagicLinkIn, *, limiter: RateLimiter, client: str, base_url: str) -> None:
-    """Mail a one-time sign-in link. Known or not, the caller learns nothing about the address."""
+async def request_magic_link(
+    data: MagicLinkIn, *, limiter: RateLimiter, client: str, base_url: str, intent: dict | None = None
+) -> None:
+    """Mail a one-time sign-in link. Known or not, the caller learns nothing about the address.
+    `intent` (opaque here) travels with the link and is handed back at sign-in."""
     email_key, addr_key = f"magic:email:{data.email}", f"magic:addr:{client}"
     await _check_limit(limiter, [(email_key, MAGIC_LINKS_PER_EMAIL), (addr_key, MAGIC_LINKS_PER_ADDRESS)])
     await limiter.hit(email_key, WINDOW)
@@ -167,13 +171,15 @@ async def request_magic_link(data: MagicLinkIn, *, limiter: RateLimiter, client:
                 email=data.email,
                 next_path=data.next or "/",
                 expires_at=utcnow() + MAGIC_LINK_LIFETIME,
+                intent_json=msgspec.json.encode(intent).decode() if intent else "",
             )
         )
         await enqueue(to_addr=data.email, subject=subject, body_text=text, body_html=html)
 
 
-async def sign_in_with_magic_link(token: str) -> tuple[UserOut, str]:
-    """Use a magic link once: returns the account (created if new) and where to go next."""
+async def sign_in_with_magic_link(token: str) -> tuple[UserOut, str, dict | None]:
+    """Use a magic link once: returns the account (created if new), where to go next, and the
+    intent that was sent with the link."""
     now = utcnow()
     async with write_transaction():
         used = (
@@ -183,7 +189,7 @@ async def sign_in_with_magic_link(token: str) -> tuple[UserOut, str]:
                 & MagicLink.used_at.is_null()
                 & (MagicLink.expires_at > now)
             )
-            .returning(MagicLink.email, MagicLink.next_path)
+            .returning(MagicLink.email, MagicLink.next_path, MagicLink.intent_json)
         )
         if not used:
             raise LinkExpired(_("This sign-in link has expired or has already been used."))
@@ -197,7 +203,8 @@ async def sign_in_with_magic_link(token: str) -> tuple[UserOut, str]:
         ).on_conflict(target=Account.email, action="DO NOTHING")
         await Account.update({Account.last_login_at: now}).where(Account.email == email)
         row = await Account.select().where(Account.email == email).first()
-    return to_user(row), used[0]["next_path"]
+    intent = msgspec.json.decode(used[0]["intent_json"]) if used[0]["intent_json"] else None
+    return to_user(row), used[0]["next_path"], intent
 
 
 async def set_locale(user_id: int, locale: str) -> None:

@@ -23,3 +23,5 @@ class MagicLink(Table, tablename="magic_link"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+    # What to do once signed in, e.g. {"register": {"event": "slug", "answers": {...}}}.
+    intent_json = Text(default="")

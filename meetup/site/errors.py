@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+from asyncpg.exceptions import DataError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
@@ -70,9 +71,21 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return _answer(request, exc.status_code, exc.detail, extra, exc.headers)
 
 
+def unstorable_input(request: Request, exc: Exception) -> Response:
+    """Input the database cannot hold (a NUL byte in text, a number past 64 bits): the person's
+    mistake, not ours, so a 400 and nothing stored (the transaction has rolled back)."""
+    return _answer(request, 400, "The input contains a value that cannot be stored (e.g. a NUL byte or a huge number).")
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error")
 
 
-EXCEPTION_HANDLERS = {DomainError: domain_error, HTTPException: http_error, Exception: server_error}
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error,
+    HTTPException: http_error,
+    DataError: unstorable_input,
+    OverflowError: unstorable_input,
+    Exception: server_error,
+}

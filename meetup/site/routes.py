@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from redis.asyncio import Redis
 
 from meetup import db
+from meetup.events import service as events
 
 
 class Health(msgspec.Struct):
@@ -23,8 +24,7 @@ class SitePages(Controller):
 
     @get("/")
     async def home(self) -> Template:
-        # Upcoming forums arrive with the events domain; until then the list is empty.
-        return Template("site/home.html", context={"forums": []})
+        return Template("site/home.html", context={"forums": await events.upcoming_events(limit=6)})
 
 
 class HealthApi(Controller):

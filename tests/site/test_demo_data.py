@@ -58,3 +58,24 @@ def test_seed_command_prints_the_organizer_login(database_url, tmp_path):
         timeout=120,
     )
     assert "left as it is" in second.stdout
+
+
+async def test_demo_forums_hold_the_real_2021_programme_and_upcoming_forums(database):
+    from meetup.events import service as events
+
+    await demo.load_demo()
+    sessions = await events.list_events(series_slug=demo.MIGITE)
+    assert len(sessions) == 7
+    first, last = sessions[0], sessions[-1]
+    assert (first.starts_at.isoformat(), first.format) == ("2021-01-16T10:30:00+09:00", "in_person")
+    assert (last.starts_at.isoformat(), last.ends_at.isoformat()) == (
+        "2021-02-14T10:30:00+09:00",
+        "2021-02-14T17:00:00+09:00",
+    )
+    assert sum(1 for s in sessions if s.format == "online") == 4
+    forum = await events.get_event("coordinator-forum-2021", None)
+    assert forum.starts_at.isoformat() == "2021-03-01T14:00:00+09:00"
+    upcoming = await events.upcoming_events()
+    assert {e.registration_mode for e in upcoming} == {"first_come", "lottery", "approval"}
+    lottery = next(e for e in upcoming if e.registration_mode == "lottery")
+    assert (await events.get_event(lottery.slug, None)).pending_count == len(demo.SAMPLE_PARTICIPANTS)

@@ -1,0 +1,23 @@
+"""What the events domain says no with."""
+
+from meetup.errors import BadInput, Conflict, NotFound
+
+
+class EventNotFound(NotFound):
+    pass
+
+
+class RegistrationClosed(Conflict):
+    """Outside the window, a draft, a cancelled or a past forum."""
+
+
+class NotRegistered(NotFound):
+    pass
+
+
+class InvalidAnswers(BadInput):
+    pass
+
+
+class SeatsConflict(Conflict):
+    """E.g. lowering capacity below the seats already confirmed."""

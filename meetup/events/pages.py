@@ -1,0 +1,176 @@
+"""The forum pages people use: list, forum page with register/cancel, ticket, my registrations."""
+
+from __future__ import annotations
+
+import msgspec
+import segno
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_202_ACCEPTED
+from markupsafe import Markup
+
+from meetup import settings
+from meetup.accounts import service as accounts
+from meetup.accounts.auth import client_address, current_user, login_required, pop_intent
+from meetup.accounts.ratelimit import RateLimiter
+from meetup.accounts.schemas import MagicLinkIn
+from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
+from meetup.db import utcnow
+from meetup.errors import DomainError
+from meetup.events import registration, service
+from meetup.events.calendar import calendar_links
+from meetup.events.errors import EventNotFound
+from meetup.events.routes import calendar_response
+from meetup.events.schemas import Question, RegistrationIn
+from meetup.i18n import gettext as _
+
+
+def _answers_from_form(form, questions: list[Question]) -> dict[str, object]:
+    answers: dict[str, object] = {}
+    for question in questions:
+        key = f"q_{question.id}"
+        if question.kind == "checkbox" and question.options:
+            answers[question.id] = form.getall(key) if hasattr(form, "getall") else form.get(key, [])
+        elif question.kind == "checkbox":
+            answers[question.id] = form.get(key) == "on"
+        elif form.get(key) not in (None, ""):
+            answers[question.id] = form.get(key)
+    return answers
+
+
+async def _forum_context(request: Request, slug: str, **extra: object) -> dict:
+    user = current_user(request)
+    organizer = bool(user and user.is_organizer)
+    event = await service.get_event(slug, user.id if user else None, organizer=organizer)
+    row = await service.event_row(slug, organizer=organizer)
+    mine = await registration.my_registration(row["id"], user.id) if user else None
+    return {
+        "event": event,
+        "mine": await registration.to_out(mine, slug) if mine else None,
+        "links": calendar_links(row, settings.current().base_url),
+        "prefectures": {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS},
+        "error": None,
+        "answers": {},
+        "done": None,
+        **extra,
+    }
+
+
+class EventPages(Controller):
+    include_in_schema = False
+
+    @get("/events")
+    async def index(self, q: FromQuery[str | None] = None) -> Template:
+        query = q.strip()[:200] if q else ""
+        upcoming = await service.list_events(q=query or None, starts_from=utcnow())
+        past = await service.list_events(q=query or None, starts_to=utcnow(), statuses=("published",))
+        past = [e for e in reversed(past) if e.slug not in {u.slug for u in upcoming}][:30]
+        return Template("events/list.html", context={"upcoming": upcoming, "past": past, "q": query})
+
+    @get("/events/{slug:str}")
+    async def detail(self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None) -> Response:
+        if slug.endswith(".ics"):
+            return calendar_response(await service.event_row(slug.removesuffix(".ics")))
+        return Template("events/detail.html", context=await _forum_context(request, slug, done=done))
+
+    @post("/events/{slug:str}/register")
+    async def register(
+        self, request: Request, slug: FromPath[str], limiter: NamedDependency[RateLimiter]
+    ) -> Template | Redirect:
+        row = await service.event_row(slug)
+        questions = service.questions_of(row)
+        form = await request.form()
+        answers = _answers_from_form(form, questions)
+        prefecture = form.get("prefecture") or None
+        user = current_user(request)
+        try:
+            data = msgspec.convert({"answers": answers, "prefecture": prefecture}, RegistrationIn, strict=False)
+            if user is None:
+                return await self._register_by_mail(request, slug, form.get("email") or "", data, limiter)
+            await registration.register(row, user.id, data, questions)
+        except (DomainError, msgspec.ValidationError) as exc:
+            detail = exc.detail if isinstance(exc, DomainError) else _("Please check your answers.")
+            status = exc.status_code if isinstance(exc, DomainError) else 400
+            context = await _forum_context(request, slug, error=detail, answers=answers)
+            return Template("events/detail.html", context=context, status_code=status)
+        return Redirect(path=f"/events/{slug}?done=registered", status_code=303)
+
+    async def _register_by_mail(
+        self, request: Request, slug: str, email: str, data: RegistrationIn, limiter: RateLimiter
+    ) -> Template:
+        """A newcomer registers in one step: a magic link signs them in and completes it."""
+        magic = msgspec.convert({"email": email, "next": f"/events/{slug}/register/continue"}, MagicLinkIn)
+        intent = {"register": {"event": slug, "answers": data.answers, "prefecture": data.prefecture}}
+        await accounts.request_magic_link(
+            magic,
+            limiter=limiter,
+            client=client_address(request),
+            base_url=settings.current().base_url,
+            intent=intent,
+        )
+        current = settings.current()
+        return Template(
+            "accounts/magic_sent.html",
+            context={"email": magic.email, "dev_mailbox": not current.smtp_url and current.env == "dev"},
+            status_code=HTTP_202_ACCEPTED,
+        )
+
+    @get("/events/{slug:str}/register/continue", guards=[login_required])
+    async def register_continue(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        intent = pop_intent(request) or {}
+        wanted = intent.get("register") if isinstance(intent, dict) else None
+        if not wanted or wanted.get("event") != slug:
+            return Redirect(path=f"/events/{slug}", status_code=303)
+        row = await service.event_row(slug)
+        try:
+            data = msgspec.convert(
+                {"answers": wanted.get("answers") or {}, "prefecture": wanted.get("prefecture")}, RegistrationIn
+            )
+            await registration.register(row, request.user.id, data, service.questions_of(row))
+        except (DomainError, msgspec.ValidationError) as exc:
+            detail = exc.detail if isinstance(exc, DomainError) else _("Please check your answers.")
+            context = await _forum_context(request, slug, error=detail)
+            return Template("events/detail.html", context=context, status_code=getattr(exc, "status_code", 400))
+        return Redirect(path=f"/events/{slug}?done=registered", status_code=303)
+
+    @post("/events/{slug:str}/cancel", guards=[login_required])
+    async def cancel(self, request: Request, slug: FromPath[str]) -> Redirect:
+        await registration.cancel(await service.event_row(slug), request.user.id)
+        return Redirect(path=f"/events/{slug}?done=cancelled", status_code=303)
+
+    @get("/events/{slug:str}/ticket", guards=[login_required])
+    async def ticket(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        row = await service.event_row(slug)
+        mine = await registration.my_registration(row["id"], request.user.id)
+        if mine is None or mine["status"] != "confirmed":
+            return Redirect(path=f"/events/{slug}", status_code=303)
+        event = await service.get_event(slug, request.user.id)
+        qr = segno.make(mine["ticket_code"], error="m")
+        return Template(
+            "events/ticket.html",
+            context={
+                "event": event,
+                "code": mine["ticket_code"],
+                "checked_in_at": mine["checked_in_at"],
+                # segno writes the SVG from our own ticket code: nothing a person typed.
+                "qr_svg": Markup(qr.svg_inline(scale=8, dark="#1d2a35", omitsize=True)),  # noqa: S704
+            },
+        )
+
+    @get("/me/registrations", guards=[login_required])
+    async def my_registrations(self, request: Request) -> Template:
+        items = await registration.registrations_of(request.user.id)
+        return Template("events/my_registrations.html", context={"items": items})
+
+    @get("/series/{slug:str}")
+    async def series(self, slug: FromPath[str]) -> Template:
+        series = await service.get_series(slug)
+        if series is None:
+            raise EventNotFound(_("No such series."))
+        sessions = await service.list_events(series_slug=slug, statuses=("published", "cancelled"))
+        return Template(
+            "events/series.html",
+            context={"series": series, "summary": await service.series_summary(slug), "sessions": sessions},
+        )

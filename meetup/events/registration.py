@@ -1,0 +1,340 @@
+"""Seats, the waitlist and registration status: the rules that must never oversell.
+
+Every change of seats happens inside `write_transaction()` after `lock_event()`, which takes
+the forum's row lock (an UPDATE, so PostgreSQL holds it to commit; on SQLite the process-wide
+writer lock serialises). With the lock held, `confirmed_count` is the truth and the waitlist
+order cannot change under us: so a seat is never given twice and positions have no gaps.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import msgspec
+
+from meetup.accounts.schemas import UserOut
+from meetup.coordinators.prefectures import PREFECTURES
+from meetup.db import utcnow, write_transaction
+from meetup.events import notifications
+from meetup.events.errors import InvalidAnswers, NotRegistered, RegistrationClosed
+from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
+from meetup.events.tables import Event, Registration
+from meetup.i18n import TOKYO
+from meetup.i18n import gettext as _
+
+
+def window_open(event: dict, now: datetime | None = None) -> bool:
+    """Registration is open for a published forum that has not ended, inside its window."""
+    now = now or utcnow()
+    closes = event["registration_closes_at"] or event["ends_at"]
+    opens = event["registration_opens_at"]
+    return event["status"] == "published" and (opens is None or opens <= now) and now < closes
+
+
+def _closed_reason(event: dict, now: datetime) -> str:
+    if event["status"] == "cancelled":
+        return _("This forum has been cancelled.")
+    if event["status"] != "published":
+        return _("This forum is not open yet.")
+    if event["ends_at"] <= now:
+        return _("This forum has already taken place.")
+    if event["registration_opens_at"] and now < event["registration_opens_at"]:
+        return _("Registration opens on %(when)s.") % {
+            "when": f"{event['registration_opens_at'].astimezone(TOKYO):%Y-%m-%d %H:%M}"
+        }
+    return _("Registration for this forum has closed.")
+
+
+async def lock_event(event_id: int) -> dict:
+    """Take the forum's row lock for this transaction and return its seat counters."""
+    rows = (
+        await Event.update({Event.waitlist_seq: Event.waitlist_seq + 0})
+        .where(Event.id == event_id)
+        .returning(
+            Event.id,
+            Event.capacity,
+            Event.confirmed_count,
+            Event.waitlist_seq,
+            Event.registration_mode,
+            Event.status,
+        )
+    )
+    return rows[0]
+
+
+def _has_seat(event: dict) -> bool:
+    return event["capacity"] is None or event["confirmed_count"] < event["capacity"]
+
+
+def check_answers(questions: list[Question], data: RegistrationIn) -> dict[str, object]:
+    """Answers to the forum's own questions: required ones present, choices from the options."""
+    known = {q.id: q for q in questions}
+    unknown = set(data.answers) - set(known)
+    if unknown:
+        raise InvalidAnswers(_("Unknown question: %(id)s") % {"id": sorted(unknown)[0]}, field="answers")
+    answers: dict[str, object] = {}
+    for question in questions:
+        value = data.answers.get(question.id)
+        if isinstance(value, str):
+            value = value.strip()
+        if question.kind == "checkbox" and question.options and value is None:
+            value = []
+        problem = _answer_problem(question, value)
+        if problem:
+            raise InvalidAnswers(problem % {"label": question.label}, field="answers")
+        if value not in (None, "", []):
+            answers[question.id] = value
+    return answers
+
+
+def _answer_problem(question: Question, value: object) -> str | None:
+    if question.required and value in (None, "", [], False):
+        return _("Please answer “%(label)s”.")
+    if value in (None, ""):
+        return None
+    if question.kind == "text" and not isinstance(value, str):
+        return _("Please answer “%(label)s” in words.")
+    if question.kind == "choice" and value not in question.options:
+        return _("Please choose an option for “%(label)s”.")
+    if question.kind == "checkbox" and question.options:
+        if not isinstance(value, list) or not set(value) <= set(question.options):
+            return _("Please choose from the options for “%(label)s”.")
+    elif question.kind == "checkbox" and not isinstance(value, bool):
+        return _("Please tick or untick “%(label)s”.")
+    return None
+
+
+async def waitlist_position(event_id: int, queue_order: int | None) -> int | None:
+    if queue_order is None:
+        return None
+    ahead = await Registration.count().where(
+        (Registration.event == event_id)
+        & (Registration.status == "waitlisted")
+        & (Registration.queue_order < queue_order)
+    )
+    return ahead + 1
+
+
+async def to_out(row: dict, event_slug: str) -> RegistrationOut:
+    out = RegistrationOut(
+        id=row["id"],
+        status=row["status"],
+        event=event_slug,
+        created_at=row["created_at"].astimezone(TOKYO),
+        checked_in_at=row["checked_in_at"].astimezone(TOKYO) if row["checked_in_at"] else None,
+        answers=msgspec.json.decode(row["answers_json"]),
+    )
+    if row["status"] == "waitlisted":
+        known = row.get("waitlist_position")  # computed under the lock when it changed
+        out.waitlist_position = known or await waitlist_position(row["event"], row["queue_order"])
+    return out
+
+
+async def register(
+    event: dict, user_id: int, data: RegistrationIn, questions: list[Question], recipient: UserOut | None = None
+) -> tuple[dict, bool]:
+    """Register `user_id` for `event`: returns (registration row, created).
+
+    first_come: confirmed while seats last, then waitlisted at the end of the queue;
+    lottery and approval: pending until the organizer draws or decides.
+    Registering again returns the same registration.
+    """
+    if data.prefecture is not None and data.prefecture not in PREFECTURES:
+        raise InvalidAnswers(_("Choose a prefecture from the list."), field="prefecture")
+    answers = check_answers(questions, data)
+    now = utcnow()
+    async with write_transaction():
+        locked = await lock_event(event["id"])
+        existing = (
+            await Registration.select()
+            .where((Registration.event == event["id"]) & (Registration.account == user_id))
+            .first()
+        )
+        if existing and existing["status"] in (*ACTIVE, "rejected"):
+            return existing, False
+        if not window_open(event, now):
+            raise RegistrationClosed(_closed_reason(event, now))
+        values = {
+            "status": "pending",
+            "queue_order": None,
+            "answers_json": msgspec.json.encode(answers).decode(),
+            "prefecture": data.prefecture,
+            "updated_at": now,
+            "confirmed_at": None,
+            "checked_in_at": None,
+        }
+        if locked["registration_mode"] == "first_come":
+            if _has_seat(locked):
+                values.update(status="confirmed", confirmed_at=now)
+                await Event.update({Event.confirmed_count: Event.confirmed_count + 1}).where(Event.id == event["id"])
+            else:
+                values.update(status="waitlisted", queue_order=locked["waitlist_seq"] + 1)
+                await Event.update({Event.waitlist_seq: Event.waitlist_seq + 1}).where(Event.id == event["id"])
+        if existing:
+            rows = (
+                await Registration.update({getattr(Registration, k): v for k, v in values.items()})
+                .where(Registration.id == existing["id"])
+                .returning(*Registration.all_columns())
+            )
+        else:
+            rows = await Registration.insert(
+                Registration(event=event["id"], account=user_id, ticket_code=secrets.token_urlsafe(12), **values)
+            ).returning(*Registration.all_columns())
+        row = rows[0]
+        if row["status"] == "waitlisted":
+            row["waitlist_position"] = await waitlist_position(event["id"], row["queue_order"])
+        await notifications.status_changed(row, event, recipient=recipient)
+    return row, True
+
+
+async def my_registration(event_id: int, user_id: int) -> dict | None:
+    return (
+        await Registration.select().where((Registration.event == event_id) & (Registration.account == user_id)).first()
+    )
+
+
+async def is_confirmed(event_id: int, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    return await Registration.exists().where(
+        (Registration.event == event_id) & (Registration.account == user_id) & (Registration.status == "confirmed")
+    )
+
+
+async def _set_status(reg_id: int, status: str, **extra: object) -> dict:
+    values = {Registration.status: status, Registration.updated_at: utcnow()}
+    values.update({getattr(Registration, k): v for k, v in extra.items()})
+    await Registration.update(values).where(Registration.id == reg_id)
+    return await Registration.select().where(Registration.id == reg_id).first()
+
+
+async def promote_waitlist(event_id: int) -> int:
+    """Hand free seats to the waitlist, first in line first; call with the forum locked.
+    Returns how many were promoted."""
+    event = await Event.select().where(Event.id == event_id).first()
+    if event["status"] != "published" or event["ends_at"] <= utcnow():
+        return 0
+    free = None if event["capacity"] is None else event["capacity"] - event["confirmed_count"]
+    if free is not None and free <= 0:
+        return 0
+    query = (
+        Registration.select()
+        .where((Registration.event == event_id) & (Registration.status == "waitlisted"))
+        .order_by(Registration.queue_order)
+    )
+    if free is not None:
+        query = query.limit(free)
+    promoted = await query
+    now = utcnow()
+    for waiting in promoted:
+        row = await _set_status(waiting["id"], "confirmed", queue_order=None, confirmed_at=now)
+        await notifications.status_changed(row, event, promoted=True)
+    if promoted:
+        await Event.update({Event.confirmed_count: Event.confirmed_count + len(promoted)}).where(Event.id == event_id)
+    return len(promoted)
+
+
+async def cancel(event: dict, user_id: int) -> None:
+    """The person gives up their place; a confirmed seat passes at once to the first waitlisted."""
+    async with write_transaction():
+        await lock_event(event["id"])
+        row = await my_registration(event["id"], user_id)
+        if row is None or row["status"] not in ACTIVE:
+            raise NotRegistered(_("You are not registered for this forum."))
+        await _release(row, event, "cancelled")
+
+
+async def _release(row: dict, event: dict, status: str) -> dict:
+    was_confirmed = row["status"] == "confirmed"
+    updated = await _set_status(row["id"], status, queue_order=None)
+    if was_confirmed:
+        await Event.update({Event.confirmed_count: Event.confirmed_count - 1}).where(Event.id == event["id"])
+    await notifications.status_changed(updated, event)
+    if was_confirmed:
+        await promote_waitlist(event["id"])
+    return updated
+
+
+async def registration_in_event(event: dict, reg_id: int) -> dict:
+    row = await Registration.select().where((Registration.id == reg_id) & (Registration.event == event["id"])).first()
+    if row is None:
+        raise NotRegistered(_("No such registration."))
+    return row
+
+
+async def approve(event: dict, reg_id: int) -> dict:
+    """An approved applicant gets a seat, or the end of the waitlist when the forum is full."""
+    async with write_transaction():
+        locked = await lock_event(event["id"])
+        row = await registration_in_event(event, reg_id)
+        if row["status"] not in ("pending", "rejected"):
+            return row
+        if _has_seat(locked):
+            row = await _set_status(reg_id, "confirmed", confirmed_at=utcnow(), queue_order=None)
+            await Event.update({Event.confirmed_count: Event.confirmed_count + 1}).where(Event.id == event["id"])
+        else:
+            row = await _set_status(reg_id, "waitlisted", queue_order=locked["waitlist_seq"] + 1)
+            await Event.update({Event.waitlist_seq: Event.waitlist_seq + 1}).where(Event.id == event["id"])
+        await notifications.status_changed(row, event)
+    return row
+
+
+async def reject(event: dict, reg_id: int) -> dict:
+    """Turn an applicant (or a registrant) away; a seat they held goes to the waitlist."""
+    async with write_transaction():
+        await lock_event(event["id"])
+        row = await registration_in_event(event, reg_id)
+        if row["status"] in ("rejected", "cancelled"):
+            return row
+        return await _release(row, event, "rejected")
+
+
+async def check_in(event: dict, reg_id: int | None = None, code: str | None = None, undo: bool = False) -> dict:
+    """Mark a confirmed registrant as arrived (by id or ticket code); `undo` takes it back."""
+    query = Registration.select().where(Registration.event == event["id"])
+    if code is not None:
+        query = query.where(Registration.ticket_code == code.strip().rsplit("/", 1)[-1])
+    else:
+        query = query.where(Registration.id == reg_id)
+    row = await query.first()
+    if row is None:
+        raise NotRegistered(_("No registration with this code for this forum."))
+    if row["status"] != "confirmed":
+        raise RegistrationClosed(_("Only confirmed registrants can check in."))
+    async with write_transaction():
+        if undo:
+            return await _set_status(row["id"], "confirmed", checked_in_at=None)
+        if row["checked_in_at"] is None:
+            return await _set_status(row["id"], "confirmed", checked_in_at=utcnow())
+    return row
+
+
+async def notify_event_cancelled(event_id: int) -> None:
+    """Everyone still holding a place hears that the forum is cancelled."""
+    event = await Event.select().where(Event.id == event_id).first()
+    rows = await Registration.select().where((Registration.event == event_id) & Registration.status.is_in(list(ACTIVE)))
+    for row in rows:
+        await notifications.event_cancelled(row, event)
+
+
+async def registrations_of(user_id: int) -> list[dict]:
+    """A person's registrations with their forums, soonest forum first (for "my registrations")."""
+    rows = (
+        await Registration.select(
+            Registration.all_columns(),
+            Registration.event.slug.as_alias("slug"),
+            Registration.event.title.as_alias("title"),
+            Registration.event.starts_at.as_alias("starts_at"),
+            Registration.event.ends_at.as_alias("ends_at"),
+            Registration.event.status.as_alias("event_status"),
+        )
+        .where(Registration.account == user_id)
+        .order_by(Registration.event.starts_at)
+    )
+    for row in rows:
+        row["waitlist_position"] = (
+            await waitlist_position(row["event"], row["queue_order"]) if row["status"] == "waitlisted" else None
+        )
+        row["past"] = row["ends_at"] <= utcnow()
+    return rows

@@ -1,0 +1,168 @@
+"""Forums and registration over the JSON API (`/api/v1/events…`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from meetup import settings
+from meetup.accounts.auth import current_user, login_required, organizer_required
+from meetup.events import exports, lottery, registration, service
+from meetup.events.calendar import event_ics
+from meetup.events.errors import NotRegistered
+from meetup.events.schemas import (
+    CheckInIn,
+    Created,
+    EventIn,
+    EventOut,
+    EventPatch,
+    EventSummary,
+    LotteryIn,
+    LotteryResult,
+    RegistrationIn,
+    RegistrationOut,
+    RegistrationRow,
+)
+from meetup.i18n import gettext as _
+
+
+def _is_organizer(request: Request) -> bool:
+    user = current_user(request)
+    return bool(user and user.is_organizer)
+
+
+def calendar_response(row: dict) -> Response[bytes]:
+    return Response(
+        event_ics(row, settings.current().base_url),
+        media_type="text/calendar; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{row["slug"]}.ics"'},
+    )
+
+
+class EventsApi(Controller):
+    path = "/api/v1/events"
+    tags = ["forums"]
+
+    @get("/", summary="Published forums, soonest first")
+    async def list_events(
+        self,
+        q: FromQuery[str | None] = None,
+        from_: Annotated[datetime | None, Parameter(query="from", description="starts at or after")] = None,
+        to: Annotated[datetime | None, Parameter(description="starts at or before")] = None,
+    ) -> list[EventSummary]:
+        return await service.list_events(q=q[:200] if q else None, starts_from=from_, starts_to=to)
+
+    @get(
+        "/{slug:str}",
+        summary="One forum (or its calendar file, with the .ics suffix)",
+        description="`/events/{slug}.ics` answers `text/calendar`. `online_url` is present only "
+        "for the forum's confirmed registrants and organizers.",
+    )
+    async def get_event(self, request: Request, slug: FromPath[str]) -> Response[EventOut]:
+        if slug.endswith(".ics"):
+            return calendar_response(await service.event_row(slug.removesuffix(".ics")))
+        user = current_user(request)
+        out = await service.get_event(slug, user.id if user else None, organizer=_is_organizer(request))
+        return Response(out)
+
+    @post("/", guards=[organizer_required], status_code=HTTP_201_CREATED, summary="Create a forum")
+    async def create_event(self, request: Request, data: JSONBody[EventIn]) -> Created:
+        return Created(slug=await service.create_event(data, request.user.id))
+
+    @patch("/{slug:str}", guards=[organizer_required], summary="Change a forum")
+    async def update_event(self, request: Request, slug: FromPath[str], data: JSONBody[EventPatch]) -> EventOut:
+        await service.update_event(slug, data)
+        return await service.get_event(slug, request.user.id, organizer=True)
+
+    @post(
+        "/{slug:str}/registration",
+        guards=[login_required],
+        summary="Register (201), or get the registration made before (200)",
+        status_code=HTTP_201_CREATED,
+    )
+    async def register(
+        self, request: Request, slug: FromPath[str], data: JSONBody[RegistrationIn]
+    ) -> Response[RegistrationOut]:
+        event = await service.event_row(slug)
+        row, created = await registration.register(
+            event, request.user.id, data, service.questions_of(event), recipient=request.user
+        )
+        return Response(await registration.to_out(row, slug), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/{slug:str}/registration", guards=[login_required], summary="My registration")
+    async def my_registration(self, request: Request, slug: FromPath[str]) -> RegistrationOut:
+        event = await service.event_row(slug)
+        row = await registration.my_registration(event["id"], request.user.id)
+        if row is None:
+            raise NotRegistered(_("You are not registered for this forum."))
+        return await registration.to_out(row, slug)
+
+    @delete("/{slug:str}/registration", guards=[login_required], status_code=HTTP_204_NO_CONTENT, summary="Cancel")
+    async def cancel(self, request: Request, slug: FromPath[str]) -> None:
+        event = await service.event_row(slug)
+        await registration.cancel(event, request.user.id)
+
+
+class OrganizerEventsApi(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["forums: organizers"]
+    guards = [organizer_required]
+
+    @get("/registrations", summary="Registrations with answers and check-in")
+    async def registrations(
+        self,
+        slug: FromPath[str],
+        status: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> list[RegistrationRow]:
+        event = await service.event_row(slug, organizer=True)
+        return await exports.registration_rows(event["id"], status=status, q=q[:200] if q else None)
+
+    @get("/registrations.csv", summary="Registrations as CSV (UTF-8 with BOM, for Excel)")
+    async def registrations_csv(self, slug: FromPath[str]) -> Response[bytes]:
+        event = await service.event_row(slug, organizer=True)
+        rows = await exports.registration_rows(event["id"])
+        return Response(
+            exports.registrations_csv(rows, service.questions_of(event)),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="registrations-{slug}.csv"'},
+        )
+
+    @post("/registrations/{reg_id:int}/approve", status_code=HTTP_200_OK, summary="Approve an applicant")
+    async def approve(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
+        event = await service.event_row(slug, organizer=True)
+        return await registration.to_out(await registration.approve(event, reg_id), slug)
+
+    @post("/registrations/{reg_id:int}/reject", status_code=HTTP_200_OK, summary="Reject an applicant")
+    async def reject(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
+        event = await service.event_row(slug, organizer=True)
+        return await registration.to_out(await registration.reject(event, reg_id), slug)
+
+    @post("/registrations/{reg_id:int}/check-in", status_code=HTTP_200_OK, summary="Check a registrant in")
+    async def check_in(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
+        event = await service.event_row(slug, organizer=True)
+        return await registration.to_out(await registration.check_in(event, reg_id=reg_id), slug)
+
+    @delete("/registrations/{reg_id:int}/check-in", status_code=HTTP_200_OK, summary="Undo a mistaken check-in")
+    async def undo_check_in(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
+        event = await service.event_row(slug, organizer=True)
+        return await registration.to_out(await registration.check_in(event, reg_id=reg_id, undo=True), slug)
+
+    @post("/check-in", status_code=HTTP_200_OK, summary="Check in by ticket code (typed or scanned)")
+    async def check_in_by_code(self, slug: FromPath[str], data: JSONBody[CheckInIn]) -> RegistrationOut:
+        event = await service.event_row(slug, organizer=True)
+        return await registration.to_out(await registration.check_in(event, code=data.code), slug)
+
+    @post("/lottery", status_code=HTTP_200_OK, summary="Draw the pending applicants at random")
+    async def draw(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
+        event = await service.event_row(slug, organizer=True)
+        return await lottery.run(event, data)
+
+    @post("/lottery/preview", status_code=HTTP_200_OK, summary="What a draw would do, without drawing")
+    async def preview(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
+        event = await service.event_row(slug, organizer=True)
+        return await lottery.preview(event, data)

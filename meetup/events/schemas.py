@@ -1,0 +1,228 @@
+"""What comes in and goes out of the forums and registration API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+Format = Literal["online", "in_person", "hybrid"]
+Mode = Literal["first_come", "lottery", "approval"]
+EventStatus = Literal["draft", "published", "cancelled"]
+RegistrationStatus = Literal["confirmed", "waitlisted", "pending", "rejected", "cancelled"]
+QuestionKind = Literal["text", "choice", "checkbox"]
+
+ACTIVE = ("confirmed", "waitlisted", "pending")
+
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+Summary = Annotated[str, Meta(max_length=500)]
+Description = Annotated[str, Meta(max_length=20000, description="Markdown")]
+Venue = Annotated[str, Meta(max_length=300)]
+Url = Annotated[str, Meta(max_length=500, description="http(s) URL")]
+Capacity = Annotated[int, Meta(ge=1, le=100_000)]
+AwareTime = Annotated[datetime, Meta(tz=True, description="ISO 8601 with offset")]
+SeriesSlug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
+Answer = Annotated[str, Meta(max_length=2000)] | list[Annotated[str, Meta(max_length=100)]] | bool
+
+
+def check_url(field: str, value: str) -> str:
+    value = value.strip()
+    if value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{field}: must be an http:// or https:// address")
+    return value
+
+
+class Question(msgspec.Struct, forbid_unknown_fields=True):
+    id: Annotated[str, Meta(pattern=r"^[a-z0-9_]{1,40}$")]
+    label: Annotated[str, Meta(min_length=1, max_length=200)]
+    kind: QuestionKind = "text"
+    required: bool = False
+    options: Annotated[list[Annotated[str, Meta(min_length=1, max_length=100)]], Meta(max_length=30)] = []
+
+    def __post_init__(self) -> None:
+        if self.kind == "choice" and not self.options:
+            raise ValueError("questions: a choice question needs options")
+
+
+Questions = Annotated[list[Question], Meta(max_length=30)]
+
+
+def _check_times(starts_at, ends_at, opens_at, closes_at) -> None:
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValueError("ends_at: must be after starts_at")
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ValueError("registration_closes_at: must be after registration_opens_at")
+
+
+def _check_questions(questions) -> None:
+    if questions:
+        ids = [q.id for q in questions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("questions: each question needs its own id")
+
+
+class EventIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title
+    starts_at: AwareTime
+    ends_at: AwareTime
+    summary: Summary = ""
+    description: Description = ""
+    format: Format = "online"
+    venue: Venue = ""
+    online_url: Url = ""
+    capacity: Capacity | None = None
+    registration_mode: Mode = "first_come"
+    registration_opens_at: AwareTime | None = None
+    registration_closes_at: AwareTime | None = None
+    status: Literal["draft", "published"] = "draft"
+    series: SeriesSlug | None = None
+    questions: Questions = []
+
+    def __post_init__(self) -> None:
+        self.title = self.title.strip()
+        if not self.title:
+            raise ValueError("title: must not be blank")
+        self.online_url = check_url("online_url", self.online_url)
+        _check_times(self.starts_at, self.ends_at, self.registration_opens_at, self.registration_closes_at)
+        _check_questions(self.questions)
+
+
+class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title | UnsetType = UNSET
+    starts_at: AwareTime | UnsetType = UNSET
+    ends_at: AwareTime | UnsetType = UNSET
+    summary: Summary | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    format: Format | UnsetType = UNSET
+    venue: Venue | UnsetType = UNSET
+    online_url: Url | UnsetType = UNSET
+    capacity: Capacity | None | UnsetType = UNSET
+    registration_mode: Mode | UnsetType = UNSET
+    registration_opens_at: AwareTime | None | UnsetType = UNSET
+    registration_closes_at: AwareTime | None | UnsetType = UNSET
+    status: EventStatus | UnsetType = UNSET
+    series: SeriesSlug | None | UnsetType = UNSET
+    questions: Questions | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.online_url is not UNSET:
+            self.online_url = check_url("online_url", self.online_url)
+        if self.title is not UNSET and not self.title.strip():
+            raise ValueError("title: must not be blank")
+        if self.questions is not UNSET:
+            _check_questions(self.questions)
+
+    def changes(self) -> dict[str, object]:
+        return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
+
+
+class SeriesRef(msgspec.Struct):
+    slug: str
+    title: str
+
+
+class EventSummary(msgspec.Struct):
+    slug: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    format: Format
+    capacity: int | None
+    confirmed_count: int
+    waitlist_count: int
+    status: EventStatus
+    registration_mode: Mode
+    summary: str = ""
+    venue: str = ""
+    seats_left: int | None = None
+    series: SeriesRef | None = None
+
+
+class EventOut(msgspec.Struct, omit_defaults=True):
+    slug: str
+    title: str
+    summary: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    format: Format
+    venue: str
+    capacity: int | None
+    confirmed_count: int
+    waitlist_count: int
+    pending_count: int
+    seats_left: int | None
+    status: EventStatus
+    registration_mode: Mode
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    registration_open: bool
+    questions: list[Question]
+    series: SeriesRef | None = None
+    online_url: str | UnsetType = UNSET  # only for confirmed registrants and organizers
+
+
+class Created(msgspec.Struct):
+    slug: str
+
+
+class RegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
+    answers: Annotated[dict[Annotated[str, Meta(max_length=40)], Answer], Meta(max_length=30)] = {}
+    prefecture: Annotated[str, Meta(max_length=10)] | None = None
+
+
+class RegistrationOut(msgspec.Struct, omit_defaults=True):
+    id: int
+    status: RegistrationStatus
+    event: str
+    created_at: datetime
+    waitlist_position: int | UnsetType = UNSET
+    checked_in_at: datetime | None = None
+    answers: dict[str, object] = {}
+
+
+class Person(msgspec.Struct):
+    id: int
+    display_name: str
+    email: str
+
+
+class RegistrationRow(msgspec.Struct):
+    id: int
+    user: Person
+    status: RegistrationStatus
+    answers: dict[str, object]
+    prefecture: str | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    checked_in_at: datetime | None
+    waitlist_position: int | None = None
+
+
+class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
+    seats: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+    min_per_prefecture: Annotated[int, Meta(ge=0, le=1000)] = 0
+
+
+class PrefectureDraw(msgspec.Struct):
+    prefecture: str
+    applicants: int
+    reserved: int
+
+
+class LotteryResult(msgspec.Struct):
+    applicants: int
+    seats: int
+    winners: int
+    waitlisted: int
+    per_prefecture: list[PrefectureDraw]
+    drawn: bool
+
+
+class CheckInIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(min_length=1, max_length=200)]

@@ -1,0 +1,269 @@
+"""Forums and series: create, edit, publish, cancel, list and read.
+
+Rules:
+- only organizers see drafts; the public list holds published forums, soonest first;
+- the online URL is shown only to the forum's confirmed registrants and to organizers;
+- raising capacity hands the new seats to the waitlist in order (registration.py).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+import msgspec
+from piccolo.query.functions.aggregate import Count
+
+from meetup.db import utcnow, write_transaction
+from meetup.events import registration
+from meetup.events.errors import EventNotFound, SeatsConflict
+from meetup.events.schemas import (
+    EventIn,
+    EventOut,
+    EventPatch,
+    EventSummary,
+    Question,
+    SeriesRef,
+)
+from meetup.events.tables import Event, Registration, Series
+from meetup.i18n import TOKYO
+from meetup.i18n import gettext as _
+
+# A change to any of these makes calendars update (SEQUENCE) and registrants hear of it.
+_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "venue", "online_url", "format")
+
+
+def tokyo(value: datetime | None) -> datetime | None:
+    return value.astimezone(TOKYO) if value else None
+
+
+async def _new_slug(title: str, starts_at: datetime) -> str:
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    stem = "-".join(words)[:40].strip("-") or "forum"
+    slug = f"{stem}-{starts_at.astimezone(TOKYO):%Y%m%d}"
+    while await Event.exists().where(Event.slug == slug):
+        slug = f"{stem}-{starts_at.astimezone(TOKYO):%Y%m%d}-{secrets.token_hex(2)}"
+    return slug
+
+
+async def ensure_series(slug: str, title: str | None = None, summary: str = "") -> int:
+    """The series with this slug, created (titled after its slug unless given) when new."""
+    async with write_transaction():
+        row = await Series.select(Series.id).where(Series.slug == slug).first()
+        if row:
+            if title:
+                await Series.update({Series.title: title, Series.summary: summary}).where(Series.id == row["id"])
+            return row["id"]
+        rows = await Series.insert(Series(slug=slug, title=title or slug, summary=summary)).returning(Series.id)
+    return rows[0]["id"]
+
+
+async def create_event(data: EventIn, created_by: int | None, *, slug: str | None = None) -> str:
+    """A new forum (draft or published); returns its slug."""
+    series_id = await ensure_series(data.series) if data.series else None
+    async with write_transaction():
+        slug = slug or await _new_slug(data.title, data.starts_at)
+        await Event.insert(
+            Event(
+                slug=slug,
+                title=data.title,
+                summary=data.summary,
+                description=data.description,
+                starts_at=data.starts_at,
+                ends_at=data.ends_at,
+                format=data.format,
+                venue=data.venue,
+                online_url=data.online_url,
+                capacity=data.capacity,
+                registration_mode=data.registration_mode,
+                registration_opens_at=data.registration_opens_at,
+                registration_closes_at=data.registration_closes_at,
+                status=data.status,
+                series=series_id,
+                questions_json=msgspec.json.encode(data.questions).decode(),
+                created_by=created_by,
+            )
+        )
+    return slug
+
+
+async def forum_exists(slug: str) -> bool:
+    return await Event.exists().where(Event.slug == slug)
+
+
+async def event_row(slug: str, *, organizer: bool = False) -> dict:
+    """The forum's row; drafts exist only for organizers."""
+    row = await Event.select().where(Event.slug == slug).first()
+    if row is None or (row["status"] == "draft" and not organizer):
+        raise EventNotFound(_("No such forum."))
+    return row
+
+
+async def update_event(slug: str, patch: EventPatch) -> None:
+    """Change a forum. Raising capacity promotes the waitlist; lowering it below the confirmed
+    seats is refused; changing time or place bumps the calendar revision."""
+    changes = patch.changes()
+    row = await event_row(slug, organizer=True)
+    starts_at = changes.get("starts_at", row["starts_at"])
+    ends_at = changes.get("ends_at", row["ends_at"])
+    if ends_at <= starts_at:
+        raise SeatsConflict(_("The end must be after the start."), field="ends_at")
+    values: dict = {}
+    for name, value in changes.items():
+        if name == "questions":
+            values[Event.questions_json] = msgspec.json.encode(value).decode()
+        elif name == "series":
+            values[Event.series] = await ensure_series(value) if value else None
+        else:
+            values[getattr(Event, name)] = value
+    if any(name in changes and changes[name] != row[name] for name in _CALENDAR_FIELDS):
+        values[Event.revision] = row["revision"] + 1
+    values[Event.updated_at] = utcnow()
+    async with write_transaction():
+        locked = await registration.lock_event(row["id"])
+        if "capacity" in changes:
+            capacity = changes["capacity"]
+            if capacity is not None and capacity < locked["confirmed_count"]:
+                raise SeatsConflict(
+                    _("Capacity cannot go below the %(count)s seats already confirmed.")
+                    % {"count": locked["confirmed_count"]},
+                    field="capacity",
+                )
+        await Event.update(values).where(Event.id == row["id"])
+        if changes.get("status") == "cancelled" and row["status"] != "cancelled":
+            await registration.notify_event_cancelled(row["id"])
+        elif "capacity" in changes or "status" in changes:
+            await registration.promote_waitlist(row["id"])
+
+
+async def _counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    if not event_ids:
+        return {}
+    rows = (
+        await Registration.select(Registration.event, Registration.status, Count(alias="n"))
+        .where(Registration.event.is_in(event_ids))
+        .group_by(Registration.event, Registration.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["event"], {})[row["status"]] = row["n"]
+    return counts
+
+
+def _seats_left(row: dict) -> int | None:
+    return None if row["capacity"] is None else max(row["capacity"] - row["confirmed_count"], 0)
+
+
+def _like(q: str) -> str:
+    return "%" + q.replace("\\", "").replace("%", "").replace("_", "") + "%"
+
+
+async def _series_refs(series_ids: set[int]) -> dict[int, SeriesRef]:
+    if not series_ids:
+        return {}
+    rows = await Series.select(Series.id, Series.slug, Series.title).where(Series.id.is_in(list(series_ids)))
+    return {r["id"]: SeriesRef(slug=r["slug"], title=r["title"]) for r in rows}
+
+
+async def list_events(
+    *,
+    q: str | None = None,
+    starts_from: datetime | None = None,
+    starts_to: datetime | None = None,
+    statuses: tuple[str, ...] = ("published",),
+    series_slug: str | None = None,
+    limit: int = 200,
+) -> list[EventSummary]:
+    """Forums soonest first; `q` matches title, summary, venue and description."""
+    query = Event.select().where(Event.status.is_in(list(statuses))).order_by(Event.starts_at).limit(limit)
+    if q and q.strip():
+        like = _like(q.strip())
+        query = query.where(
+            Event.title.ilike(like)
+            | Event.summary.ilike(like)
+            | Event.venue.ilike(like)
+            | Event.description.ilike(like)
+        )
+    if starts_from:
+        query = query.where(Event.starts_at >= starts_from)
+    if starts_to:
+        query = query.where(Event.starts_at <= starts_to)
+    if series_slug:
+        series = await Series.select(Series.id).where(Series.slug == series_slug).first()
+        if series is None:
+            return []
+        query = query.where(Event.series == series["id"])
+    rows = await query
+    counts = await _counts([r["id"] for r in rows])
+    series = await _series_refs({r["series"] for r in rows if r["series"]})
+    return [
+        EventSummary(
+            slug=r["slug"],
+            title=r["title"],
+            starts_at=tokyo(r["starts_at"]),
+            ends_at=tokyo(r["ends_at"]),
+            format=r["format"],
+            capacity=r["capacity"],
+            confirmed_count=r["confirmed_count"],
+            waitlist_count=counts.get(r["id"], {}).get("waitlisted", 0),
+            status=r["status"],
+            registration_mode=r["registration_mode"],
+            summary=r["summary"],
+            venue=r["venue"],
+            seats_left=_seats_left(r),
+            series=series.get(r["series"]),
+        )
+        for r in rows
+    ]
+
+
+async def upcoming_events(limit: int = 20) -> list[EventSummary]:
+    return await list_events(starts_from=utcnow(), limit=limit)
+
+
+def questions_of(row: dict) -> list[Question]:
+    return msgspec.json.decode(row["questions_json"], type=list[Question])
+
+
+async def get_event(slug: str, viewer_id: int | None, *, organizer: bool = False) -> EventOut:
+    """The forum as `viewer_id` may see it: the online URL only for its confirmed registrants
+    and organizers."""
+    row = await event_row(slug, organizer=organizer)
+    counts = (await _counts([row["id"]])).get(row["id"], {})
+    series = (await _series_refs({row["series"]} if row["series"] else set())).get(row["series"])
+    out = EventOut(
+        slug=row["slug"],
+        title=row["title"],
+        summary=row["summary"],
+        description=row["description"],
+        starts_at=tokyo(row["starts_at"]),
+        ends_at=tokyo(row["ends_at"]),
+        format=row["format"],
+        venue=row["venue"],
+        capacity=row["capacity"],
+        confirmed_count=row["confirmed_count"],
+        waitlist_count=counts.get("waitlisted", 0),
+        pending_count=counts.get("pending", 0),
+        seats_left=_seats_left(row),
+        status=row["status"],
+        registration_mode=row["registration_mode"],
+        registration_opens_at=tokyo(row["registration_opens_at"]),
+        registration_closes_at=tokyo(row["registration_closes_at"]),
+        registration_open=registration.window_open(row),
+        questions=questions_of(row),
+        series=series,
+    )
+    if row["online_url"] and (organizer or await registration.is_confirmed(row["id"], viewer_id)):
+        out.online_url = row["online_url"]
+    return out
+
+
+async def get_series(slug: str) -> SeriesRef | None:
+    row = await Series.select(Series.slug, Series.title, Series.summary).where(Series.slug == slug).first()
+    return SeriesRef(slug=row["slug"], title=row["title"]) if row else None
+
+
+async def series_summary(slug: str) -> str:
+    row = await Series.select(Series.summary).where(Series.slug == slug).first()
+    return row["summary"] if row else ""

@@ -1,0 +1,56 @@
+"""Forums (events), the series that group them, and registrations."""
+
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from meetup.accounts.tables import Account
+
+
+class Series(Table, tablename="series"):
+    slug = Varchar(length=80, unique=True)
+    title = Varchar(length=200)
+    summary = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Event(Table, tablename="event"):
+    slug = Varchar(length=80, unique=True)
+    title = Varchar(length=200)
+    summary = Varchar(length=500, default="")
+    description = Text(default="")  # Markdown, rendered safely
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    format = Varchar(length=20, default="online")  # online | in_person | hybrid
+    venue = Varchar(length=300, default="")
+    online_url = Varchar(length=500, default="")
+    capacity = Integer(null=True, default=None)  # None: no limit
+    registration_mode = Varchar(length=20, default="first_come")  # first_come | lottery | approval
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=20, default="draft", index=True)  # draft | published | cancelled
+    series = ForeignKey(references=Series, null=True, on_delete=OnDelete.set_null)
+    questions_json = Text(default="[]")
+    # Seats and the waitlist's order change only while this row is locked (see service.py).
+    confirmed_count = Integer(default=0)
+    waitlist_seq = Integer(default=0)
+    revision = Integer(default=0)  # the calendar SEQUENCE: bumped when time or place change
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Registration(Table, tablename="registration"):
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    # confirmed | waitlisted | pending | rejected | cancelled
+    status = Varchar(length=20, index=True)
+    queue_order = Integer(null=True, default=None)  # waitlist order; position = rank among waitlisted
+    answers_json = Text(default="{}")
+    prefecture = Varchar(length=10, null=True, default=None)
+    ticket_code = Varchar(length=40, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)
+    checked_in_at = Timestamptz(null=True, default=None)
+    reminded_revision = Integer(null=True, default=None)  # the forum revision last reminded of

@@ -1,0 +1,280 @@
+"""Registration burst benchmark: `python tests/bench/registration.py [--people 1000] [--seats 100]`.
+
+For each database (SQLite always; PostgreSQL + Redis when they answer) it starts the real server
+(`main.py serve`) on a fresh database, signs in `--people` accounts, fires all their
+registrations at once for `--seats` seats over HTTP, and checks nothing was oversold. In the
+same run it starts a bare Litestar app whose one endpoint inserts one row (the floor), fires the
+same burst at it, and prints both rates and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+import msgspec
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from meetup import db  # noqa: E402
+from meetup.app import make_session_store  # noqa: E402
+from meetup.settings import Settings  # noqa: E402
+from tests.services import reachable  # noqa: E402
+
+PG_URL = os.environ.get("MEETUP_BENCH_DATABASE_URL", "postgresql://127.0.0.1:5432/meetup_bench")
+REDIS_URL = os.environ.get("MEETUP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+BARE_APP = """
+import os
+from litestar import Litestar, post
+from piccolo.columns import Integer, Varchar
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+url = os.environ["BARE_DATABASE_URL"]
+engine = PostgresEngine(config={"dsn": url}) if url.startswith("postgres") else SQLiteEngine(
+    path=url.removeprefix("sqlite:///"), timeout=30)
+
+class BenchRow(Table, tablename="bench_row", db=engine):
+    person = Varchar(length=40)
+    n = Integer()
+
+@post("/insert")
+async def insert(data: dict) -> dict:
+    rows = await BenchRow.insert(BenchRow(person=str(data["person"]), n=1)).returning(BenchRow.id)
+    return {"id": rows[0]["id"]}
+
+async def start():
+    await BenchRow.create_table(if_not_exists=True)
+    if engine.engine_type == "postgres":
+        await engine.start_connection_pool(min_size=1, max_size=20)
+    else:
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+async def stop():
+    if engine.engine_type == "postgres":
+        await engine.close_connection_pool()
+
+app = Litestar([insert], on_startup=[start], on_shutdown=[stop])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+async def burst(requests: list[tuple[httpx.AsyncClient, str, dict]]) -> tuple[float, list[float], list]:
+    """Fire every request at once; (seconds, latencies, responses)."""
+    latencies: list[float] = []
+
+    async def one(client: httpx.AsyncClient, url: str, body: dict):
+        started = time.perf_counter()
+        response = await client.post(url, json=body)
+        latencies.append(time.perf_counter() - started)
+        return response
+
+    started = time.perf_counter()
+    responses = await asyncio.gather(*(one(c, u, b) for c, u, b in requests))
+    return time.perf_counter() - started, latencies, responses
+
+
+def figures(label: str, seconds: float, latencies: list[float]) -> float:
+    rate = len(latencies) / seconds
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"  {label:<28} {rate:8.1f} req/s   p50 {cuts[49] * 1000:7.1f} ms   p99 {cuts[98] * 1000:7.1f} ms")
+    return rate
+
+
+async def prepare(settings: Settings, people: int, seats: int) -> tuple[str, list[str]]:
+    """Migrate, make an organizer's forum and `people` accounts with sessions; (slug, session ids)."""
+    from redis.asyncio import Redis
+
+    from meetup.accounts.tables import Account
+    from meetup.events import service as events
+    from meetup.events.schemas import EventIn
+    from meetup.settings import use
+    from tests.factories import forum
+
+    use(settings)
+    db.configure(settings)
+    await db.open_database()
+    await db.migrate()
+    slug = await events.create_event(msgspec.convert(forum(capacity=seats), EventIn), None)
+    rows = await Account.insert(
+        *[Account(email=f"bench{i}@example.jp", display_name=f"参加者{i}") for i in range(people)]
+    ).returning(Account.id)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    store = make_session_store(settings, redis)
+    sessions = []
+    for row in rows:
+        sid = secrets.token_hex(32)
+        await store.set(sid, msgspec.json.encode({"uid": row["id"]}), expires_in=3600)
+        sessions.append(sid)
+    if redis is not None:
+        await redis.aclose()
+    await db.close_database()
+    return slug, sessions
+
+
+async def run_meetup(settings: Settings, people: int, seats: int, workdir: Path) -> float:
+    slug, sessions = await prepare(settings, people, seats)
+    port = free_port()
+    env = {
+        **os.environ,
+        "MEETUP_DATABASE_URL": settings.database_url,
+        "MEETUP_VAR_DIR": settings.var_dir,
+        "MEETUP_ENV": "test",
+        "MEETUP_SECRET_KEY": settings.secret_key,
+        "MEETUP_INPROCESS_WORKER": "0",
+        "MEETUP_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    env.pop("MEETUP_REDIS_URL", None)
+    if settings.redis_url:
+        env["MEETUP_REDIS_URL"] = settings.redis_url
+    log = workdir / "meetup.log"
+    server = subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/healthz", server, log)
+        limits = httpx.Limits(max_connections=people, max_keepalive_connections=people)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as probe:
+            csrf = (await probe.get("/healthz")).cookies["csrftoken"]
+        clients = [
+            httpx.AsyncClient(
+                base_url=base,
+                timeout=120,
+                cookies={"session": sid, "csrftoken": csrf},
+                headers={"x-csrftoken": csrf},
+            )
+            for sid in sessions
+        ]
+        seconds, latencies, responses = await burst([(c, f"/api/v1/events/{slug}/registration", {}) for c in clients])
+        for client in clients:
+            await client.aclose()
+        statuses = [r.json().get("status") for r in responses if r.status_code == 201]
+        errors = sum(1 for r in responses if r.status_code != 201)
+        confirmed = statuses.count("confirmed")
+        positions = sorted(r.json()["waitlist_position"] for r in responses if r.json().get("status") == "waitlisted")
+        ok = confirmed == seats and positions == list(range(1, people - seats + 1)) and not errors
+        print(
+            f"  registrations: {confirmed} confirmed for {seats} seats, {len(positions)} waitlisted, "
+            f"{errors} errors -> {'no oversell, positions 1..N' if ok else 'WRONG'}"
+        )
+        return figures("meetup registration", seconds, latencies)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+async def run_bare(database_url: str, people: int, workdir: Path) -> float:
+    app_file = workdir / "bare_app.py"
+    app_file.write_text(BARE_APP)
+    port = free_port()
+    env = {**os.environ, "BARE_DATABASE_URL": database_url}
+    log = workdir / "bare.log"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning"],
+        cwd=workdir,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/", server, log)
+        clients = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(people)]
+        seconds, latencies, responses = await burst([(c, "/insert", {"person": i}) for i, c in enumerate(clients)])
+        for client in clients:
+            await client.aclose()
+        errors = sum(1 for r in responses if r.status_code != 201)
+        if errors:
+            print(f"  bare endpoint: {errors} errors")
+        return figures("bare Litestar insert", seconds, latencies)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+async def fresh_postgres(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--seats", type=int, default=100)
+    args = parser.parse_args()
+    targets = [("SQLite", None)]
+    if await reachable(PG_URL.rsplit("/", 1)[0] + "/postgres", REDIS_URL):
+        targets.append(("PostgreSQL + Redis", PG_URL))
+    else:
+        print("PostgreSQL or Redis not reachable: SQLite only")
+    print(f"burst of {args.people} concurrent registrations for {args.seats} seats")
+    for label, pg_url in targets:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            if pg_url:
+                await fresh_postgres(pg_url)
+                meetup_url, redis_url = pg_url, REDIS_URL
+            else:
+                meetup_url, redis_url = f"sqlite:///{workdir / 'meetup.sqlite3'}", None
+            settings = Settings(
+                database_url=meetup_url,
+                redis_url=redis_url,
+                env="test",
+                secret_key="bench-secret",
+                var_dir=str(workdir / "var"),
+            )
+            print(f"\n{label}")
+            rate = await run_meetup(settings, args.people, args.seats, workdir)
+            if pg_url:
+                await fresh_postgres(pg_url)
+                bare_url = pg_url
+            else:
+                bare_url = f"sqlite:///{workdir / 'bare.sqlite3'}"
+            bare = await run_bare(bare_url, args.people, workdir)
+            print(f"  ratio meetup / bare: {rate / bare:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
