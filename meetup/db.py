@@ -13,18 +13,75 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
+import aiosqlite
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine as PiccoloSQLiteEngine
+from piccolo.engine.sqlite import TransactionType, dict_factory
 from piccolo.table import Table
 
 from meetup.settings import Settings
 
 _engine: Engine | None = None
 _sqlite_writer = asyncio.Lock()
+
+
+class SQLiteEngine(PiccoloSQLiteEngine):
+    """Piccolo's SQLite engine, keeping a few connections open for queries outside transactions.
+
+    Piccolo opens a new connection (and thread) for every such query; reusing them makes every
+    page cheaper. The pool is on only between `open_database()` and `close_database()`, because
+    an idle aiosqlite connection left open keeps its (non-daemon) thread and the process alive.
+    """
+
+    def __init__(self, *args: Any, pool_size: int = 8, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.pool_size = pool_size
+        self._idle: list[aiosqlite.Connection] = []
+        self._pooling = False
+
+    def open_pool(self) -> None:
+        self._pooling = True
+
+    async def close_pool(self) -> None:
+        self._pooling = False
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+
+    def abandon_pool(self) -> None:
+        """Stop idle connections' threads without a running loop (the engine is being replaced)."""
+        self._pooling = False
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.stop()
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        if not self._pooling or (query_type == "insert" and self.get_version_sync() < 3.35):
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        connection = self._idle.pop() if self._idle else await self._connect()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                await connection.commit()
+                rows = await cursor.fetchall()
+        except BaseException:
+            connection.stop()  # a failed or cancelled query: never reuse that connection
+            raise
+        if self._pooling and len(self._idle) < self.pool_size:
+            self._idle.append(connection)
+        else:
+            await connection.close()
+        return rows
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        await connection.execute("PRAGMA foreign_keys = 1")
+        connection.row_factory = dict_factory
+        return connection
 
 
 def utcnow() -> datetime:
@@ -57,6 +114,8 @@ def engine() -> Engine:
 def configure(settings: Settings) -> Engine:
     """Point every table (and Piccolo's migration table) at the database in `settings`."""
     global _engine, _sqlite_writer
+    if isinstance(_engine, SQLiteEngine):
+        _engine.abandon_pool()
     _engine = build_engine(settings.database_url)
     _sqlite_writer = asyncio.Lock()
     for table in (*all_tables(), Migration):
@@ -73,8 +132,9 @@ def all_tables() -> list[type[Table]]:
 async def open_database() -> None:
     """Called in the app lifespan: WAL for SQLite, the asyncpg pool for PostgreSQL."""
     db = engine()
-    if db.engine_type == "sqlite":
+    if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
+        db.open_pool()
     else:
         # min_size=0: the app starts (and /healthz answers 503) while PostgreSQL is still down.
         await db.start_connection_pool(min_size=0, max_size=20)
@@ -82,7 +142,9 @@ async def open_database() -> None:
 
 async def close_database() -> None:
     db = engine()
-    if db.engine_type == "postgres":
+    if isinstance(db, SQLiteEngine):
+        await db.close_pool()
+    elif db.engine_type == "postgres":
         await db.close_connection_pool()
 
 

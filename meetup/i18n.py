@@ -79,8 +79,25 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+# How forum times read: 2026年12月20日(日) 14:00 / Sun 20 Dec 2026, 14:00; "time" is the hour alone.
+_PATTERNS = {
+    "ja": {"full": "y年M月d日(E) H:mm", "date": "y年M月d日(E)", "time": "H:mm"},
+    "en": {"full": "EEE d MMM y, H:mm", "date": "EEE d MMM y", "time": "H:mm"},
+}
+
+
 def format_datetime(value: datetime | None, format: str = "medium") -> str:
     """A time as people in Tohoku read it: Asia/Tokyo, in the current language."""
     if value is None:
         return ""
-    return babel_format_datetime(value, format=format, tzinfo=TOKYO, locale=_current.get())
+    locale = _current.get()
+    pattern = _PATTERNS.get(locale, _PATTERNS["en"]).get(format, format)
+    return babel_format_datetime(value, format=pattern, tzinfo=TOKYO, locale=locale)
+
+
+def format_span(start: datetime | None, end: datetime | None) -> str:
+    """ "2026年12月20日(日) 14:00 – 16:30", with the end's date only when it is another day."""
+    if start is None or end is None:
+        return format_datetime(start, "full")
+    same_day = start.astimezone(TOKYO).date() == end.astimezone(TOKYO).date()
+    return f"{format_datetime(start, 'full')} – {format_datetime(end, 'time' if same_day else 'full')}"

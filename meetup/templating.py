@@ -26,6 +26,7 @@ def environment() -> Environment:
     env.globals["current_locale"] = i18n.current_locale
     env.globals["LOCALES"] = i18n.LOCALES
     env.filters["datetime"] = i18n.format_datetime
+    env.filters["span"] = i18n.format_span
     env.filters["markdown"] = render_markdown
     return env
 
