@@ -1,23 +1,39 @@
-"""Coordinators' world. For now: the hub organisations (the directory and the network come later)."""
+"""Coordinators: profiles and their visibility, the directory, organisations, connections, ties.
+
+Rules:
+- visibility is enforced in the query: anonymous people see public profiles, members see public
+  and members-only ones, organizers see all; everyone sees their own;
+- making a profile public records what the person agreed to, and when, the first time;
+- a tie between two people remembers where it came from (an accepted connection, a shared
+  breakout room, a forum attended together); one tie per pair and source.
+"""
 
 from __future__ import annotations
 
+import itertools
+from datetime import datetime
+
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
+from meetup.accounts.schemas import UserOut
+from meetup.coordinators import reading
 from meetup.coordinators.prefectures import PREFECTURES
-from meetup.coordinators.tables import Organization
-from meetup.db import write_transaction
+from meetup.coordinators.schemas import (
+    CONSENT_TEXT,
+    ConnectionOut,
+    DirectoryPage,
+    OrganizationOut,
+    OrganizationRef,
+    ProfileIn,
+    ProfileOut,
+)
+from meetup.coordinators.tables import ConnectionRequest, Organization, Profile, ProfileTheme, Tie, TieSource
+from meetup.db import utcnow, write_transaction
+from meetup.errors import BadInput, Conflict, NotFound
+from meetup.i18n import gettext as _
 
-
-class OrganizationOut(msgspec.Struct):
-    id: int
-    name: str
-    name_kana: str
-    legal_form: str
-    prefecture: str | None
-    kind: str
-    description: str
-    url: str
+# --- organisations ---------------------------------------------------------------------------
 
 
 async def upsert_organization(
@@ -52,6 +68,360 @@ async def upsert_organization(
     return rows[0]["id"]
 
 
-async def list_organizations() -> list[OrganizationOut]:
+def _organization_out(row: dict, members: int = 0) -> OrganizationOut:
+    return OrganizationOut(
+        id=row["id"],
+        name=row["name"],
+        name_kana=row["name_kana"],
+        legal_form=row["legal_form"],
+        prefecture=row["prefecture"],
+        kind=row["kind"],
+        description=row["description"],
+        url=row["url"],
+        member_count=members,
+    )
+
+
+async def list_organizations(viewer: UserOut | None = None) -> list[OrganizationOut]:
     rows = await Organization.select().order_by(Organization.prefecture).order_by(Organization.name)
-    return [msgspec.convert(row, OrganizationOut, from_attributes=False, strict=False) for row in rows]
+    counts = (
+        await Profile.select(Profile.organization, Count(alias="n"))
+        .where(_visible_to(viewer) & Profile.organization.is_not_null())
+        .group_by(Profile.organization)
+    )
+    members = {row["organization"]: row["n"] for row in counts}
+    return [_organization_out(row, members.get(row["id"], 0)) for row in rows]
+
+
+async def get_organization(organization_id: int) -> OrganizationOut:
+    row = await Organization.select().where(Organization.id == organization_id).first()
+    if row is None:
+        raise NotFound(_("No such organisation."))
+    return _organization_out(row)
+
+
+async def organization_members(organization_id: int, viewer: UserOut | None) -> list[ProfileOut]:
+    return (await directory(viewer, organization_id=organization_id, limit=500)).items
+
+
+# --- profiles --------------------------------------------------------------------------------
+
+
+def _visible_to(viewer: UserOut | None):
+    """The visibility rule as a WHERE clause, so hidden profiles never leave the database."""
+    if viewer is not None and viewer.is_organizer:
+        return Profile.visibility.is_in(["public", "members", "private"])
+    if viewer is None:
+        return Profile.visibility == "public"
+    return Profile.visibility.is_in(["public", "members"]) | (Profile.account == viewer.id)
+
+
+def _profile_out(row: dict, organization: OrganizationRef | None) -> ProfileOut:
+    return ProfileOut(
+        id=row["account"],
+        name=row["name"],
+        name_kana=row["name_kana"],
+        reading=row["reading"],
+        organization=row["organization_name"],
+        organization_ref=organization,
+        prefecture=row["prefecture"],
+        municipality=row["municipality"],
+        themes=msgspec.json.decode(row["themes_json"]),
+        bio=row["bio"],
+        links=msgspec.json.decode(row["links_json"]),
+        can_help_with=row["can_help_with"],
+        looking_for=row["looking_for"],
+        visibility=row["visibility"],
+        updated_at=row["updated_at"],
+    )
+
+
+_PROFILE_COLUMNS = (
+    *Profile.all_columns(),
+    Profile.organization.name.as_alias("organization_ref_name"),
+)
+
+
+def _out(row: dict) -> ProfileOut:
+    ref = OrganizationRef(id=row["organization"], name=row["organization_ref_name"]) if row["organization"] else None
+    return _profile_out(row, ref)
+
+
+async def save_profile(user_id: int, data: ProfileIn) -> ProfileOut:
+    """Create or replace the person's profile. Going public the first time records consent."""
+    organization = (
+        await Organization.select(Organization.id, Organization.name)
+        .where(Organization.name == data.organization)
+        .first()
+        if data.organization
+        else None
+    )
+    name_reading = reading.reading_of(data.name, data.name_kana)
+    now = utcnow()
+    values = {
+        "name": data.name,
+        "name_kana": data.name_kana,
+        "reading": name_reading,
+        "organization": organization["id"] if organization else None,
+        "organization_name": data.organization,
+        "prefecture": data.prefecture,
+        "municipality": data.municipality,
+        "themes_json": msgspec.json.encode(data.themes).decode(),
+        "bio": data.bio,
+        "links_json": msgspec.json.encode(data.links).decode(),
+        "can_help_with": data.can_help_with,
+        "looking_for": data.looking_for,
+        "visibility": data.visibility,
+        "search_text": reading.search_text(
+            name=data.name,
+            reading=name_reading,
+            extra=[
+                data.organization,
+                data.municipality,
+                data.prefecture,
+                *data.themes,
+                data.bio,
+                data.can_help_with,
+                data.looking_for,
+            ],  # fmt: skip
+        ),
+        "updated_at": now,
+    }
+    async with write_transaction():
+        existing = await Profile.select(Profile.id, Profile.consent_at).where(Profile.account == user_id).first()
+        if data.visibility == "public" and not (existing and existing["consent_at"]):
+            values.update(consent_text=CONSENT_TEXT, consent_at=now)
+        if existing:
+            await Profile.update({getattr(Profile, k): v for k, v in values.items()}).where(
+                Profile.id == existing["id"]
+            )
+            profile_id = existing["id"]
+        else:
+            rows = await Profile.insert(Profile(account=user_id, **values)).returning(Profile.id)
+            profile_id = rows[0]["id"]
+        await ProfileTheme.delete().where(ProfileTheme.profile == profile_id)
+        if data.themes:
+            await ProfileTheme.insert(*[ProfileTheme(profile=profile_id, theme=t) for t in data.themes])
+    profile = await get_profile(user_id, None, include_own=True)
+    assert profile is not None
+    return profile
+
+
+async def get_profile(user_id: int, viewer: UserOut | None, *, include_own: bool = False) -> ProfileOut | None:
+    """The profile if `viewer` may see it, else None (a hidden profile looks like no profile)."""
+    query = Profile.select(*_PROFILE_COLUMNS).where(Profile.account == user_id)
+    if not include_own:
+        query = query.where(_visible_to(viewer))
+    row = await query.first()
+    return _out(row) if row else None
+
+
+async def consent_of(user_id: int) -> tuple[str, datetime | None]:
+    row = await Profile.select(Profile.consent_text, Profile.consent_at).where(Profile.account == user_id).first()
+    return (row["consent_text"], row["consent_at"]) if row else ("", None)
+
+
+SORTS = ("reading", "recent")
+
+
+async def directory(
+    viewer: UserOut | None,
+    *,
+    q: str | None = None,
+    prefecture: str | None = None,
+    theme: str | None = None,
+    organization: str | None = None,
+    organization_id: int | None = None,
+    sort: str = "reading",
+    limit: int = 50,
+    offset: int = 0,
+) -> DirectoryPage:
+    """Profiles `viewer` may see, filtered; sorted by reading (あいうえお順) or most recent."""
+    where = _visible_to(viewer)
+    for forms in reading.query_terms(q or ""):
+        clause = None
+        for form in forms:
+            like = "%" + form.replace("%", "").replace("_", "") + "%"
+            clause = Profile.search_text.like(like) if clause is None else clause | Profile.search_text.like(like)
+        where &= clause
+    if prefecture:
+        where &= Profile.prefecture == prefecture
+    if organization_id is not None:
+        where &= Profile.organization == organization_id
+    elif organization:
+        where &= Profile.organization_name == organization
+    if theme:
+        where &= Profile.id.is_in(ProfileTheme.select(ProfileTheme.profile).where(ProfileTheme.theme == theme))
+    total = await Profile.count().where(where)
+    query = Profile.select(*_PROFILE_COLUMNS).where(where).limit(min(max(limit, 1), 200)).offset(max(offset, 0))
+    if sort == "recent":
+        query = query.order_by(Profile.updated_at, ascending=False)
+    else:
+        query = query.order_by(Profile.reading).order_by(Profile.id)
+    return DirectoryPage(total=total, items=[_out(row) for row in await query])
+
+
+async def popular_themes(viewer: UserOut | None, limit: int = 30) -> list[tuple[str, int]]:
+    rows = (
+        await ProfileTheme.select(ProfileTheme.theme, Count(alias="n"))
+        .where(ProfileTheme.profile.is_in(Profile.select(Profile.id).where(_visible_to(viewer))))
+        .group_by(ProfileTheme.theme)
+        .order_by(Count(alias="n"), ascending=False)
+        .limit(limit)
+    )
+    return [(row["theme"], row["n"]) for row in rows]
+
+
+# --- connections and ties --------------------------------------------------------------------
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+async def record_ties(
+    people: list[int], *, kind: str, source: str, event_id: int | None = None, at: datetime | None = None
+) -> int:
+    """A tie for every pair among `people`, all from one source (a room, a forum); idempotent.
+    Returns how many new ties were made."""
+    pairs = {_pair(a, b) for a, b in itertools.combinations(set(people), 2)}
+    if not pairs:
+        return 0
+    when = at or utcnow()
+    async with write_transaction():
+        inserted = (
+            await Tie.insert(
+                *[
+                    Tie(person_low=low, person_high=high, kind=kind, source=source, event_id=event_id, created_at=when)
+                    for low, high in sorted(pairs)
+                ]
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Tie.id)
+        )
+    return len(inserted)
+
+
+async def record_source_once(source: str) -> bool:
+    """True the first time `source` is seen (e.g. "event:3"), so its ties are made once."""
+    async with write_transaction():
+        rows = await TieSource.insert(TieSource(source=source)).on_conflict(action="DO NOTHING").returning(TieSource.id)
+    return bool(rows)
+
+
+async def request_connection(requester: int, recipient: int) -> ConnectionOut:
+    """Ask to connect. If the other side already asked, this accepts their request instead."""
+    if requester == recipient:
+        raise BadInput(_("You cannot connect with yourself."), field="user_id")
+    if await Profile.count().where(Profile.account == recipient) == 0:
+        from meetup.accounts.tables import Account  # the person must exist, profile or not
+
+        if not await Account.exists().where(Account.id == recipient):
+            raise NotFound(_("No such person."))
+    reverse = (
+        await ConnectionRequest.select()
+        .where((ConnectionRequest.requester == recipient) & (ConnectionRequest.recipient == requester))
+        .first()
+    )
+    if reverse and reverse["status"] == "pending":
+        return await accept_connection(reverse["id"], requester)
+    async with write_transaction():
+        await ConnectionRequest.insert(ConnectionRequest(requester=requester, recipient=recipient)).on_conflict(
+            action="DO NOTHING"
+        )
+        row = (
+            await ConnectionRequest.select()
+            .where((ConnectionRequest.requester == requester) & (ConnectionRequest.recipient == recipient))
+            .first()
+        )
+        if row["status"] == "declined":  # asking again after "not now" re-opens the request
+            await ConnectionRequest.update({ConnectionRequest.status: "pending"}).where(
+                ConnectionRequest.id == row["id"]
+            )
+            row["status"] = "pending"
+    return msgspec.convert(row, ConnectionOut, from_attributes=False, strict=False)
+
+
+async def accept_connection(request_id: int, user_id: int) -> ConnectionOut:
+    """Only the person asked may accept; the connection becomes a tie of kind 'connection'."""
+    row = await ConnectionRequest.select().where(ConnectionRequest.id == request_id).first()
+    if row is None or row["recipient"] != user_id:
+        raise NotFound(_("No such connection request."))
+    if row["status"] == "accepted":
+        return msgspec.convert(row, ConnectionOut, strict=False)
+    now = utcnow()
+    async with write_transaction():
+        await ConnectionRequest.update({ConnectionRequest.status: "accepted", ConnectionRequest.decided_at: now}).where(
+            ConnectionRequest.id == request_id
+        )
+        await record_ties(
+            [row["requester"], row["recipient"]], kind="connection", source=f"request:{request_id}", at=now
+        )
+    row["status"] = "accepted"
+    return msgspec.convert(row, ConnectionOut, strict=False)
+
+
+async def decline_connection(request_id: int, user_id: int) -> None:
+    row = await ConnectionRequest.select().where(ConnectionRequest.id == request_id).first()
+    if row is None or row["recipient"] != user_id:
+        raise NotFound(_("No such connection request."))
+    if row["status"] == "accepted":
+        raise Conflict(_("This request was already accepted; remove the connection instead."))
+    async with write_transaction():
+        await ConnectionRequest.update(
+            {ConnectionRequest.status: "declined", ConnectionRequest.decided_at: utcnow()}
+        ).where(ConnectionRequest.id == request_id)
+
+
+async def remove_connection(user_id: int, other: int) -> None:
+    """Remove the explicit connection (both directions); automatic ties from rooms and forums stay."""
+    low, high = _pair(user_id, other)
+    async with write_transaction():
+        await Tie.delete().where((Tie.person_low == low) & (Tie.person_high == high) & (Tie.kind == "connection"))
+        await ConnectionRequest.delete().where(
+            ((ConnectionRequest.requester == user_id) & (ConnectionRequest.recipient == other))
+            | ((ConnectionRequest.requester == other) & (ConnectionRequest.recipient == user_id))
+        )
+
+
+async def connection_requests(user_id: int) -> dict[str, list[dict]]:
+    """Requests to and from the person, with names: {'incoming': [...], 'outgoing': [...]}."""
+    incoming = await ConnectionRequest.select(
+        ConnectionRequest.all_columns(), ConnectionRequest.requester.display_name.as_alias("name")
+    ).where((ConnectionRequest.recipient == user_id) & (ConnectionRequest.status == "pending"))
+    outgoing = await ConnectionRequest.select(
+        ConnectionRequest.all_columns(), ConnectionRequest.recipient.display_name.as_alias("name")
+    ).where((ConnectionRequest.requester == user_id) & (ConnectionRequest.status == "pending"))
+    return {"incoming": incoming, "outgoing": outgoing}
+
+
+async def ties_of(user_id: int) -> list[dict]:
+    """Every tie of the person: {'other', 'kind', 'source', 'event_id', 'created_at'}."""
+    rows = await Tie.select().where((Tie.person_low == user_id) | (Tie.person_high == user_id))
+    return [
+        {
+            "other": row["person_high"] if row["person_low"] == user_id else row["person_low"],
+            "kind": row["kind"],
+            "source": row["source"],
+            "event_id": row["event_id"],
+            "created_at": row["created_at"],
+        }
+        for row in rows
+    ]
+
+
+async def connection_state(user_id: int, other: int) -> str:
+    """'connected', 'requested' (I asked), 'incoming' (they asked) or 'none'."""
+    low, high = _pair(user_id, other)
+    if await Tie.exists().where((Tie.person_low == low) & (Tie.person_high == high) & (Tie.kind == "connection")):
+        return "connected"
+    rows = await ConnectionRequest.select(ConnectionRequest.requester).where(
+        (ConnectionRequest.status == "pending")
+        & (
+            ((ConnectionRequest.requester == user_id) & (ConnectionRequest.recipient == other))
+            | ((ConnectionRequest.requester == other) & (ConnectionRequest.recipient == user_id))
+        )
+    )
+    if not rows:
+        return "none"
+    return "requested" if rows[0]["requester"] == user_id else "incoming"

@@ -1,8 +1,10 @@
-"""Coordinators' world: the hub organisations (gateway organisations) of Tohoku."""
+"""Coordinators' world: hub organisations, coordinator profiles, and the ties between people."""
 
-from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from meetup.accounts.tables import Account
 
 
 class Organization(Table, tablename="organization"):
@@ -14,4 +16,65 @@ class Organization(Table, tablename="organization"):
     description = Text(default="")
     url = Varchar(length=500, default="")
     source = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Profile(Table, tablename="profile"):
+    """A coordinator's profile; its id in the API is the account's id."""
+
+    account = ForeignKey(references=Account, unique=True, on_delete=OnDelete.cascade)
+    name = Varchar(length=100)
+    name_kana = Varchar(length=100, default="")  # ふりがな, as the person writes it
+    reading = Varchar(length=200, default="", index=True)  # hiragana: the あいうえお順 sort key
+    organization = ForeignKey(references=Organization, null=True, on_delete=OnDelete.set_null, index=True)
+    organization_name = Varchar(length=200, default="")
+    prefecture = Varchar(length=10, null=True, default=None, index=True)
+    municipality = Varchar(length=100, default="")
+    themes_json = Text(default="[]")
+    bio = Text(default="")  # Markdown, rendered safely
+    links_json = Text(default="[]")
+    can_help_with = Text(default="")
+    looking_for = Text(default="")
+    visibility = Varchar(length=10, default="members", index=True)  # public | members | private
+    consent_text = Text(default="")  # what the person agreed to when first going public
+    consent_at = Timestamptz(null=True, default=None)
+    # Normalised kanji, hiragana, romaji, organisation, themes and bio: what the directory searches.
+    search_text = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProfileTheme(Table, tablename="profile_theme"):
+    """One row per theme of a profile, so the directory filters by theme with an index."""
+
+    profile = ForeignKey(references=Profile, on_delete=OnDelete.cascade, index=True)
+    theme = Varchar(length=30, index=True)
+
+
+class ConnectionRequest(Table, tablename="connection_request"):
+    """ "I'd like to connect": pending until the other side accepts."""
+
+    requester = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    recipient = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=10, default="pending", index=True)  # pending | accepted | declined
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class Tie(Table, tablename="tie"):
+    """A tie between two people and where it came from: an accepted connection, a shared
+    breakout room, a forum attended together. Stored low id first; one row per source."""
+
+    person_low = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    person_high = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=12, index=True)  # connection | room | forum
+    source = Varchar(length=60)  # e.g. "request:7", "room:12", "event:3"
+    event_id = Integer(null=True, default=None, index=True)  # the forum it came from, if any
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class TieSource(Table, tablename="tie_source"):
+    """Sources already turned into ties (e.g. a forum after it ended), so it is done once."""
+
+    source = Varchar(length=60, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
+
+from meetup.links import check_url
 
 Format = Literal["online", "in_person", "hybrid"]
 Mode = Literal["first_come", "lottery", "approval"]
@@ -26,15 +27,6 @@ Capacity = Annotated[int, Meta(ge=1, le=100_000)]
 AwareTime = Annotated[datetime, Meta(tz=True, description="ISO 8601 with offset")]
 SeriesSlug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Answer = Annotated[str, Meta(max_length=2000)] | list[Annotated[str, Meta(max_length=100)]] | bool
-
-
-def check_url(field: str, value: str) -> str:
-    value = value.strip()
-    if value:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{field}: must be an http:// or https:// address")
-    return value
 
 
 class Question(msgspec.Struct, forbid_unknown_fields=True):

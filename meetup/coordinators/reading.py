@@ -1,0 +1,77 @@
+"""How Japanese names are read and searched: kanji, kana and romaji all find the person.
+
+A name is kept with its reading in hiragana (the あいうえお順 sort key) and its romaji; the
+directory searches one normalised text holding all three. pykakasi reads kanji when the person
+gave no ふりがな; romaji is Hepburn with long vowels folded, so "sato", "satou" and "satoh" meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import pykakasi
+
+_KATAKANA = re.compile(r"[\u30a1-\u30f6]")
+_LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("oh", "o"), ("ei", "e"))
+_SPACES = re.compile(r"\s+")
+
+
+@cache
+def _kakasi() -> pykakasi.kakasi:
+    return pykakasi.kakasi()
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width to half-width, ｶﾅ to カナ), lower case, single spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().lower()
+
+
+def to_hiragana(text: str) -> str:
+    return _KATAKANA.sub(lambda m: chr(ord(m.group(0)) - 0x60), fold(text))
+
+
+def _fold_long_vowels(latin: str) -> str:
+    for long, short in _LONG_VOWELS:
+        latin = latin.replace(long, short)
+    return latin
+
+
+def romaji(text: str) -> str:
+    """Hepburn romaji, word by word, long vowels folded: '佐藤 一郎' -> 'sato ichiro'."""
+    words = []
+    for word in fold(text).split(" "):
+        converted = "".join(part["hepburn"] for part in _kakasi().convert(word))
+        words.append(_fold_long_vowels(re.sub(r"[^a-z0-9]", "", converted)))
+    return " ".join(w for w in words if w)
+
+
+def reading_of(name: str, name_kana: str = "") -> str:
+    """The hiragana reading: the ふりがな given, else pykakasi's reading of the name."""
+    if name_kana.strip():
+        return to_hiragana(name_kana)
+    return " ".join("".join(p["hira"] for p in _kakasi().convert(w)) for w in fold(name).split(" ") if w)
+
+
+def search_text(*, name: str, reading: str, extra: list[str]) -> str:
+    """Everything the directory matches a query against, in folded forms."""
+    spoken = romaji(reading)
+    parts = [fold(name), reading, reading.replace(" ", ""), spoken, spoken.replace(" ", "")]
+    parts += [fold(x) for x in extra if x]
+    return " | ".join(p for p in parts if p)
+
+
+def query_terms(query: str) -> list[list[str]]:
+    """Each word of the query, in the forms that may match it (any form of every word must)."""
+    terms = []
+    for word in fold(query).split(" ")[:8]:
+        if not word:
+            continue
+        forms = {word, to_hiragana(word)}
+        if re.fullmatch(r"[a-z0-9'-]+", word):
+            forms.add(_fold_long_vowels(word.replace("-", "").replace("'", "")))
+        elif re.fullmatch(r"[\u3041-\u3096\u30a1-\u30f6ー]+", word):
+            forms.add(romaji(word).replace(" ", ""))
+        terms.append(sorted(f for f in forms if f))
+    return terms

@@ -1,0 +1,128 @@
+"""What comes in and goes out of the coordinators API: profiles, organisations, connections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from meetup.coordinators.prefectures import PREFECTURES
+from meetup.links import check_url
+
+Visibility = Literal["public", "members", "private"]
+Theme = Annotated[str, Meta(min_length=1, max_length=30)]
+Link = Annotated[str, Meta(max_length=500)]
+
+# The curated themes offered first; any other tag is allowed too.
+THEMES = (
+    "移住", "関係人口", "インターン", "創業支援", "事業承継", "DX", "観光", "農業", "水産",
+    "林業", "ものづくり", "教育", "福祉", "医療", "まちづくり", "防災", "環境・エネルギー",
+    "地域金融", "子育て", "文化・芸術", "スポーツ", "国際交流", "復興", "ワーケーション",
+)  # fmt: skip
+
+CONSENT_TEXT = (
+    "私は、このプロフィール（氏名、ふりがな、所属、地域、テーマ、自己紹介、リンク）が NEXT TOHOKU MEETUP の"
+    "ウェブサイト上で誰でも閲覧できる状態で公開されることに同意します。公開範囲はいつでも変更できます。"
+)
+
+
+def _no_controls(field: str, value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value) or "\x7f" in value:
+        raise ValueError(f"{field}: must not contain control characters")
+    return value.strip()
+
+
+class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    prefecture: Annotated[str, Meta(max_length=10, description="e.g. 宮城県, 東京都, 北海道 or 海外")]
+    name_kana: Annotated[str, Meta(max_length=100)] = ""
+    organization: Annotated[str, Meta(max_length=200)] = ""
+    municipality: Annotated[str, Meta(max_length=100)] = ""
+    themes: Annotated[list[Theme], Meta(max_length=20)] = []
+    bio: Annotated[str, Meta(max_length=10_000, description="Markdown")] = ""
+    links: Annotated[list[Link], Meta(max_length=10)] = []
+    can_help_with: Annotated[str, Meta(max_length=1000)] = ""
+    looking_for: Annotated[str, Meta(max_length=1000)] = ""
+    visibility: Visibility = "members"
+
+    def __post_init__(self) -> None:
+        for field in ("name", "name_kana", "organization", "municipality", "bio", "can_help_with", "looking_for"):
+            setattr(self, field, _no_controls(field, getattr(self, field)))
+        if not self.name:
+            raise ValueError("name: must not be blank")
+        if self.prefecture not in PREFECTURES:
+            raise ValueError("prefecture: write it as in 宮城県, 東京都, 北海道, or 海外")
+        themes: list[str] = []
+        for theme in self.themes:
+            theme = _no_controls("themes", theme).lstrip("#")
+            if theme and theme not in themes:
+                themes.append(theme)
+        self.themes = themes
+        self.links = [check_url("links", link) for link in self.links if link.strip()]
+
+
+class OrganizationRef(msgspec.Struct):
+    id: int
+    name: str
+
+
+class ProfileOut(msgspec.Struct):
+    id: int  # the account's id
+    name: str
+    name_kana: str
+    reading: str
+    organization: str
+    organization_ref: OrganizationRef | None
+    prefecture: str | None
+    municipality: str
+    themes: list[str]
+    bio: str
+    links: list[str]
+    can_help_with: str
+    looking_for: str
+    visibility: Visibility
+    updated_at: datetime
+
+
+class DirectoryPage(msgspec.Struct):
+    total: int
+    items: list[ProfileOut]
+
+
+class OrganizationOut(msgspec.Struct):
+    id: int
+    name: str
+    name_kana: str
+    legal_form: str
+    prefecture: str | None
+    kind: str
+    description: str
+    url: str
+    member_count: int = 0
+
+
+class ForumAttended(msgspec.Struct):
+    slug: str
+    title: str
+    starts_at: datetime
+    people: int
+
+
+class OrganizationDetail(msgspec.Struct):
+    organization: OrganizationOut
+    members: list[ProfileOut]
+    forums: list[ForumAttended]
+
+
+class ConnectIn(msgspec.Struct, forbid_unknown_fields=True):
+    user_id: Annotated[int, Meta(ge=1, le=2**31 - 1)]
+
+
+class ConnectionOut(msgspec.Struct):
+    id: int
+    requester: int
+    recipient: int
+    status: Literal["pending", "accepted", "declined"]
+    created_at: datetime
