@@ -25,6 +25,9 @@ from meetup import ROOT, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.coordinators.network_routes import NetworkApi, NetworkPages
+from meetup.coordinators.pages import CoordinatorPages
+from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
@@ -95,6 +98,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         OrganizerEventsApi,
         EventPages,
         OrganizerPages,
+        CoordinatorsApi,
+        ConnectionsApi,
+        CoordinatorPages,
+        NetworkApi,
+        NetworkPages,
     ]
     if settings.env != "prod":
         route_handlers.append(DevMailbox)

@@ -14,6 +14,7 @@ from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import SignupIn
 from meetup.coordinators import service as coordinators
+from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow
 from meetup.events import registration as registrations
 from meetup.events import service as events
@@ -211,6 +212,73 @@ async def register_samples() -> None:
         )
 
 
+# Sample coordinators (all fictional, marked サンプル): name, reading, prefecture, organisation, themes.
+SAMPLE_COORDINATORS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
+    ("青森 花子", "あおもり はなこ", "青森県", "プラットフォームあおもり", ("関係人口", "まちづくり")),
+    ("岩手 太郎", "いわて たろう", "岩手県", "みやっこベース", ("移住", "水産")),
+    ("宮城 美咲", "みやぎ みさき", "宮城県", "ワカツク", ("インターン", "教育")),
+    ("秋田 健", "あきた けん", "秋田県", "ドチャベンジャーズ", ("創業支援", "DX")),
+    ("山形 さくら", "やまがた さくら", "山形県", "ヤマガタ未来Lab.", ("関係人口", "観光")),
+    ("福島 翔", "ふくしま しょう", "福島県", "小高ワーカーズベース", ("創業支援", "復興")),
+    ("八戸 陽介", "はちのへ ようすけ", "青森県", "tsumuqu", ("水産", "事業承継")),
+    ("釜石 由佳", "かまいし ゆか", "岩手県", "パソナ東北創生", ("関係人口", "ワーケーション")),
+    ("盛岡 大輔", "もりおか だいすけ", "岩手県", "WIZ", ("インターン", "事業承継")),
+    ("石巻 美穂", "いしのまき みほ", "宮城県", "ISHINOMAKI2.0", ("まちづくり", "文化・芸術")),
+    ("女川 拓也", "おながわ たくや", "宮城県", "アスヘノキボウ", ("創業支援", "移住")),
+    ("気仙沼 彩", "けせんぬま あや", "宮城県", "colere(これる)", ("水産", "福祉")),
+    ("横手 直樹", "よこて なおき", "秋田県", "あきた総研", ("DX", "地域金融")),
+    ("鶴岡 真央", "つるおか まお", "山形県", "YAMAGATA DESIGN", ("農業", "観光")),
+    ("酒田 誠", "さかた まこと", "山形県", "work life shift", ("ワーケーション", "DX")),
+    ("郡山 葵", "こおりやま あおい", "福島県", "TATAKIAGE Japan", ("教育", "復興")),
+    ("相馬 航", "そうま わたる", "福島県", "相馬はらがま朝市クラブ", ("水産", "福祉")),
+    ("葛尾 恵", "かつらお めぐみ", "福島県", "葛力創造舎", ("農業", "移住")),
+    ("東京 亮", "とうきょう りょう", "東京都", "", ("関係人口", "DX", "創業支援")),
+    ("大阪 千尋", "おおさか ちひろ", "大阪府", "", ("インターン", "教育")),
+)
+
+
+async def load_coordinators(forum_slug: str) -> int:
+    """Public sample profiles, a few accepted connections, and the ties of the 2021 forum."""
+    ids = []
+    for index, (name, kana, prefecture, organization, themes) in enumerate(SAMPLE_COORDINATORS, start=1):
+        # The first six are the sample participants (who have a password), the rest sign in by link.
+        email = (
+            SAMPLE_PARTICIPANTS[index - 1][0]
+            if index <= len(SAMPLE_PARTICIPANTS)
+            else f"sample.coordinator{index:02d}@example.jp"
+        )
+        user = await accounts.find_user_by_email(email)
+        if user is None:
+            user, _created = await accounts.make_participant(email, f"{name}（サンプル）")
+        ids.append(user.id)
+        await coordinators.save_profile(
+            user.id,
+            ProfileIn(
+                name=f"{name}（サンプル）",
+                name_kana=kana,
+                prefecture=prefecture,
+                organization=organization,
+                themes=list(themes),
+                bio=f"{prefecture}で活動するサンプルのコーディネーターです。テーマ：{'、'.join(themes)}。",
+                can_help_with=f"{themes[0]}に関する相談",
+                looking_for=f"{themes[-1]}に取り組む仲間",
+                visibility="public",
+            ),
+        )
+    forum = await events.event_row(forum_slug)
+    attended = ids[:14]  # the 2021 forum, online: the first fourteen sample coordinators
+    if await coordinators.record_source_once(f"event:{forum['id']}"):
+        await coordinators.record_ties(
+            attended, kind="forum", source=f"event:{forum['id']}", event_id=forum["id"], at=forum["ends_at"]
+        )
+    made = 0
+    for low, high in ((0, 6), (1, 7), (2, 9), (3, 12), (4, 13), (5, 15), (2, 18), (8, 18), (10, 19), (16, 5)):
+        made += await coordinators.record_ties(
+            [ids[low], ids[high]], kind="connection", source=f"demo:{low}-{high}", at=_jst(2020, 6, 1, "12:00")
+        )
+    return len(ids)
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     for name, legal_form, prefecture in GATEWAY_ORGANIZATIONS:
@@ -235,6 +303,7 @@ async def load_demo() -> dict[str, int]:
             created += 1
     forums = await load_forums(organizer.id)
     await register_samples()
+    await load_coordinators("coordinator-forum-2021")
     return {"organizations": len(GATEWAY_ORGANIZATIONS), "participants_created": created, "forums_created": forums}
 
 

@@ -11,12 +11,14 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from meetup.coordinators.ties import record_forum_ties
 from meetup.events.reminders import queue_reminders
 
 log = logging.getLogger("meetup.scheduler")
 
 JOBS: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
     ("reminders", queue_reminders, 60.0),
+    ("forum ties", record_forum_ties, 300.0),
 ]
 
 

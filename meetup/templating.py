@@ -25,10 +25,20 @@ def environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = i18n.current_locale
     env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["language_url"] = language_url
     env.filters["datetime"] = i18n.format_datetime
     env.filters["span"] = i18n.format_span
     env.filters["markdown"] = render_markdown
     return env
+
+
+def language_url(request: object, locale: str) -> str:
+    """This page in another language: the same path and query, with ?lang= set."""
+    from urllib.parse import parse_qsl, urlencode
+
+    url = request.url  # type: ignore[attr-defined]
+    query = [(k, v) for k, v in parse_qsl(url.query) if k != "lang"] + [("lang", locale)]
+    return f"{url.path}?{urlencode(query)}"
 
 
 def render(template: str, **context: object) -> str:

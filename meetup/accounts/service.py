@@ -243,3 +243,16 @@ async def make_organizer(email: str, password: str | None, display_name: str | N
 
 async def count_accounts() -> int:
     return await Account.count()
+
+
+async def make_participant(email: str, display_name: str) -> tuple[UserOut, bool]:
+    """A password-less participant (signs in by magic link), or the existing account."""
+    email = normalize_email(email)
+    async with write_transaction():
+        inserted = (
+            await Account.insert(Account(email=email, display_name=clean_display_name(display_name)))
+            .on_conflict(target=Account.email, action="DO NOTHING")
+            .returning(Account.id)
+        )
+        row = await Account.select().where(Account.email == email).first()
+    return to_user(row), bool(inserted)

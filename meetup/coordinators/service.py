@@ -17,6 +17,7 @@ import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from meetup.accounts.schemas import UserOut
+from meetup.accounts.tables import Account
 from meetup.coordinators import reading
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.coordinators.schemas import (
@@ -309,15 +310,16 @@ async def record_source_once(source: str) -> bool:
     return bool(rows)
 
 
-async def request_connection(requester: int, recipient: int) -> ConnectionOut:
-    """Ask to connect. If the other side already asked, this accepts their request instead."""
+async def request_connection(requester: int, recipient: int, viewer: UserOut | None = None) -> ConnectionOut:
+    """Ask to connect. If the other side already asked, this accepts their request instead.
+    A person whose profile `viewer` may not see cannot be asked (it would reveal them)."""
     if requester == recipient:
         raise BadInput(_("You cannot connect with yourself."), field="user_id")
-    if await Profile.count().where(Profile.account == recipient) == 0:
-        from meetup.accounts.tables import Account  # the person must exist, profile or not
-
-        if not await Account.exists().where(Account.id == recipient):
+    if await Profile.exists().where(Profile.account == recipient):
+        if viewer is not None and await get_profile(recipient, viewer) is None:
             raise NotFound(_("No such person."))
+    elif not await Account.exists().where(Account.id == recipient):
+        raise NotFound(_("No such person."))
     reverse = (
         await ConnectionRequest.select()
         .where((ConnectionRequest.requester == recipient) & (ConnectionRequest.recipient == requester))

@@ -267,3 +267,50 @@ async def get_series(slug: str) -> SeriesRef | None:
 async def series_summary(slug: str) -> str:
     row = await Series.select(Series.summary).where(Series.slug == slug).first()
     return row["summary"] if row else ""
+
+
+async def attendees(event_id: int) -> list[int]:
+    """Who attended a forum: those checked in, or every confirmed registrant when the forum
+    used no check-in (an online forum)."""
+    rows = await Registration.select(Registration.account, Registration.checked_in_at).where(
+        (Registration.event == event_id) & (Registration.status == "confirmed")
+    )
+    checked_in = [r["account"] for r in rows if r["checked_in_at"] is not None]
+    return checked_in or [r["account"] for r in rows]
+
+
+async def ended_forums(since: datetime | None = None) -> list[dict]:
+    """Published forums that have ended (since `since`): {'id', 'slug', 'title', 'ends_at'}."""
+    query = Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(
+        (Event.status == "published") & (Event.ends_at <= utcnow())
+    )
+    if since is not None:
+        query = query.where(Event.ends_at >= since)
+    return await query.order_by(Event.ends_at)
+
+
+async def forums_attended(user_ids: list[int]) -> list[dict]:
+    """Forums any of these people attended, newest first: {'slug', 'title', 'starts_at', 'people'}."""
+    if not user_ids:
+        return []
+    rows = (
+        await Registration.select(
+            Registration.event.slug.as_alias("slug"),
+            Registration.event.title.as_alias("title"),
+            Registration.event.starts_at.as_alias("starts_at"),
+            Count(alias="people"),
+        )
+        .where(Registration.account.is_in(user_ids) & (Registration.status == "confirmed"))
+        .group_by(Registration.event.slug, Registration.event.title, Registration.event.starts_at)
+    )
+    return sorted(rows, key=lambda r: r["starts_at"], reverse=True)
+
+
+async def forum_refs(event_ids: list[int]) -> dict[int, dict]:
+    """{event id: {'slug', 'title', 'starts_at', 'ends_at'}} for the network's per-forum view."""
+    if not event_ids:
+        return {}
+    rows = await Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(
+        Event.id.is_in(event_ids)
+    )
+    return {row["id"]: row for row in rows}

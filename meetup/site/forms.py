@@ -10,7 +10,7 @@ from litestar import Request
 
 T = TypeVar("T")
 
-_PATH = re.compile(r"at `\$\.(\w+)`")
+_PATH = re.compile(r"at `\$\.(\w+)")
 _PREFIX = re.compile(r"^(\w+): ")
 
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
+import logging
 import os
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -126,7 +130,8 @@ async def prepare(settings: Settings, people: int, seats: int) -> tuple[str, lis
     use(settings)
     db.configure(settings)
     await db.open_database()
-    await db.migrate()
+    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo prints each migration
+        await db.migrate()
     slug = await events.create_event(msgspec.convert(forum(capacity=seats), EventIn), None)
     rows = await Account.insert(
         *[Account(email=f"bench{i}@example.jp", display_name=f"参加者{i}") for i in range(people)]
@@ -160,8 +165,12 @@ async def run_meetup(settings: Settings, people: int, seats: int, workdir: Path)
     if settings.redis_url:
         env["MEETUP_REDIS_URL"] = settings.redis_url
     log = workdir / "meetup.log"
+    command = [sys.executable, "main.py", "serve", "--port", str(port)]
+    if os.environ.get("MEETUP_BENCH_PROFILE"):  # e.g. /tmp/reg: py-spy writes /tmp/reg-<db>.txt
+        out = f"{os.environ['MEETUP_BENCH_PROFILE']}-{settings.database_url.split(':')[0]}.txt"
+        command = ["py-spy", "record", "--format", "raw", "-o", out, "--", *command]
     server = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port)],
+        command,
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -196,8 +205,8 @@ async def run_meetup(settings: Settings, people: int, seats: int, workdir: Path)
         )
         return figures("meetup registration", seconds, latencies)
     finally:
-        server.terminate()
-        server.wait(timeout=15)
+        server.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly; py-spy writes its profile
+        server.wait(timeout=60)
 
 
 async def run_bare(database_url: str, people: int, workdir: Path) -> float:
@@ -240,12 +249,16 @@ async def fresh_postgres(url: str) -> None:
 
 
 async def main() -> None:
+    logging.disable(logging.INFO)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--seats", type=int, default=100)
+    parser.add_argument("--only", choices=["sqlite", "postgres"], help="run one database only")
     args = parser.parse_args()
-    targets = [("SQLite", None)]
-    if await reachable(PG_URL.rsplit("/", 1)[0] + "/postgres", REDIS_URL):
+    targets = [("SQLite", None)] if args.only != "postgres" else []
+    if args.only == "sqlite":
+        pass
+    elif await reachable(PG_URL.rsplit("/", 1)[0] + "/postgres", REDIS_URL):
         targets.append(("PostgreSQL + Redis", PG_URL))
     else:
         print("PostgreSQL or Redis not reachable: SQLite only")

@@ -18,7 +18,7 @@ async def test_demo_data_loads_twice_without_duplicates(database):
     assert len(organizations) == len(demo.GATEWAY_ORGANIZATIONS)
     assert {"ワカツク", "ISHINOMAKI2.0", "アスヘノキボウ", "ドチャベンジャーズ", "tsumuqu"} <= names
     assert {org.prefecture for org in organizations} == set(TOHOKU)
-    assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_PARTICIPANTS)
+    assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_COORDINATORS)
 
 
 async def test_sample_accounts_are_marked_and_the_organizer_can_log_in(database):
@@ -79,3 +79,18 @@ async def test_demo_forums_hold_the_real_2021_programme_and_upcoming_forums(data
     assert {e.registration_mode for e in upcoming} == {"first_come", "lottery", "approval"}
     lottery = next(e for e in upcoming if e.registration_mode == "lottery")
     assert (await events.get_event(lottery.slug, None)).pending_count == len(demo.SAMPLE_PARTICIPANTS)
+
+
+async def test_demo_coordinators_and_the_ties_of_the_2021_forum(database):
+    from meetup.coordinators import service as coordinators
+    from meetup.coordinators.tables import Tie
+
+    await demo.load_demo()
+    page = await coordinators.directory(None, limit=200)
+    assert page.total == len(demo.SAMPLE_COORDINATORS)
+    assert all("サンプル" in p.name for p in page.items)
+    assert (await coordinators.directory(None, q="ishinomaki")).total == 1
+    forum_ties = await Tie.count().where(Tie.kind == "forum")
+    assert forum_ties == 14 * 13 // 2
+    await demo.load_demo()
+    assert await Tie.count().where(Tie.kind == "forum") == forum_ties

@@ -93,3 +93,10 @@ def test_every_text_has_a_japanese_translation():
             if japanese.gettext(text) == text:
                 missing.append(text)
     assert missing == []
+
+
+def test_the_english_catalogue_is_the_source_text():
+    """English pages show the English msgids: the en catalogue must not carry other text."""
+    english = i18n.translations("en")
+    for message in ("Connect", "Log in", "Forums", "Your place at this forum is confirmed."):
+        assert english.gettext(message) == message

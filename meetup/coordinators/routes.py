@@ -1,0 +1,124 @@
+"""Coordinators over the JSON API: directory, profiles, organisations, connections."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.params import FromPath, JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from meetup.accounts.auth import current_user, login_required
+from meetup.coordinators import service
+from meetup.coordinators.schemas import (
+    ConnectIn,
+    ConnectionOut,
+    OrganizationDetail,
+    OrganizationOut,
+    ProfileIn,
+    ProfileOut,
+)
+from meetup.errors import NotFound
+from meetup.events import service as events
+from meetup.i18n import gettext as _
+
+Query = Annotated[str | None, Parameter(max_length=200)]
+Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
+
+
+class CoordinatorsApi(Controller):
+    path = "/api/v1"
+    tags = ["coordinators"]
+
+    @get(
+        "/coordinators",
+        summary="The directory",
+        description="Public profiles, and members-only ones for signed-in people (organizers see all). "
+        "`q` matches names in kanji, kana or romaji, organisation, bio and themes. The total number of "
+        "matches is in the `x-total-count` header.",
+    )
+    async def directory(
+        self,
+        request: Request,
+        q: Query = None,
+        prefecture: Annotated[str | None, Parameter(max_length=10)] = None,
+        theme: Annotated[str | None, Parameter(max_length=30)] = None,
+        organization: Query = None,
+        sort: Annotated[str, Parameter(pattern="^(reading|recent)$")] = "reading",
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> Response[list[ProfileOut]]:
+        page = await service.directory(
+            current_user(request),
+            q=q,
+            prefecture=prefecture,
+            theme=theme,
+            organization=organization,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return Response(page.items, headers={"x-total-count": str(page.total)})
+
+    @get("/coordinators/{user_id:int}", summary="One coordinator's profile (the id is the user's id)")
+    async def profile(self, request: Request, user_id: FromPath[Id]) -> ProfileOut:
+        profile = await service.get_profile(user_id, current_user(request))
+        if profile is None:
+            raise NotFound(_("No such coordinator."))
+        return profile
+
+    @get("/me/profile", guards=[login_required], summary="My profile")
+    async def my_profile(self, request: Request) -> ProfileOut:
+        profile = await service.get_profile(request.user.id, request.user, include_own=True)
+        if profile is None:
+            raise NotFound(_("You have no profile yet."))
+        return profile
+
+    @put(
+        "/me/profile",
+        guards=[login_required],
+        summary="Create or replace my profile",
+        description="Saving with `visibility: public` for the first time is the person's consent to the "
+        "published consent text; the text and the time are recorded (the profile page asks for it explicitly).",
+    )
+    async def save_profile(self, request: Request, data: JSONBody[ProfileIn]) -> ProfileOut:
+        return await service.save_profile(request.user.id, data)
+
+    @get("/organizations", summary="Hub organisations")
+    async def organizations(self, request: Request) -> list[OrganizationOut]:
+        return await service.list_organizations(current_user(request))
+
+    @get("/organizations/{organization_id:int}", summary="An organisation, its members and forums")
+    async def organization(self, request: Request, organization_id: FromPath[Id]) -> OrganizationDetail:
+        organization = await service.get_organization(organization_id)
+        members = await service.organization_members(organization_id, current_user(request))
+        forums = await events.forums_attended([m.id for m in members])
+        return OrganizationDetail(organization=organization, members=members, forums=forums)
+
+
+class ConnectionsApi(Controller):
+    path = "/api/v1/connections"
+    tags = ["coordinators"]
+    guards = [login_required]
+
+    @get("/", summary="My pending requests (incoming and outgoing) and ties")
+    async def mine(self, request: Request) -> dict[str, list[dict]]:
+        requests = await service.connection_requests(request.user.id)
+        return {**requests, "ties": await service.ties_of(request.user.id)}
+
+    @post("/", status_code=HTTP_201_CREATED, summary="Ask to connect (accepts theirs if they asked first)")
+    async def ask(self, request: Request, data: JSONBody[ConnectIn]) -> Response[ConnectionOut]:
+        out = await service.request_connection(request.user.id, data.user_id, request.user)
+        return Response(out, status_code=HTTP_200_OK if out.status == "accepted" else HTTP_201_CREATED)
+
+    @post("/{request_id:int}/accept", status_code=HTTP_200_OK, summary="Accept a request made to me")
+    async def accept(self, request: Request, request_id: FromPath[Id]) -> ConnectionOut:
+        return await service.accept_connection(request_id, request.user.id)
+
+    @post("/{request_id:int}/decline", status_code=HTTP_204_NO_CONTENT, summary="Decline a request made to me")
+    async def decline(self, request: Request, request_id: FromPath[Id]) -> None:
+        await service.decline_connection(request_id, request.user.id)
+
+    @delete("/with/{user_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Remove my connection with someone")
+    async def remove(self, request: Request, user_id: FromPath[Id]) -> None:
+        await service.remove_connection(request.user.id, user_id)

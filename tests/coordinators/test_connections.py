@@ -1,0 +1,98 @@
+"""Connections (ask, accept, remove) and the automatic ties forums make, each with its source."""
+
+from datetime import timedelta
+
+from meetup.coordinators import service
+from meetup.coordinators.tables import Tie
+from meetup.coordinators.ties import record_forum_ties
+from meetup.db import utcnow
+from meetup.events.tables import Event, Registration
+from tests.factories import create_forum, make_accounts, organizer, signed_in
+
+
+async def test_ask_accept_and_remove(client, make_client):
+    a, b = await make_accounts(2)
+    alice, bob = await signed_in(make_client, a), await signed_in(make_client, b)
+    asked = await alice.post("/api/v1/connections", json={"user_id": b})
+    assert asked.status_code == 201
+    assert asked.json()["status"] == "pending"
+    assert await service.connection_state(a, b) == "requested"
+    assert await service.connection_state(b, a) == "incoming"
+    incoming = (await bob.get("/api/v1/connections")).json()["incoming"]
+    assert [r["requester"] for r in incoming] == [a]
+    # only the person asked may accept
+    assert (await alice.post(f"/api/v1/connections/{asked.json()['id']}/accept")).status_code == 404
+    accepted = await bob.post(f"/api/v1/connections/{asked.json()['id']}/accept")
+    assert accepted.json()["status"] == "accepted"
+    [tie] = await Tie.select()
+    assert (tie["kind"], tie["source"]) == ("connection", f"request:{asked.json()['id']}")
+    assert await service.connection_state(a, b) == "connected"
+    assert (await alice.delete(f"/api/v1/connections/with/{b}")).status_code == 204
+    assert await Tie.count() == 0
+    assert await service.connection_state(a, b) == "none"
+
+
+async def test_asking_back_accepts_and_asking_twice_is_one_request(make_client):
+    a, b = await make_accounts(2)
+    alice, bob = await signed_in(make_client, a), await signed_in(make_client, b)
+    first = await alice.post("/api/v1/connections", json={"user_id": b})
+    again = await alice.post("/api/v1/connections", json={"user_id": b})
+    assert again.json()["id"] == first.json()["id"]
+    back = await bob.post("/api/v1/connections", json={"user_id": a})
+    assert back.status_code == 200
+    assert back.json()["status"] == "accepted"
+    assert await Tie.count() == 1
+
+
+async def test_bad_connection_requests(make_client):
+    [a] = await make_accounts(1)
+    alice = await signed_in(make_client, a)
+    assert (await alice.post("/api/v1/connections", json={"user_id": a})).status_code == 400
+    assert (await alice.post("/api/v1/connections", json={"user_id": 2_000_000})).status_code == 404
+    assert (await alice.post("/api/v1/connections", json={"user_id": "x"})).status_code == 400
+    assert (await alice.post("/api/v1/connections/99999/accept")).status_code == 404
+    anonymous = await make_client()
+    assert (await anonymous.post("/api/v1/connections", json={"user_id": a})).status_code == 401
+
+
+async def test_a_forum_ties_its_attendees_once_and_remembers_it(client, make_client):
+    await organizer(client)
+    slug = await create_forum(client, capacity=10)
+    uids = await make_accounts(4)
+    for uid in uids[:3]:
+        person = await signed_in(make_client, uid)
+        await person.post(f"/api/v1/events/{slug}/registration", json={})
+    # the forum ends
+    await Event.update(
+        {Event.starts_at: utcnow() - timedelta(hours=3), Event.ends_at: utcnow() - timedelta(hours=1)}, force=True
+    )
+    assert await record_forum_ties() == 3  # three attendees: three pairs
+    assert await record_forum_ties() == 0  # once
+    ties = await Tie.select()
+    event_id = (await Event.select(Event.id).first())["id"]
+    assert {(t["kind"], t["source"], t["event_id"]) for t in ties} == {("forum", f"event:{event_id}", event_id)}
+    assert uids[3] not in {t["person_low"] for t in ties} | {t["person_high"] for t in ties}
+
+
+async def test_when_people_checked_in_only_they_are_tied(client, make_client):
+    await organizer(client)
+    slug = await create_forum(client, capacity=10)
+    uids = await make_accounts(3)
+    for uid in uids:
+        await (await signed_in(make_client, uid)).post(f"/api/v1/events/{slug}/registration", json={})
+    await Registration.update({Registration.checked_in_at: utcnow()}).where(Registration.account.is_in(uids[:2]))
+    await Event.update(
+        {Event.starts_at: utcnow() - timedelta(hours=3), Event.ends_at: utcnow() - timedelta(hours=1)}, force=True
+    )
+    assert await record_forum_ties() == 1
+    [tie] = await Tie.select()
+    assert {tie["person_low"], tie["person_high"]} == set(uids[:2])
+
+
+async def test_a_hidden_profile_cannot_be_asked(make_client):
+    from meetup.coordinators.schemas import ProfileIn
+
+    a, hidden = await make_accounts(2)
+    await service.save_profile(hidden, ProfileIn(name="非公開 さん", prefecture="宮城県", visibility="private"))
+    alice = await signed_in(make_client, a)
+    assert (await alice.post("/api/v1/connections", json={"user_id": hidden})).status_code == 404
