@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import SignupIn
+from meetup.coordinators import connections
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow
@@ -267,13 +268,13 @@ async def load_coordinators(forum_slug: str) -> int:
         )
     forum = await events.event_row(forum_slug)
     attended = ids[:14]  # the 2021 forum, online: the first fourteen sample coordinators
-    if await coordinators.record_source_once(f"event:{forum['id']}"):
-        await coordinators.record_ties(
+    if await connections.record_source_once(f"event:{forum['id']}"):
+        await connections.record_ties(
             attended, kind="forum", source=f"event:{forum['id']}", event_id=forum["id"], at=forum["ends_at"]
         )
     made = 0
     for low, high in ((0, 6), (1, 7), (2, 9), (3, 12), (4, 13), (5, 15), (2, 18), (8, 18), (10, 19), (16, 5)):
-        made += await coordinators.record_ties(
+        made += await connections.record_ties(
             [ids[low], ids[high]], kind="connection", source=f"demo:{low}-{high}", at=_jst(2020, 6, 1, "12:00")
         )
     return len(ids)

@@ -23,7 +23,7 @@ import msgspec
 import networkx as nx
 
 from meetup.accounts.schemas import UserOut
-from meetup.coordinators.service import _visible_to
+from meetup.coordinators.service import visible_to
 from meetup.coordinators.tables import Profile, Tie
 from meetup.errors import BadInput, NotFound
 from meetup.events import service as events
@@ -153,7 +153,7 @@ class _Loaded:
 
 
 async def _load(viewer: UserOut | None, at: datetime | None, event_id: int | None) -> _Loaded:
-    visible = _visible_to(viewer)
+    visible = visible_to(viewer)
     people = (
         await Profile.select(Profile.account, Profile.name, Profile.prefecture, Profile.organization_name)
         .where(visible)

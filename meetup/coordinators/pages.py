@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import current_user, login_required
 from meetup.accounts.schemas import UserOut
-from meetup.coordinators import service
+from meetup.coordinators import connections, service
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, PREFECTURES, TOHOKU
 from meetup.coordinators.schemas import CONSENT_TEXT, THEMES, ProfileIn, ProfileOut
 from meetup.errors import NotFound
@@ -220,7 +220,7 @@ class CoordinatorPages(Controller):
         profile = await service.get_profile(user_id, viewer)
         if profile is None:
             raise _not_found()
-        state = await service.connection_state(viewer.id, user_id) if viewer and viewer.id != user_id else None
+        state = await connections.connection_state(viewer.id, user_id) if viewer and viewer.id != user_id else None
         return Template(
             "coordinators/profile.html",
             context={
@@ -237,13 +237,13 @@ class CoordinatorPages(Controller):
         """Ask to connect, or accept their request if they asked first (the service decides)."""
         if await service.get_profile(user_id, request.user) is None:
             raise _not_found()  # a hidden profile cannot be reached this way either
-        out = await service.request_connection(request.user.id, user_id, request.user)
+        out = await connections.request_connection(request.user.id, user_id, request.user)
         done = "connected" if out.status == "accepted" else "requested"
         return Redirect(path=f"/coordinators/{user_id}?done={done}", status_code=303)
 
     @post("/coordinators/{user_id:int}/disconnect", guards=[login_required])
     async def disconnect(self, request: Request, user_id: FromPath[Id]) -> Redirect:
-        await service.remove_connection(request.user.id, user_id)
+        await connections.remove_connection(request.user.id, user_id)
         form = await request.form()
         if form.get("back") == "connections":
             return Redirect(path="/me/connections?done=removed", status_code=303)
@@ -300,8 +300,8 @@ class CoordinatorPages(Controller):
     @get("/me/connections", guards=[login_required])
     async def connections(self, request: Request, done: FromQuery[str | None] = None) -> Template:
         user = request.user
-        requests = await service.connection_requests(user.id)
-        ties = await service.ties_of(user.id)
+        requests = await connections.connection_requests(user.id)
+        ties = await connections.ties_of(user.id)
         people = {t["other"] for t in ties}
         people |= {r["requester"] for r in requests["incoming"]} | {r["recipient"] for r in requests["outgoing"]}
         profiles = await _names(people, user)
@@ -319,10 +319,10 @@ class CoordinatorPages(Controller):
 
     @post("/me/connections/{request_id:int}/accept", guards=[login_required])
     async def accept(self, request: Request, request_id: FromPath[Id]) -> Redirect:
-        await service.accept_connection(request_id, request.user.id)
+        await connections.accept_connection(request_id, request.user.id)
         return Redirect(path="/me/connections?done=accepted", status_code=303)
 
     @post("/me/connections/{request_id:int}/decline", guards=[login_required])
     async def decline(self, request: Request, request_id: FromPath[Id]) -> Redirect:
-        await service.decline_connection(request_id, request.user.id)
+        await connections.decline_connection(request_id, request.user.id)
         return Redirect(path="/me/connections?done=declined", status_code=303)

@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from meetup.accounts.auth import current_user, login_required
-from meetup.coordinators import service
+from meetup.coordinators import connections, service
 from meetup.coordinators.schemas import (
     ConnectIn,
     ConnectionOut,
@@ -103,22 +103,22 @@ class ConnectionsApi(Controller):
 
     @get("/", summary="My pending requests (incoming and outgoing) and ties")
     async def mine(self, request: Request) -> dict[str, list[dict]]:
-        requests = await service.connection_requests(request.user.id)
-        return {**requests, "ties": await service.ties_of(request.user.id)}
+        requests = await connections.connection_requests(request.user.id)
+        return {**requests, "ties": await connections.ties_of(request.user.id)}
 
     @post("/", status_code=HTTP_201_CREATED, summary="Ask to connect (accepts theirs if they asked first)")
     async def ask(self, request: Request, data: JSONBody[ConnectIn]) -> Response[ConnectionOut]:
-        out = await service.request_connection(request.user.id, data.user_id, request.user)
+        out = await connections.request_connection(request.user.id, data.user_id, request.user)
         return Response(out, status_code=HTTP_200_OK if out.status == "accepted" else HTTP_201_CREATED)
 
     @post("/{request_id:int}/accept", status_code=HTTP_200_OK, summary="Accept a request made to me")
     async def accept(self, request: Request, request_id: FromPath[Id]) -> ConnectionOut:
-        return await service.accept_connection(request_id, request.user.id)
+        return await connections.accept_connection(request_id, request.user.id)
 
     @post("/{request_id:int}/decline", status_code=HTTP_204_NO_CONTENT, summary="Decline a request made to me")
     async def decline(self, request: Request, request_id: FromPath[Id]) -> None:
-        await service.decline_connection(request_id, request.user.id)
+        await connections.decline_connection(request_id, request.user.id)
 
     @delete("/with/{user_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Remove my connection with someone")
     async def remove(self, request: Request, user_id: FromPath[Id]) -> None:
-        await service.remove_connection(request.user.id, user_id)
+        await connections.remove_connection(request.user.id, user_id)

@@ -3,7 +3,7 @@ else who did (a weaker tie than a connection). The scheduler runs this; each for
 
 from __future__ import annotations
 
-from meetup.coordinators import service as coordinators
+from meetup.coordinators import connections
 from meetup.events import service as events
 
 
@@ -12,9 +12,9 @@ async def record_forum_ties() -> int:
     made = 0
     for forum in await events.ended_forums():
         source = f"event:{forum['id']}"
-        if await coordinators.record_source_once(source):
+        if await connections.record_source_once(source):
             people = await events.attendees(forum["id"])
-            made += await coordinators.record_ties(
+            made += await connections.record_ties(
                 people, kind="forum", source=source, event_id=forum["id"], at=forum["ends_at"]
             )
     return made

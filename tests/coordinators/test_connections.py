@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from meetup.coordinators import service
+from meetup.coordinators import connections, service
 from meetup.coordinators.tables import Tie
 from meetup.coordinators.ties import record_forum_ties
 from meetup.db import utcnow
@@ -16,8 +16,8 @@ async def test_ask_accept_and_remove(client, make_client):
     asked = await alice.post("/api/v1/connections", json={"user_id": b})
     assert asked.status_code == 201
     assert asked.json()["status"] == "pending"
-    assert await service.connection_state(a, b) == "requested"
-    assert await service.connection_state(b, a) == "incoming"
+    assert await connections.connection_state(a, b) == "requested"
+    assert await connections.connection_state(b, a) == "incoming"
     incoming = (await bob.get("/api/v1/connections")).json()["incoming"]
     assert [r["requester"] for r in incoming] == [a]
     # only the person asked may accept
@@ -26,10 +26,10 @@ async def test_ask_accept_and_remove(client, make_client):
     assert accepted.json()["status"] == "accepted"
     [tie] = await Tie.select()
     assert (tie["kind"], tie["source"]) == ("connection", f"request:{asked.json()['id']}")
-    assert await service.connection_state(a, b) == "connected"
+    assert await connections.connection_state(a, b) == "connected"
     assert (await alice.delete(f"/api/v1/connections/with/{b}")).status_code == 204
     assert await Tie.count() == 0
-    assert await service.connection_state(a, b) == "none"
+    assert await connections.connection_state(a, b) == "none"
 
 
 async def test_asking_back_accepts_and_asking_twice_is_one_request(make_client):

@@ -7,7 +7,7 @@ import json
 import re
 from datetime import timedelta
 
-from meetup.coordinators import network, service
+from meetup.coordinators import connections, network, service
 from meetup.coordinators.schemas import ProfileIn
 from meetup.coordinators.tables import Profile, Tie
 from meetup.db import utcnow
@@ -30,7 +30,7 @@ async def people(*specs: tuple[str, str] | tuple[str, str, str]) -> list[int]:
 
 async def tie(a: int, b: int, kind: str = "connection", *, event_id: int | None = None, at=None) -> None:
     source = f"event:{event_id}" if kind == "forum" else f"{kind}:{a}-{b}"
-    await service.record_ties([a, b], kind=kind, source=source, event_id=event_id, at=at)
+    await connections.record_ties([a, b], kind=kind, source=source, event_id=event_id, at=at)
 
 
 async def past_forum(
@@ -153,8 +153,8 @@ async def test_the_bridge_between_two_groups_is_the_first_hub(client):
     miyagi = await people(*[(f"宮城 {i}", "宮城県") for i in range(4)])
     iwate = await people(*[(f"岩手 {i}", "岩手県") for i in range(4)])
     [bridge] = await people(("橋渡し 役", "東京都"))
-    await service.record_ties(miyagi, kind="room", source="room:1")
-    await service.record_ties(iwate, kind="room", source="room:2")
+    await connections.record_ties(miyagi, kind="room", source="room:1")
+    await connections.record_ties(iwate, kind="room", source="room:2")
     await tie(bridge, miyagi[0])
     await tie(bridge, iwate[0])
     hubs = (await client.get("/api/v1/network")).json()["metrics"]["hubs"]
@@ -190,8 +190,8 @@ async def test_each_forum_reports_the_ties_it_added(client):
     second, second_id = await past_forum(client, 3, "第2回フォーラム")
     a, b, c, d = await people(("一", "宮城県"), ("二", "岩手県"), ("三", "福島県"), ("四", "青森県"))
     await tie(a, b, at=utcnow() - 60 * DAY)  # known each other long before
-    await service.record_ties([a, b, c], kind="forum", source=f"event:{first_id}", event_id=first_id)
-    await service.record_ties([c, d], kind="room", source="room:9", event_id=second_id)
+    await connections.record_ties([a, b, c], kind="forum", source=f"event:{first_id}", event_id=first_id)
+    await connections.record_ties([c, d], kind="room", source="room:9", event_id=second_id)
     forums = (await client.get("/api/v1/network")).json()["metrics"]["forums"]
     assert [(f["slug"], f["title"], f["ties"], f["new_ties"]) for f in forums] == [
         (first, "第1回フォーラム", 3, 2),
@@ -212,10 +212,10 @@ async def test_before_and_after_a_forum(client):
     )
     await tie(a, b, at=starts - 5 * DAY)  # before
     await tie(d, e, at=starts + 60 * DAY)  # long after: in neither picture
-    await service.record_ties(
+    await connections.record_ties(
         [b, c, d], kind="room", source="room:3", event_id=event_id, at=starts + timedelta(hours=1)
     )
-    await service.record_ties(
+    await connections.record_ties(
         [a, b, c, d], kind="forum", source=f"event:{event_id}", event_id=event_id, at=starts + timedelta(hours=3)
     )
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from meetup.coordinators import service
+from meetup.coordinators import connections, service
 from meetup.coordinators.schemas import ProfileIn
 from tests.factories import create_forum, make_accounts, organizer, sign_up, signed_in
 
@@ -275,7 +275,7 @@ async def test_script_in_a_profile_is_escaped_everywhere_it_is_shown(client, mak
     )
     viewer = await make_client()
     await sign_up(viewer)
-    await service.record_ties([uid, (await viewer.get("/api/v1/me")).json()["id"]], kind="room", source="room:1")
+    await connections.record_ties([uid, (await viewer.get("/api/v1/me")).json()["id"]], kind="room", source="room:1")
     org_id = (await service.list_organizations())[0].id
     pages = [
         await viewer.get("/coordinators"),
@@ -345,13 +345,13 @@ async def test_connecting_through_the_pages(make_client):
     removed = await taro.post(f"/coordinators/{a}/disconnect", data=form_data(taro), follow_redirects=False)
     assert removed.status_code == 303
     assert state(await taro.get(f"/coordinators/{a}")) == "none"
-    assert await service.connection_state(a, b) == "none"
+    assert await connections.connection_state(a, b) == "none"
 
     # Asking the other way round when they asked first accepts their request from the profile page.
     await misaki.post(f"/coordinators/{b}/connect", data=form_data(misaki))
     accept_on_profile = await taro.post(f"/coordinators/{a}/connect", data=form_data(taro), follow_redirects=False)
     assert accept_on_profile.headers["location"] == f"/coordinators/{a}?done=connected"
-    assert await service.connection_state(a, b) == "connected"
+    assert await connections.connection_state(a, b) == "connected"
     removed = await misaki.post(
         f"/coordinators/{b}/disconnect", data=form_data(misaki, back="connections"), follow_redirects=False
     )
@@ -365,7 +365,7 @@ async def test_connecting_through_the_pages(make_client):
     )
     assert declined.status_code == 303
     assert "/decline" not in (await misaki.get("/me/connections")).text
-    assert await service.connection_state(c, a) == "none"
+    assert await connections.connection_state(c, a) == "none"
 
 
 async def test_a_hidden_profile_cannot_be_reached_by_connecting(make_client):
@@ -374,7 +374,7 @@ async def test_a_hidden_profile_cannot_be_reached_by_connecting(make_client):
     member = await signed_in(make_client, b)
     assert (await member.post(f"/coordinators/{a}/connect", data=form_data(member))).status_code == 404
     assert (await member.post(f"/coordinators/{a + 100}/connect", data=form_data(member))).status_code == 404
-    assert await service.connection_state(b, a) == "none"
+    assert await connections.connection_state(b, a) == "none"
     anonymous = await make_client()
     assert (await anonymous.post(f"/coordinators/{a}/connect", data=form_data(anonymous))).status_code == 401
 
@@ -383,7 +383,7 @@ async def test_my_network_names_people_only_when_i_may_see_them(make_client):
     me, visible, hidden = await make_accounts(3)
     await profile(visible, name="公開 花子", visibility="public")
     await profile(hidden, name="秘密 次郎", visibility="private")
-    await service.record_ties([me, visible, hidden], kind="room", source="room:7")
+    await connections.record_ties([me, visible, hidden], kind="room", source="room:7")
     page = await (await signed_in(make_client, me)).get("/me/connections?lang=en")
     assert "公開 花子" in page.text and 'class="tag tie-room"' in page.text
     assert "秘密 次郎" not in page.text and "A coordinator" in page.text
