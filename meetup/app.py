@@ -33,6 +33,10 @@ from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.mail.routes import DevMailbox
 from meetup.mail.worker import MailWorker
+from meetup.rooms.hub import Presence, SayLimiter, make_channels
+from meetup.rooms.pages import RoomPages
+from meetup.rooms.routes import EventRoomsApi, RoomsApi
+from meetup.rooms.socket import room_socket
 from meetup.settings import Settings, load_settings, use
 from meetup.site.errors import EXCEPTION_HANDLERS
 from meetup.site.locale import LocaleMiddleware
@@ -60,6 +64,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db.configure(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     limiter = RateLimiter(redis)
+    channels = make_channels(redis)
+    presence = Presence(redis)
+    say_limiter = SayLimiter()
     session_store = make_session_store(settings, redis)
     sessions = SessionConfig(
         store="sessions",
@@ -103,6 +110,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         CoordinatorPages,
         NetworkApi,
         NetworkPages,
+        EventRoomsApi,
+        RoomsApi,
+        RoomPages,
+        room_socket,
     ]
     if settings.env != "prod":
         route_handlers.append(DevMailbox)
@@ -115,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "limiter": Provide(lambda: limiter, sync_to_thread=False),
             "redis": Provide(lambda: redis, sync_to_thread=False),
+            "presence": Provide(lambda: presence, sync_to_thread=False),
+            "say_limiter": Provide(lambda: say_limiter, sync_to_thread=False),
         },
         middleware=[
             sessions.middleware,
@@ -127,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
         ),
         stores={"sessions": session_store},
+        plugins=[channels],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

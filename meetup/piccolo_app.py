@@ -13,6 +13,7 @@ APP_CONFIG = AppConfig(
             "meetup.mail.tables",
             "meetup.coordinators.tables",
             "meetup.events.tables",
+            "meetup.rooms.tables",
         ],
         exclude_imported=True,
     ),

@@ -267,3 +267,16 @@ async def popular_themes(viewer: UserOut | None, limit: int = 30) -> list[tuple[
         .limit(limit)
     )
     return [(row["theme"], row["n"]) for row in rows]
+
+
+async def themes_of(user_ids: list[int]) -> dict[int, set[str]]:
+    """{account id: themes of their profile} (for grouping people by shared themes)."""
+    if not user_ids:
+        return {}
+    rows = await ProfileTheme.select(ProfileTheme.theme, ProfileTheme.profile.account.as_alias("account")).where(
+        ProfileTheme.profile.account.is_in(user_ids)
+    )
+    themes: dict[int, set[str]] = {}
+    for row in rows:
+        themes.setdefault(row["account"], set()).add(row["theme"])
+    return themes

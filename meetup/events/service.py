@@ -314,3 +314,25 @@ async def forum_refs(event_ids: list[int]) -> dict[int, dict]:
         Event.id.is_in(event_ids)
     )
     return {row["id"]: row for row in rows}
+
+
+async def is_confirmed_registrant(event_id: int, user_id: int) -> bool:
+    return await registration.is_confirmed(event_id, user_id)
+
+
+async def confirmed_people(event_id: int) -> list[int]:
+    """Account ids of the forum's confirmed registrants, in registration order."""
+    rows = (
+        await Registration.select(Registration.account)
+        .where((Registration.event == event_id) & (Registration.status == "confirmed"))
+        .order_by(Registration.id)
+    )
+    return [row["account"] for row in rows]
+
+
+async def answers_of(event_id: int) -> dict[int, dict]:
+    """{account id: registration answers} of the confirmed registrants (for grouping by theme)."""
+    rows = await Registration.select(Registration.account, Registration.answers_json).where(
+        (Registration.event == event_id) & (Registration.status == "confirmed")
+    )
+    return {row["account"]: msgspec.json.decode(row["answers_json"]) for row in rows}

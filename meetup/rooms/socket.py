@@ -1,0 +1,243 @@
+"""`/ws/rooms/{room_id}`: the live room, exactly as CONTRACT §3.
+
+Written by hand (Litestar's generated channel routes have no auth): the Origin must be
+MEETUP_BASE_URL's, the session must belong to a confirmed registrant or an organizer, lines are
+stored before they are published, and the session is re-checked while the socket lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
+
+from meetup.accounts.schemas import UserOut
+from meetup.db import utcnow
+from meetup.errors import DomainError, NotFound
+from meetup.rooms import service
+from meetup.rooms.control import tokyo_time
+from meetup.rooms.hub import Presence, SayLimiter, event_channel, publish, room_channel
+from meetup.rooms.schemas import MAX_BODY, ClientFrame, MessageOut, Ping, Say
+from meetup.settings import Settings
+
+log = logging.getLogger("meetup.rooms")
+
+SESSION_CHECK_SECONDS = 15.0
+MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits easily
+
+_decode = msgspec.json.Decoder(ClientFrame)
+_encode = msgspec.json.Encoder()
+
+
+def message_frame(message: MessageOut) -> dict:
+    return {
+        "type": "message",
+        "id": message.id,
+        "author": {"id": message.author.id, "display_name": message.author.display_name} if message.author else None,
+        "body": message.body,
+        "sent_at": tokyo_time(message.sent_at),
+        "client_id": message.client_id,
+    }
+
+
+def error_frame(code: str, detail: str) -> dict:
+    return {"type": "error", "code": code, "detail": detail}
+
+
+class RoomConnection:
+    """One person's socket in one room."""
+
+    def __init__(self, socket: WebSocket, room: dict, user: UserOut, channels: ChannelsPlugin, presence: Presence):
+        self.socket = socket
+        self.room = room
+        self.user = user
+        self.channels = channels
+        self.presence = presence
+        self.closes_at: datetime | None = room["closes_at"]
+        self.last_sent = 0  # the highest message id this client has: later duplicates are skipped
+        self.timer_changed = asyncio.Event()
+        self.finished = asyncio.Event()  # set when the channel says the room closed
+
+    async def send(self, frame: dict) -> None:
+        await self.socket.send_text(_encode.encode(frame).decode())
+
+    async def hello(self, after: int | None) -> None:
+        history = await service.history(self.room["id"], after=after)
+        members = await self.presence.members(self.room["id"])
+        if history:
+            self.last_sent = history[-1].id
+        elif after is not None:
+            self.last_sent = after
+        await self.send(
+            {
+                "type": "hello",
+                "room": {
+                    "id": self.room["id"],
+                    "name": self.room["name"],
+                    "topic": self.room["topic"],
+                    "closes_at": tokyo_time(self.closes_at),
+                },
+                "you": {"id": self.user.id, "display_name": self.user.display_name, "role": self.user.role},
+                "members": members,
+                "history": [message_frame(m) for m in history],
+            }
+        )
+
+    async def forward(self, raw: bytes) -> None:
+        """A frame from the channel: pass it on, skipping lines the client already has."""
+        frame = msgspec.json.decode(raw)
+        kind = frame.get("type")
+        if kind == "message":
+            if frame["id"] <= self.last_sent:
+                return
+            self.last_sent = frame["id"]
+        elif kind == "timer":
+            self.closes_at = datetime.fromisoformat(frame["closes_at"]) if frame["closes_at"] else None
+            self.timer_changed.set()
+        await self.socket.send_text(raw.decode())
+        if kind == "closed":
+            self.finished.set()
+
+    async def receive(self, limiter: SayLimiter) -> None:
+        while True:
+            text = await self.socket.receive_text()
+            if len(text) > MAX_FRAME:
+                await self.send(error_frame("too_long", f"A frame may hold at most {MAX_FRAME} characters."))
+                continue
+            try:
+                frame = _decode.decode(text)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                await self.send(error_frame("bad_frame", str(exc)[:200]))
+                continue
+            if isinstance(frame, Ping):
+                await self.send({"type": "pong"})
+            elif isinstance(frame, Say):
+                await self.say(frame, limiter)
+
+    async def say(self, frame: Say, limiter: SayLimiter) -> None:
+        body = frame.body.strip()
+        if not body:
+            await self.send(error_frame("empty", "The message is empty."))
+            return
+        if len(body) > MAX_BODY:
+            await self.send(error_frame("too_long", f"A message may hold at most {MAX_BODY} characters."))
+            return
+        if not limiter.allow(self.user.id):
+            await self.send(error_frame("rate_limited", "More than 10 messages in 5 seconds: please slow down."))
+            return
+        try:
+            message, created = await service.post_message(self.room["id"], self.user, body, frame.client_id)
+        except DomainError as exc:
+            if exc.status_code == 410:
+                raise RoomFinished from exc
+            await self.send(error_frame("bad_frame", exc.detail))
+            return
+        if created:
+            await publish(self.channels, message_frame(message), room_channel(self.room["id"]))
+        elif message.id > self.last_sent:  # a resend of a line this client never saw echoed
+            self.last_sent = message.id
+            await self.send(message_frame(message))
+        else:
+            await self.send(message_frame(message))
+
+    async def watch_timer(self) -> None:
+        while True:
+            if self.closes_at is None:
+                await self.timer_changed.wait()
+            else:
+                delay = (self.closes_at - utcnow()).total_seconds()
+                if delay <= 0:
+                    await self.send({"type": "closed"})
+                    raise RoomFinished
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.timer_changed.wait(), timeout=delay)
+            self.timer_changed.clear()
+
+    async def watch_session(self, session_id: str | None) -> None:
+        """A long-lived socket outlives logout: re-check that the session still exists."""
+        store = self.socket.app.stores.get("sessions")
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            if not session_id or not await store.exists(session_id):
+                raise SessionEnded
+
+
+class RoomFinished(Exception):
+    """The room closed: say so and close the socket normally."""
+
+
+class SessionEnded(Exception):
+    """The person logged out elsewhere: close with 4401."""
+
+
+@websocket("/ws/rooms/{room_id:int}")
+async def room_socket(
+    socket: WebSocket,
+    room_id: FromPath[int],
+    channels: NamedDependency[ChannelsPlugin],
+    settings: NamedDependency[Settings],
+    presence: NamedDependency[Presence],
+    say_limiter: NamedDependency[SayLimiter],
+) -> None:
+    if socket.headers.get("origin") != settings.origin:
+        await socket.close(code=4403, reason="origin not allowed")  # before accept: HTTP 403
+        return
+    await socket.accept()
+    user: UserOut | None = socket.scope.get("user")
+    if user is None:
+        await socket.close(code=4401, reason="not logged in")
+        return
+    try:
+        room = await service.room_row(room_id)
+    except NotFound:
+        await socket.close(code=4404, reason="no such room")
+        return
+    if not await service.may_join(room, user):
+        await socket.close(code=4403, reason="forbidden")
+        return
+    if not service.is_open(room):
+        await socket.close(code=4410, reason="room closed")
+        return
+    after_text = socket.query_params.get("after")
+    after = int(after_text) if after_text and after_text.isdigit() and len(after_text) < 10 else None
+
+    connection = RoomConnection(socket, room, user, channels, presence)
+    subscriber = await channels.subscribe([room_channel(room_id), event_channel(room["event"])])
+    await presence.join(room_id, user.id, user.display_name)
+    close_code = 1000
+    try:
+        await connection.hello(after)
+        await publish(channels, {"type": "presence", "members": await presence.members(room_id)}, room_channel(room_id))
+        await service.tie_room(room_id, [m["id"] for m in await presence.members(room_id)])
+        async with subscriber.run_in_background(connection.forward, join=False):
+            tasks = [
+                asyncio.create_task(connection.finished.wait()),
+                asyncio.create_task(connection.receive(say_limiter)),
+                asyncio.create_task(connection.watch_timer()),
+                asyncio.create_task(connection.watch_session(socket.cookies.get("session"))),
+            ]
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                error = task.exception()
+                if isinstance(error, SessionEnded):
+                    close_code = 4401
+                elif error is not None and not isinstance(error, RoomFinished | WebSocketDisconnect):
+                    raise error
+    except (WebSocketDisconnect, RoomFinished):
+        pass
+    finally:
+        await channels.unsubscribe(subscriber)
+        await presence.leave(room_id, user.id)
+        await publish(channels, {"type": "presence", "members": await presence.members(room_id)}, room_channel(room_id))
+        with contextlib.suppress(Exception):
+            await socket.close(code=close_code)

@@ -1,0 +1,140 @@
+"""Two people chat in a breakout room in real browsers; one loses the connection, comes back and
+has missed nothing, with no line twice."""
+
+import re
+
+import msgspec
+from playwright.async_api import expect
+
+from meetup.accounts import service as accounts
+from meetup.accounts.ratelimit import RateLimiter
+from meetup.accounts.schemas import SignupIn
+from meetup.events import registration
+from meetup.events import service as events
+from meetup.events.schemas import EventIn, RegistrationIn
+from meetup.rooms import service as rooms
+from meetup.rooms.schemas import RoomIn
+from tests.e2e.conftest import screenshot
+from tests.factories import PASSWORD, forum, new_email
+
+
+async def participant(event: dict, name: str) -> str:
+    """An account with a password, confirmed for the forum; returns its e-mail."""
+    email = new_email("room")
+    data = SignupIn(email=email, password=PASSWORD, display_name=name)
+    user = await accounts.signup(data, limiter=RateLimiter(), client="e2e")
+    await registration.register(event, user.id, RegistrationIn(), [])
+    return email
+
+
+async def open_page(browser, base_url: str, email: str, path: str, width: int = 390):
+    """A browser of its own, signed in through the real login page, showing `path`."""
+    context = await browser.new_context(viewport={"width": width, "height": 844})
+    page = await context.new_page()
+    await page.goto(f"{base_url}/login?next={path}")
+    await page.get_by_label("メールアドレス").fill(email)
+    await page.get_by_label("パスワード", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="ログイン").click()
+    await page.wait_for_url(f"{base_url}{path}")
+    return page
+
+
+async def open_room(browser, base_url: str, email: str, room_id: int):
+    page = await open_page(browser, base_url, email, f"/rooms/{room_id}")
+    await expect(page.locator("#member-list li.me")).to_have_count(1)  # connected: hello received
+    await expect(page.locator("#composer")).to_be_visible()
+    return page
+
+
+async def say(page, body: str) -> None:
+    await page.locator("#composer-body").fill(body)
+    await page.locator("#composer-body").press("Enter")
+
+
+def line(page, body: str):
+    return page.locator("#chat-log .line-body", has_text=body)
+
+
+async def ids_on(page) -> list[int]:
+    return await page.eval_on_selector_all("#chat-log li[data-id]", "items => items.map(li => Number(li.dataset.id))")
+
+
+async def test_two_people_chat_and_a_dropped_connection_resumes(live_server, browser, database):
+    slug = await events.create_event(msgspec.convert(forum(title="東北コーディネーター・フォーラム"), EventIn), None)
+    event = await events.event_row(slug)
+    alice_email = await participant(event, "宮城 あかり")
+    bob_email = await participant(event, "岩手 ぶん太")
+    room_id = (await rooms.create_room(event["id"], RoomIn(name="関係人口の部屋", topic="移住と関わりしろ"))).id
+    await rooms.close_room(room_id, 20 * 60)  # a timer: the countdown shows
+
+    alice = await open_room(browser, live_server, alice_email, room_id)
+    bob = await open_room(browser, live_server, bob_email, room_id)
+    await expect(alice.locator("#member-list li")).to_have_count(2)
+    await expect(alice.locator("#room-countdown")).to_have_text(re.compile(r"^(19|20):\d\d$"))
+
+    await say(alice, "はじめまして、石巻から参加しています")
+    await expect(line(bob, "はじめまして、石巻から参加しています")).to_have_count(1)
+    await say(bob, "<b>盛岡</b> & <img src=x onerror=alert(1)> です")
+    await expect(line(alice, "盛岡")).to_have_count(1)
+    assert await line(alice, "盛岡").inner_text() == "<b>盛岡</b> & <img src=x onerror=alert(1)> です"
+    assert await alice.locator("#chat-log b, #chat-log img").count() == 0
+    await expect(alice.locator("#composer-body")).to_have_value("")
+
+    # Alice's connection drops and stays down while Bob talks; she writes a line meanwhile.
+    await alice.evaluate("window.__roomSocket.close()")
+    await alice.context.set_offline(True)
+    await expect(alice.locator("#room-status.is-reconnecting")).to_be_visible()
+    await expect(bob.locator("#member-list li")).to_have_count(1)
+    await say(bob, "あかりさんが戻る前の発言")
+    await expect(line(bob, "あかりさんが戻る前の発言")).to_have_count(1)
+    await say(alice, "オフライン中に書いた一行")
+    await alice.wait_for_timeout(2500)  # long enough for a retry or two, all refused while offline
+    await expect(alice.locator("#chat-pending .line")).to_have_count(1)
+    assert await line(alice, "あかりさんが戻る前の発言").count() == 0
+    await expect(alice.locator("#room-status.is-reconnecting")).to_be_visible()
+    await alice.context.set_offline(False)
+
+    await expect(line(alice, "あかりさんが戻る前の発言")).to_have_count(1)
+    await expect(line(alice, "オフライン中に書いた一行")).to_have_count(1)
+    await expect(alice.locator("#chat-pending .line")).to_have_count(0)
+    await expect(alice.locator("#room-status")).to_be_hidden()
+    await expect(line(bob, "オフライン中に書いた一行")).to_have_count(1)
+    assert "after=" in await alice.evaluate("window.__roomSocket.url")
+    for page in (alice, bob):
+        ids = await ids_on(page)
+        assert ids == sorted(set(ids)) and len(ids) == 4
+    assert [m.body for m in await rooms.history(room_id)].count("オフライン中に書いた一行") == 1
+
+    await screenshot(alice, "room-phone")
+
+    # The organizer's console: a message to every room, then the room closes for everyone.
+    await accounts.make_organizer("rooms-host@example.jp", PASSWORD, "主催 花子")
+    host = await open_page(browser, live_server, "rooms-host@example.jp", "/organizer/events/" + slug + "/rooms", 1280)
+    host.on("dialog", lambda dialog: dialog.accept())  # "close this room?", "delete this line?"
+    await screenshot(host, "rooms-console-desktop")
+    await host.locator("form[action$='/broadcast'] textarea").fill("あと5分です。まとめに入ってください")
+    await host.locator("form[action$='/broadcast'] button").click()
+    await expect(host.locator("p.success")).to_be_visible()
+    banner = bob.locator(".broadcast")
+    await expect(banner).to_contain_text("あと5分です。まとめに入ってください")
+    await screenshot(bob, "room-broadcast-phone")
+    await banner.locator("button").click()
+    await expect(banner).to_have_count(0)
+    await host.goto(f"{live_server}/rooms/{room_id}")  # organizers may look in, and delete a line
+    await expect(host.locator("#member-list li")).to_have_count(3)
+    await expect(host.locator("#chat-log .line-delete")).to_have_count(4)
+    await screenshot(host, "room-desktop")
+    await host.locator("#chat-log li", has_text="盛岡").locator(".line-delete").click()
+    for page in (alice, bob, host):
+        await expect(line(page, "盛岡")).to_have_count(0)
+    await host.goto(f"{live_server}/organizer/events/{slug}/rooms")
+    await host.locator(f"form[action$='/{room_id}/close'] button").click()
+    for page in (alice, bob):
+        await expect(page.locator("#room-status.is-closed")).to_be_visible()
+        await expect(page.locator("#composer")).to_be_hidden()
+    await screenshot(alice, "room-closed-phone")
+    await bob.goto(f"{live_server}/events/{slug}/rooms")
+    await expect(bob.locator(f"a[href='/rooms/{room_id}']")).to_have_count(1)
+    await screenshot(bob, "rooms-forum-phone")
+    for page in (alice, bob, host):
+        await page.context.close()

@@ -1,0 +1,91 @@
+"""Room tests talk to a real server on a real port with the `websockets` client.
+
+The server is uvicorn running the app in this test's event loop, so the test can prepare data
+with the services and share the session store the app uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+import uvicorn
+import websockets
+
+from meetup.app import create_app
+from tests.conftest import free_port
+
+
+class LiveApp:
+    def __init__(self, app, base_url: str):
+        self.app = app
+        self.base_url = base_url
+        self.ws_url = base_url.replace("http://", "ws://")
+
+    async def session_for(self, user_id: int) -> str:
+        session_id = secrets.token_hex(32)
+        store = self.app.stores.get("sessions")
+        await store.set(session_id, msgspec.json.encode({"uid": user_id}), expires_in=3600)
+        return session_id
+
+    async def connect(self, room_id: int, user_id: int | None = None, *, after: int | None = None, origin=None):
+        headers = {}
+        if user_id is not None:
+            headers["Cookie"] = f"session={await self.session_for(user_id)}"
+        url = f"{self.ws_url}/ws/rooms/{room_id}" + (f"?after={after}" if after is not None else "")
+        return await websockets.connect(
+            url, additional_headers=headers, origin=origin if origin is not None else self.base_url, max_size=2**22
+        )
+
+
+@pytest.fixture
+async def live(settings) -> AsyncIterator[LiveApp]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(msgspec.structs.replace(settings, base_url=base_url))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield LiveApp(app, base_url)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=15)
+
+
+async def frame(ws, timeout: float = 5.0) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout=timeout))
+
+
+async def frame_of(ws, kind: str, timeout: float = 5.0) -> dict:
+    """The next frame of this type, skipping others (presence frames come and go)."""
+    while True:
+        received = await frame(ws, timeout)
+        if received["type"] == kind:
+            return received
+
+
+async def members_become(ws, expected: set[int], timeout: float = 5.0) -> None:
+    """Wait for a presence frame listing exactly `expected` (earlier ones may still arrive)."""
+    while True:
+        presence = await frame_of(ws, "presence", timeout)
+        if {m["id"] for m in presence["members"]} == expected:
+            return
+
+
+async def http_as(live: LiveApp, user_id: int):
+    """An HTTP client on the live server, signed in as `user_id`, sending the CSRF header."""
+    import httpx
+
+    client = httpx.AsyncClient(base_url=live.base_url)
+    client.cookies.set("session", await live.session_for(user_id))
+    await client.get("/healthz")
+    client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+    return client

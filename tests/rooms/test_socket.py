@@ -1,0 +1,171 @@
+"""The live room over a real port: every frame of CONTRACT §3, resume, dedupe, limits, refusals."""
+
+import asyncio
+
+import pytest
+import websockets
+
+from meetup.accounts.service import get_user
+from meetup.coordinators.tables import Tie
+from meetup.rooms import service as rooms
+from meetup.rooms.tables import RoomMessage
+from tests.factories import make_accounts
+from tests.rooms.conftest import frame, frame_of, members_become
+from tests.rooms.factories import forum_with_people, organizer_id, room_in
+
+
+async def closed_with(ws) -> int:
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await asyncio.wait_for(ws.recv(), timeout=5)
+    return closed.value.rcvd.code
+
+
+async def test_hello_then_lines_reach_everyone_in_order(live):
+    event, (a, b) = await forum_with_people(2)
+    room_id = await room_in(event)
+    alice = await live.connect(room_id, a)
+    hello = await frame(alice)
+    assert hello["type"] == "hello"
+    assert hello["room"]["id"] == room_id and hello["room"]["name"] == "宮城の部屋"
+    assert hello["you"]["id"] == a
+    assert [m["id"] for m in hello["members"]] == [a]
+    assert hello["history"] == []
+    bob = await live.connect(room_id, b)
+    assert {m["id"] for m in (await frame(bob))["members"]} == {a, b}
+    await members_become(alice, {a, b})
+
+    await alice.send('{"type":"say","body":"  こんにちは  ","client_id":"c1"}')
+    await bob.send('{"type":"say","body":"<b>はじめまして</b>"}')
+    got = [await frame_of(bob, "message"), await frame_of(bob, "message")]
+    assert [m["body"] for m in got] == ["こんにちは", "<b>はじめまして</b>"]
+    assert got[0]["id"] < got[1]["id"]
+    assert got[0]["author"] == {"id": a, "display_name": (await get_user(a)).display_name}
+    assert got[0]["client_id"] == "c1" and got[1]["client_id"] is None
+    assert got[0]["sent_at"].endswith("+09:00")
+    assert [(await frame_of(alice, "message"))["id"] for _ in range(2)] == [m["id"] for m in got]
+
+    await bob.close()
+    await members_become(alice, {a})
+    await alice.close()
+
+
+async def test_late_joiners_get_the_last_50_and_after_resumes_everything(live):
+    event, (a, b) = await forum_with_people(2)
+    room_id = await room_in(event)
+    author = await get_user(a)
+    for i in range(60):
+        await rooms.post_message(room_id, author, f"line {i}", None)
+    late = await live.connect(room_id, b)
+    history = (await frame(late))["history"]
+    assert [m["body"] for m in history] == [f"line {i}" for i in range(10, 60)]
+    await late.close()
+    resumed = await live.connect(room_id, b, after=history[4]["id"])
+    missed = (await frame(resumed))["history"]
+    assert [m["body"] for m in missed] == [f"line {i}" for i in range(15, 60)]
+    await resumed.close()
+
+
+async def test_a_resend_with_the_same_client_id_is_stored_once(live):
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    ws = await live.connect(room_id, a)
+    await frame(ws)
+    await ws.send('{"type":"say","body":"一度だけ","client_id":"same"}')
+    first = await frame_of(ws, "message")
+    await ws.send('{"type":"say","body":"一度だけ","client_id":"same"}')
+    again = await frame_of(ws, "message")
+    assert again["id"] == first["id"]
+    assert await RoomMessage.count() == 1
+    await ws.close()
+
+
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [
+        ('{"type":"say","body":"   "}', "empty"),
+        ('{"type":"say","body":"' + "あ" * 2001 + '"}', "too_long"),
+        ("not json", "bad_frame"),
+        ('{"type":"shout","body":"x"}', "bad_frame"),
+        ('{"type":"say","body":42}', "bad_frame"),
+        ('{"type":"say","body":"' + "x" * 40_000 + '"}', "too_long"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_connection_stays(live, sent, code):
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    ws = await live.connect(room_id, a)
+    await frame(ws)
+    await ws.send(sent)
+    error = await frame_of(ws, "error")
+    assert error["code"] == code and error["detail"]
+    await ws.send('{"type":"ping"}')
+    assert (await frame_of(ws, "pong")) == {"type": "pong"}
+    assert await RoomMessage.count() == 0
+    await ws.close()
+
+
+async def test_more_than_ten_lines_in_five_seconds_is_rate_limited(live):
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    ws = await live.connect(room_id, a)
+    await frame(ws)
+    for i in range(11):
+        await ws.send(f'{{"type":"say","body":"line {i}"}}')
+    frames = []
+    while len(frames) < 11:
+        received = await frame(ws)
+        if received["type"] != "presence":
+            frames.append(received)
+    # lines come back through the channel, the refusal straight away: order may differ
+    assert [f["body"] for f in frames if f["type"] == "message"] == [f"line {i}" for i in range(10)]
+    assert [f["code"] for f in frames if f["type"] == "error"] == ["rate_limited"]
+    assert await RoomMessage.count() == 10
+    await ws.close()
+
+
+async def test_refusals(live):
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    with pytest.raises(websockets.InvalidStatus) as wrong_origin:
+        await live.connect(room_id, a, origin="https://evil.example")
+    assert wrong_origin.value.response.status_code == 403
+    assert await closed_with(await live.connect(room_id)) == 4401
+    [stranger] = await make_accounts(1)
+    assert await closed_with(await live.connect(room_id, stranger)) == 4403
+    assert await closed_with(await live.connect(999_999, a)) == 4404
+    await rooms.close_room(room_id, None)
+    assert await closed_with(await live.connect(room_id, a)) == 4410
+
+
+async def test_organizers_may_join_and_delete_lines(live):
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    boss = await organizer_id()
+    member, organizer = await live.connect(room_id, a), await live.connect(room_id, boss)
+    await frame(member), await frame(organizer)
+    await member.send('{"type":"say","body":"消される行"}')
+    line = await frame_of(organizer, "message")
+    await rooms.delete_message(room_id, line["id"])
+    from meetup.rooms.hub import publish, room_channel
+
+    await publish(live.app.plugins.get("ChannelsPlugin"), {"type": "deleted", "id": line["id"]}, room_channel(room_id))
+    assert (await frame_of(member, "deleted")) == {"type": "deleted", "id": line["id"]}
+    assert await rooms.history(room_id) == []
+    await member.close(), await organizer.close()
+
+
+async def test_sharing_a_room_ties_people(live):
+    event, (a, b) = await forum_with_people(2)
+    room_id = await room_in(event)
+    alice = await live.connect(room_id, a)
+    await frame(alice)
+    bob = await live.connect(room_id, b)
+    await frame(bob)
+    for _ in range(100):  # the tie is recorded just after the hello
+        if await Tie.count():
+            break
+        await asyncio.sleep(0.02)
+    [tie] = await Tie.select()
+    assert (tie["kind"], tie["source"], tie["event_id"]) == ("room", f"room:{room_id}", event["id"])
+    await alice.close(), await bob.close()
