@@ -19,7 +19,7 @@ from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from meetup import ROOT, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
@@ -57,12 +57,18 @@ def make_session_store(settings: Settings, redis: Redis | None) -> Store:
     return FileStore(path)
 
 
+def connect_redis(url: str) -> Redis:
+    """A client whose pool makes a burst wait for a free connection (redis-py 8 caps a plain pool
+    at 100 connections and raises past that, which turned a busy minute into 500s)."""
+    return Redis.from_pool(BlockingConnectionPool.from_url(url, max_connections=200, timeout=10))
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use(settings)
     db.configure(settings)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = connect_redis(settings.redis_url) if settings.redis_url else None
     limiter = RateLimiter(redis)
     channels = make_channels(redis)
     presence = Presence(redis)

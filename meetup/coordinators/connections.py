@@ -34,6 +34,20 @@ async def record_ties(
     """A tie for every pair among `people`, all from one source (a room, a forum); idempotent.
     Returns how many new ties were made."""
     pairs = {_pair(a, b) for a, b in itertools.combinations(set(people), 2)}
+    return await _insert_ties(pairs, kind=kind, source=source, event_id=event_id, at=at)
+
+
+async def record_ties_with(
+    person: int, others: list[int], *, kind: str, source: str, event_id: int | None = None, at: datetime | None = None
+) -> int:
+    """A tie between `person` and each of `others` (a newcomer to a room); idempotent."""
+    pairs = {_pair(person, other) for other in others if other != person}
+    return await _insert_ties(pairs, kind=kind, source=source, event_id=event_id, at=at)
+
+
+async def _insert_ties(
+    pairs: set[tuple[int, int]], *, kind: str, source: str, event_id: int | None, at: datetime | None
+) -> int:
     if not pairs:
         return 0
     when = at or utcnow()
@@ -111,6 +125,30 @@ async def accept_connection(request_id: int, user_id: int) -> ConnectionOut:
     return msgspec.convert(row, ConnectionOut, strict=False)
 
 
+async def connect_both(a: int, b: int) -> None:
+    """Both people said yes (each pressed "stay in touch"): they are connected, as if one had
+    asked and the other accepted; an existing request between them is accepted."""
+    if a == b:
+        return
+    now = utcnow()
+    async with write_transaction():
+        rows = await ConnectionRequest.select(ConnectionRequest.id).where(
+            ((ConnectionRequest.requester == a) & (ConnectionRequest.recipient == b))
+            | ((ConnectionRequest.requester == b) & (ConnectionRequest.recipient == a))
+        )
+        if rows:
+            request_id = rows[0]["id"]
+            await ConnectionRequest.update(
+                {ConnectionRequest.status: "accepted", ConnectionRequest.decided_at: now}
+            ).where(ConnectionRequest.id == request_id)
+        else:
+            inserted = await ConnectionRequest.insert(
+                ConnectionRequest(requester=a, recipient=b, status="accepted", decided_at=now)
+            ).returning(ConnectionRequest.id)
+            request_id = inserted[0]["id"]
+        await record_ties([a, b], kind="connection", source=f"request:{request_id}", at=now)
+
+
 async def decline_connection(request_id: int, user_id: int) -> None:
     row = await ConnectionRequest.select().where(ConnectionRequest.id == request_id).first()
     if row is None or row["recipient"] != user_id:
@@ -158,6 +196,16 @@ async def ties_of(user_id: int) -> list[dict]:
         }
         for row in rows
     ]
+
+
+async def connected_pairs(people: list[int]) -> set[tuple[int, int]]:
+    """(low id, high id) of every explicit connection among `people`."""
+    if len(people) < 2:
+        return set()
+    rows = await Tie.select(Tie.person_low, Tie.person_high).where(
+        (Tie.kind == "connection") & Tie.person_low.is_in(people) & Tie.person_high.is_in(people)
+    )
+    return {(row["person_low"], row["person_high"]) for row in rows}
 
 
 async def connection_state(user_id: int, other: int) -> str:

@@ -25,7 +25,7 @@ from meetup.errors import BadInput, Conflict, Forbidden, NotFound
 from meetup.events import service as events
 from meetup.i18n import gettext as _
 from meetup.rooms.schemas import MAX_BODY, MessageOut, Person, RoomIn, RoomOut
-from meetup.rooms.tables import BreakoutRoom, RoomAssignment, RoomMessage
+from meetup.rooms.tables import BreakoutRoom, RoomAssignment, RoomMessage, RoomVisit
 
 HISTORY = 50
 RESUME_LIMIT = 5000
@@ -296,9 +296,43 @@ async def assigned_room(event_id: int, user_id: int) -> int | None:
     return row["room"] if row else None
 
 
-async def tie_room(room_id: int, present: list[int]) -> int:
-    """Everyone who shared the room (assigned or present) is tied to everyone else once."""
-    room = await room_row(room_id)
-    assigned = await RoomAssignment.select(RoomAssignment.account).where(RoomAssignment.room == room_id)
-    people = {row["account"] for row in assigned} | set(present)
-    return await connections.record_ties(list(people), kind="room", source=f"room:{room_id}", event_id=room["event"])
+async def record_visit(room: dict, user_id: int) -> int:
+    """The first time a person is present in a room they are tied to everyone present in it
+    before (sharing a room is a weak tie); a reconnect changes nothing. Returns the new ties."""
+    async with write_transaction():
+        first = (
+            await RoomVisit.insert(RoomVisit(room=room["id"], account=user_id, event_id=room["event"]))
+            .on_conflict(action="DO NOTHING")
+            .returning(RoomVisit.id)
+        )
+        if not first:
+            return 0
+        earlier = await RoomVisit.select(RoomVisit.account).where(
+            (RoomVisit.room == room["id"]) & (RoomVisit.account != user_id)
+        )
+        return await connections.record_ties_with(
+            user_id,
+            [row["account"] for row in earlier],
+            kind="room",
+            source=f"room:{room['id']}",
+            event_id=room["event"],
+        )
+
+
+async def visitors(event_id: int) -> set[int]:
+    """Everyone who was present in at least one breakout room of the forum."""
+    rows = await RoomVisit.select(RoomVisit.account).where(RoomVisit.event_id == event_id).distinct()
+    return {row["account"] for row in rows}
+
+
+async def roommates(event_id: int) -> dict[int, set[int]]:
+    """For each person present in a room of the forum, the others present in the same room."""
+    rows = await RoomVisit.select(RoomVisit.room, RoomVisit.account).where(RoomVisit.event_id == event_id)
+    by_room: dict[int, set[int]] = {}
+    for row in rows:
+        by_room.setdefault(row["room"], set()).add(row["account"])
+    mates: dict[int, set[int]] = {}
+    for people in by_room.values():
+        for person in people:
+            mates.setdefault(person, set()).update(people - {person})
+    return mates

@@ -216,7 +216,7 @@ async def room_socket(
     try:
         await connection.hello(after)
         await publish(channels, {"type": "presence", "members": await presence.members(room_id)}, room_channel(room_id))
-        await service.tie_room(room_id, [m["id"] for m in await presence.members(room_id)])
+        await service.record_visit(room, user.id)
         async with subscriber.run_in_background(connection.forward, join=False):
             tasks = [
                 asyncio.create_task(connection.finished.wait()),

@@ -39,3 +39,12 @@ class RoomMessage(Table, tablename="room_message"):
     client_id = Varchar(length=64, null=True, default=None)
     sent_at = Timestamptz(default=TimestamptzNow())
     deleted = Boolean(default=False)
+
+
+class RoomVisit(Table, tablename="room_visit"):
+    """Who was present in a room at least once (the record of attendance; one row per person)."""
+
+    room = ForeignKey(references=BreakoutRoom, on_delete=OnDelete.cascade, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    event_id = Integer(index=True)
+    first_seen_at = Timestamptz(default=TimestamptzNow())
