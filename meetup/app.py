@@ -31,7 +31,8 @@ from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
-from meetup.mail.routes import DevMailbox
+from meetup.mail.pages import CampaignPages, FollowUpPages
+from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
 from meetup.mail.worker import MailWorker
 from meetup.rooms.hub import Presence, SayLimiter, make_channels
 from meetup.rooms.pages import RoomPages
@@ -120,6 +121,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RoomsApi,
         RoomPages,
         room_socket,
+        CampaignsApi,
+        MailPreferencesApi,
+        CampaignPages,
+        FollowUpPages,
     ]
     if settings.env != "prod":
         route_handlers.append(DevMailbox)

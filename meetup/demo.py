@@ -21,6 +21,8 @@ from meetup.events import registration as registrations
 from meetup.events import service as events
 from meetup.events.schemas import EventIn, Question, RegistrationIn
 from meetup.i18n import TOKYO
+from meetup.mail import campaigns
+from meetup.mail.schemas import CampaignIn
 
 SOURCE = "東北経済産業局「東日本大震災からの復興過程で蓄積された資産を活かした持続可能な地域づくり」(2021年6月)"
 
@@ -280,6 +282,33 @@ async def load_coordinators(forum_slug: str) -> int:
     return len(ids)
 
 
+FOLLOW_UP_BODY = """当日はオンラインでお会いできるのを楽しみにしています。
+
+- 開始10分前から入室できます
+- ブレイクアウトでは、テーマの近い方と同じルームになります
+- プロフィールを整えておくと、終了後のご紹介に役立ちます: {{ profile_url }}
+
+フォーラムの詳細: {{ event_url }}
+"""
+
+
+async def load_campaigns(organizer_id: int) -> None:
+    """A draft follow-up for the next forum, with "people you met", to preview and test-send."""
+    forum = await events.event_row("coordinator-forum-next")
+    if await campaigns.campaigns_of(forum["id"]):
+        return
+    await campaigns.create_campaign(
+        forum,
+        CampaignIn(
+            subject="【事前のご案内】{{ event_title }}",
+            body=FOLLOW_UP_BODY,
+            audience=["confirmed"],
+            introductions=True,
+        ),
+        organizer_id,
+    )
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     for name, legal_form, prefecture in GATEWAY_ORGANIZATIONS:
@@ -305,6 +334,7 @@ async def load_demo() -> dict[str, int]:
     forums = await load_forums(organizer.id)
     await register_samples()
     await load_coordinators("coordinator-forum-2021")
+    await load_campaigns(organizer.id)
     return {"organizations": len(GATEWAY_ORGANIZATIONS), "participants_created": created, "forums_created": forums}
 
 

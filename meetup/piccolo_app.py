@@ -10,9 +10,9 @@ APP_CONFIG = AppConfig(
     table_classes=table_finder(
         modules=[
             "meetup.accounts.tables",
-            "meetup.mail.tables",
             "meetup.coordinators.tables",
             "meetup.events.tables",
+            "meetup.mail.tables",
             "meetup.rooms.tables",
         ],
         exclude_imported=True,

@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     secret_key: str = ""
     env: Env = "dev"
     inprocess_worker: bool = True
+    mail_rate: float = 20.0  # campaign mails a second, per worker (0: no limit)
     var_dir: str = str(ROOT / "var")
 
     @property
@@ -64,6 +65,7 @@ _FIELDS = {
     "MEETUP_SECRET_KEY": "secret_key",
     "MEETUP_ENV": "env",
     "MEETUP_INPROCESS_WORKER": "inprocess_worker",
+    "MEETUP_MAIL_RATE": "mail_rate",
     "MEETUP_VAR_DIR": "var_dir",
 }
 
@@ -83,6 +85,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"bad setting: {exc}") from exc
+    if settings.mail_rate < 0:
+        raise SettingsError("MEETUP_MAIL_RATE must be 0 (no limit) or a positive number of mails a second")
     if not settings.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise SettingsError("MEETUP_DATABASE_URL must start with sqlite:/// or postgresql://")
     if not settings.secret_key:

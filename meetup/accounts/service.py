@@ -82,6 +82,13 @@ async def get_user(user_id: int) -> UserOut | None:
     return to_user(row) if row else None
 
 
+async def get_users(user_ids: list[int]) -> dict[int, UserOut]:
+    if not user_ids:
+        return {}
+    rows = await Account.select().where(Account.id.is_in(list(set(user_ids))))
+    return {row["id"]: to_user(row) for row in rows}
+
+
 async def find_user_by_email(email: str) -> UserOut | None:
     row = await Account.select().where(Account.email == email.strip().lower()).first()
     return to_user(row) if row else None

@@ -213,6 +213,16 @@ async def get_profile(user_id: int, viewer: UserOut | None, *, include_own: bool
     return _out(row) if row else None
 
 
+async def profiles_of(user_ids: list[int], viewer: UserOut | None = None) -> dict[int, ProfileOut]:
+    """{account id: profile} of those among `user_ids` whose profile `viewer` may see; with no
+    viewer, the profiles any member may see (public and members-only, never private)."""
+    if not user_ids:
+        return {}
+    rule = visible_to(viewer) if viewer is not None else Profile.visibility.is_in(["public", "members"])
+    rows = await Profile.select(*_PROFILE_COLUMNS).where(Profile.account.is_in(user_ids) & rule)
+    return {row["account"]: _out(row) for row in rows}
+
+
 async def consent_of(user_id: int) -> tuple[str, datetime | None]:
     row = await Profile.select(Profile.consent_text, Profile.consent_at).where(Profile.account == user_id).first()
     return (row["consent_text"], row["consent_at"]) if row else ("", None)

@@ -279,6 +279,15 @@ async def attendees(event_id: int) -> list[int]:
     return checked_in or [r["account"] for r in rows]
 
 
+async def registrants(event_id: int) -> list[dict]:
+    """Everyone who registered, in registration order: {'account', 'status', 'checked_in_at'}."""
+    return (
+        await Registration.select(Registration.account, Registration.status, Registration.checked_in_at)
+        .where(Registration.event == event_id)
+        .order_by(Registration.id)
+    )
+
+
 async def ended_forums(since: datetime | None = None) -> list[dict]:
     """Published forums that have ended (since `since`): {'id', 'slug', 'title', 'ends_at'}."""
     query = Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(

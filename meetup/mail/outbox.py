@@ -49,7 +49,7 @@ def _single_line(name: str, value: str) -> str:
     return value
 
 
-async def enqueue(
+def outbox_row(
     *,
     to_addr: str,
     subject: str,
@@ -61,12 +61,14 @@ async def enqueue(
     headers: dict[str, str] | None = None,
     attachments: tuple[Attachment, ...] | list[Attachment] = (),
     not_before: datetime | None = None,
-) -> int | None:
-    """Queue one mail; returns its outbox id, or None when `dedupe_key` was already queued."""
+    campaign_id: int | None = None,
+    account_id: int | None = None,
+) -> OutboxMail:
+    """One mail as an outbox row, checked: no header can smuggle in a line break."""
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
     headers = {_single_line("header name", k): _single_line(k, v) for k, v in (headers or {}).items()}
-    row = OutboxMail(
+    return OutboxMail(
         dedupe_key=dedupe_key or f"once:{uuid.uuid4().hex}",
         kind=kind,
         to_addr=_single_line("to_addr", to_addr),
@@ -78,14 +80,36 @@ async def enqueue(
         attachments_json=msgspec.json.encode(list(attachments)).decode(),
         message_id="",
         next_attempt_at=not_before or utcnow(),
+        campaign_id=campaign_id,
+        account_id=account_id,
     )
+
+
+async def enqueue(**mail) -> int | None:
+    """Queue one mail (the arguments of `outbox_row`); returns its outbox id, or None when
+    `dedupe_key` was already queued."""
     async with write_transaction():
         inserted = (
-            await OutboxMail.insert(row)
+            await OutboxMail.insert(outbox_row(**mail))
             .on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
             .returning(OutboxMail.id)
         )
     return inserted[0]["id"] if inserted else None
+
+
+async def enqueue_many(rows: list[OutboxMail], chunk: int = 200) -> int:
+    """Queue many mails (a campaign) in the caller's transaction; rows whose `dedupe_key` was
+    queued before are skipped. Returns how many were new."""
+    new = 0
+    async with write_transaction():
+        for start in range(0, len(rows), chunk):
+            inserted = (
+                await OutboxMail.insert(*rows[start : start + chunk])
+                .on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
+                .returning(OutboxMail.id)
+            )
+            new += len(inserted)
+    return new
 
 
 def to_mail_row(raw: dict) -> MailRow:

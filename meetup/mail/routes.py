@@ -1,17 +1,103 @@
-"""The dev mailbox: with no SMTP server configured, organizers read outgoing mail here."""
+"""Mail over the JSON API (campaigns, preferences, stay-in-touch) and the dev mailbox."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, Request, get, patch, post, put
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from meetup.accounts.auth import organizer_required
-from meetup.mail import outbox
+from meetup.accounts.auth import login_required, organizer_required
+from meetup.events import service as events
+from meetup.mail import campaigns, introductions, outbox, preferences
+from meetup.mail.schemas import (
+    CampaignCreated,
+    CampaignIn,
+    CampaignOut,
+    CampaignPatch,
+    Delivery,
+    PreferencesIn,
+    PreferencesOut,
+    Preview,
+    Retried,
+    StayInTouchOut,
+    TestIn,
+)
+
+
+class CampaignsApi(Controller):
+    path = "/api/v1"
+    tags = ["mail to attendees"]
+    guards = [organizer_required]
+
+    @post("/events/{slug:str}/campaigns", status_code=HTTP_201_CREATED, summary="Write a campaign (a draft)")
+    async def create(self, request: Request, slug: FromPath[str], data: JSONBody[CampaignIn]) -> CampaignCreated:
+        event = await events.event_row(slug, organizer=True)
+        return await campaigns.create_campaign(event, data, request.user.id)
+
+    @get("/events/{slug:str}/campaigns", summary="The forum's campaigns, newest first")
+    async def list_campaigns(self, slug: FromPath[str]) -> list[CampaignOut]:
+        event = await events.event_row(slug, organizer=True)
+        return await campaigns.campaigns_of(event["id"])
+
+    @get("/campaigns/{campaign_id:int}", summary="A campaign and its progress (queued / sent / failed)")
+    async def get_campaign(self, campaign_id: FromPath[int]) -> CampaignOut:
+        return await campaigns.get_campaign(campaign_id)
+
+    @patch("/campaigns/{campaign_id:int}", summary="Change a draft")
+    async def update(self, campaign_id: FromPath[int], data: JSONBody[CampaignPatch]) -> CampaignOut:
+        return await campaigns.update_campaign(campaign_id, data)
+
+    @get("/campaigns/{campaign_id:int}/preview", summary="The mail as one recipient will see it")
+    async def preview(self, campaign_id: FromPath[int], recipient: FromQuery[int | None] = None) -> Preview:
+        return await campaigns.preview(campaign_id, recipient)
+
+    @post("/campaigns/{campaign_id:int}/test", status_code=HTTP_202_ACCEPTED, summary="Send a test to yourself")
+    async def test(self, request: Request, campaign_id: FromPath[int], data: JSONBody[TestIn]) -> dict[str, str]:
+        return {"to": await campaigns.send_test(campaign_id, request.user, data.to)}
+
+    @post(
+        "/campaigns/{campaign_id:int}/send",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Send to the audience (once, however often it is pressed)",
+    )
+    async def send(self, campaign_id: FromPath[int]) -> CampaignOut:
+        return await campaigns.send(campaign_id)
+
+    @get("/campaigns/{campaign_id:int}/deliveries", summary="Per-recipient delivery log")
+    async def deliveries(self, campaign_id: FromPath[int], status: FromQuery[str | None] = None) -> list[Delivery]:
+        return await campaigns.deliveries(campaign_id, status)
+
+    @post("/campaigns/{campaign_id:int}/retry", status_code=HTTP_202_ACCEPTED, summary="Queue the failed mail again")
+    async def retry(self, campaign_id: FromPath[int]) -> Retried:
+        return Retried(retried=await campaigns.retry_failed(campaign_id))
+
+
+class MailPreferencesApi(Controller):
+    path = "/api/v1"
+    tags = ["mail to attendees"]
+
+    @get("/me/mail-preferences", guards=[login_required], summary="Which mail I receive")
+    async def get_preferences(self, request: Request) -> PreferencesOut:
+        return await preferences.preferences(request.user.id)
+
+    @put("/me/mail-preferences", guards=[login_required], summary="Turn follow-up mail on or off")
+    async def set_preferences(self, request: Request, data: JSONBody[PreferencesIn]) -> PreferencesOut:
+        return await preferences.set_followups(request.user.id, data.followups, "preferences")
+
+    @post(
+        "/stay-in-touch/{token:str}",
+        status_code=HTTP_200_OK,
+        summary='Press "stay in touch" from a follow-up mail (double opt-in)',
+    )
+    async def stay_in_touch(self, token: FromPath[str]) -> StayInTouchOut:
+        return await introductions.press(token)
 
 
 class DevMailbox(Controller):
+    """The dev mailbox: with no SMTP server configured, organizers read outgoing mail here."""
+
     path = "/dev/mailbox"
     guards = [organizer_required]
     include_in_schema = False

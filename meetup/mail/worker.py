@@ -9,10 +9,12 @@ with the same Message-ID, so a receiving server can recognise the repeat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -107,16 +109,51 @@ def build_message(row: MailRow, settings: Settings) -> EmailMessage:
     return msg
 
 
-class MailWorker:
-    """Delivers due outbox rows. `run_once()` is one batch; `run()` loops until stopped."""
+class Throttle:
+    """At most `rate` campaign mails a second (0: no limit): a steady pace, no bursts."""
 
-    def __init__(self, settings: Settings, *, batch_size: int = 50, poll_seconds: float = 1.0):
+    def __init__(self, rate: float, clock=time.monotonic, sleep=asyncio.sleep):
+        self.interval = 1 / rate if rate > 0 else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        if self._next > now:
+            await self.sleep(self._next - now)
+            now = self._next
+        self._next = max(self._next, now) + self.interval
+
+
+class MailWorker:
+    """Delivers due outbox rows. `run_once()` is one batch; `run()` loops until stopped.
+
+    Transactional mail (sign-in links, tickets) is claimed before campaign mail, and only campaign
+    mail is throttled, so a big follow-up never holds up someone waiting for a sign-in link."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        batch_size: int = 50,
+        poll_seconds: float = 1.0,
+        throttle: Throttle | None = None,
+        lease: timedelta = LEASE,
+    ):
         if not settings.smtp_url:
             raise ValueError("the mail worker needs MEETUP_SMTP_URL")
         self.settings = settings
         self.target = SmtpTarget.from_url(settings.smtp_url)
-        self.batch_size = batch_size
+        self.throttle = throttle or Throttle(settings.mail_rate)
+        # A batch must finish well within its lease: at most ~a minute of throttled sending.
+        paced = int(60 / self.throttle.interval) if self.throttle.interval else batch_size
+        self.batch_size = max(1, min(batch_size, paced))
         self.poll_seconds = poll_seconds
+        self.lease = lease
+        self._lease_ends = utcnow() + lease
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -152,7 +189,13 @@ class MailWorker:
         )
         if not await OutboxMail.exists().where(due):
             return []
-        batch = OutboxMail.select(OutboxMail.id).where(due).order_by(OutboxMail.id).limit(self.batch_size)
+        batch = (
+            OutboxMail.select(OutboxMail.id)
+            .where(due)
+            .order_by(OutboxMail.kind, ascending=False)  # "transactional" before "campaign"
+            .order_by(OutboxMail.id)
+            .limit(self.batch_size)
+        )
         if engine().engine_type == "postgres":
             batch = batch.lock_rows(skip_locked=True)
         async with write_transaction():
@@ -161,13 +204,14 @@ class MailWorker:
                     {
                         OutboxMail.status: "sending",
                         OutboxMail.attempts: OutboxMail.attempts + 1,
-                        OutboxMail.locked_until: now + LEASE,
+                        OutboxMail.locked_until: now + self.lease,
                     }
                 )
                 .where(OutboxMail.id.is_in(batch))
                 .returning(*OutboxMail.all_columns())
             )
-        return sorted((to_mail_row(raw) for raw in claimed), key=lambda row: row.id)
+        self._lease_ends = now + self.lease
+        return sorted((to_mail_row(raw) for raw in claimed), key=lambda row: (row.kind != "transactional", row.id))
 
     async def deliver(self, rows: list[MailRow]) -> None:
         client = aiosmtplib.SMTP(
@@ -186,13 +230,33 @@ class MailWorker:
             for row in rows:
                 await self.record_failure(row, exc)
             return
+        # The last accepted mail's "sent" is written while the next message is built; it is
+        # awaited before the next send, so never more than one accepted mail is unrecorded.
+        recording: asyncio.Future | None = None
+
+        async def settle() -> None:
+            nonlocal recording
+            if recording is not None:
+                pending, recording = recording, None
+                await pending
+
         try:
-            for row in rows:
+            for index, row in enumerate(rows):
+                if utcnow() > self._lease_ends - self.lease / 5:
+                    # Running out of lease (a slow server): give the rest back rather than
+                    # let another worker claim rows this one may still send.
+                    await settle()
+                    await self._give_back(rows[index:])
+                    return
+                if row.kind == "campaign":
+                    await self.throttle.wait()
                 try:
                     message = build_message(row, self.settings)
                 except ValueError as exc:  # a malformed row can never be sent
+                    await settle()
                     await self.record_failure(row, exc)
                     continue
+                await settle()
                 try:
                     await client.send_message(message)
                 except Exception as exc:
@@ -200,16 +264,32 @@ class MailWorker:
                     if not client.is_connected:
                         await client.connect()
                     continue
-                await self.record_sent(row, message["Message-ID"])
+                recording = asyncio.ensure_future(self.record_sent(row, message["Message-ID"]))
+            await settle()
         except Exception as exc:  # reconnect failed: leave the rest for a later batch
             log.warning("SMTP connection lost: %s", exc)
+            await settle()
             await self._release(rows, exc)
         finally:
+            if recording is not None:
+                with contextlib.suppress(Exception):
+                    await recording
             if client.is_connected:
                 try:
                     await client.quit()
                 except Exception:
                     client.close()
+
+    async def _give_back(self, rows: list[MailRow]) -> None:
+        async with write_transaction():
+            await OutboxMail.update(
+                {
+                    OutboxMail.status: "pending",
+                    OutboxMail.attempts: OutboxMail.attempts - 1,
+                    OutboxMail.locked_until: None,
+                    OutboxMail.next_attempt_at: utcnow(),
+                }
+            ).where(OutboxMail.id.is_in([r.id for r in rows]) & (OutboxMail.status == "sending"))
 
     async def _release(self, rows: list[MailRow], exc: BaseException) -> None:
         pending = await OutboxMail.select(OutboxMail.id).where(
@@ -221,16 +301,17 @@ class MailWorker:
                 await self.record_failure(row, exc)
 
     async def record_sent(self, row: MailRow, sent_message_id: str) -> None:
-        async with write_transaction():
-            await OutboxMail.update(
-                {
-                    OutboxMail.status: "sent",
-                    OutboxMail.sent_at: utcnow(),
-                    OutboxMail.message_id: sent_message_id,
-                    OutboxMail.locked_until: None,
-                    OutboxMail.last_error: "",
-                }
-            ).where(OutboxMail.id == row.id)
+        # One statement, committed on its own the moment the server has accepted the mail: the
+        # shortest window in which a crash could leave a delivered mail unrecorded.
+        await OutboxMail.update(
+            {
+                OutboxMail.status: "sent",
+                OutboxMail.sent_at: utcnow(),
+                OutboxMail.message_id: sent_message_id,
+                OutboxMail.locked_until: None,
+                OutboxMail.last_error: "",
+            }
+        ).where(OutboxMail.id == row.id)
 
     async def record_failure(self, row: MailRow, exc: BaseException) -> None:
         error = f"{type(exc).__name__}: {exc}"[:2000]

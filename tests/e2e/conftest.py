@@ -18,6 +18,7 @@ import pytest
 
 from meetup import ROOT
 from tests.conftest import TEST_REDIS_URL, free_port
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
@@ -91,3 +92,15 @@ async def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def open_page(browser, base_url: str, email: str, path: str, width: int = 390):
+    """A browser of its own, signed in through the real login page, showing `path`."""
+    context = await browser.new_context(viewport={"width": width, "height": 844})
+    page = await context.new_page()
+    await page.goto(f"{base_url}/login?next={path}")
+    await page.get_by_label("メールアドレス").fill(email)
+    await page.get_by_label("パスワード", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="ログイン").click()
+    await page.wait_for_url(f"{base_url}{path}")
+    return page

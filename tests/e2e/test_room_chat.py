@@ -14,7 +14,7 @@ from meetup.events import service as events
 from meetup.events.schemas import EventIn, RegistrationIn
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import open_page, screenshot
 from tests.factories import PASSWORD, forum, new_email
 
 
@@ -25,18 +25,6 @@ async def participant(event: dict, name: str) -> str:
     user = await accounts.signup(data, limiter=RateLimiter(), client="e2e")
     await registration.register(event, user.id, RegistrationIn(), [])
     return email
-
-
-async def open_page(browser, base_url: str, email: str, path: str, width: int = 390):
-    """A browser of its own, signed in through the real login page, showing `path`."""
-    context = await browser.new_context(viewport={"width": width, "height": 844})
-    page = await context.new_page()
-    await page.goto(f"{base_url}/login?next={path}")
-    await page.get_by_label("メールアドレス").fill(email)
-    await page.get_by_label("パスワード", exact=True).fill(PASSWORD)
-    await page.get_by_role("button", name="ログイン").click()
-    await page.wait_for_url(f"{base_url}{path}")
-    return page
 
 
 async def open_room(browser, base_url: str, email: str, room_id: int):

@@ -1,0 +1,331 @@
+"""Campaigns: the follow-up mail an organizer writes to a forum's attendees.
+
+Rules:
+- the audience is chosen by registration status and attendance: confirmed, waitlisted, pending,
+  attended (checked in, or present in a breakout room) and no_show (confirmed, neither);
+- people who turned follow-ups off are never in it;
+- subject and body use only the known placeholders (see placeholders.py);
+- sending puts one outbox row per recipient in one transaction, keyed by campaign and person,
+  so pressing "send" twice, or two organizers at once, still mails each person once;
+- the outbox is the truth for progress: queued (pending or sending), sent, failed.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from markupsafe import Markup
+from piccolo.query.functions.aggregate import Count
+
+from meetup import i18n, settings
+from meetup.accounts import service as accounts
+from meetup.accounts.schemas import UserOut
+from meetup.db import utcnow, write_transaction
+from meetup.errors import BadInput, Conflict, NotFound
+from meetup.events import service as events
+from meetup.i18n import gettext as _
+from meetup.mail import placeholders, preferences
+from meetup.mail.introductions import ForumCircle, Met, forum_circle
+from meetup.mail.outbox import enqueue, enqueue_many, outbox_row
+from meetup.mail.schemas import (
+    CampaignCreated,
+    CampaignIn,
+    CampaignOut,
+    CampaignPatch,
+    Counts,
+    Delivery,
+    Preview,
+)
+from meetup.mail.tables import Campaign, OutboxMail
+from meetup.markdown import render_markdown
+from meetup.rooms import service as rooms
+from meetup.templating import render_mail
+
+
+async def _row(campaign_id: int) -> dict:
+    if not 0 < campaign_id < 2**31:  # ids are 32-bit integers in the database
+        raise NotFound(_("No such campaign."))
+    row = (
+        await Campaign.select(*Campaign.all_columns(), Campaign.event.slug.as_alias("event_slug"))
+        .where(Campaign.id == campaign_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("No such campaign."))
+    return row
+
+
+def _check(subject: str, body: str) -> None:
+    placeholders.check(subject, "subject")
+    placeholders.check(body, "body")
+
+
+async def audience(event_id: int, groups: list[str]) -> list[UserOut]:
+    """The people in `groups`, in registration order, without those who turned follow-ups off."""
+    visited = await rooms.visitors(event_id) if {"attended", "no_show"} & set(groups) else set()
+    chosen: list[int] = []
+    for reg in await events.registrants(event_id):
+        attended = reg["status"] == "confirmed" and (reg["checked_in_at"] is not None or reg["account"] in visited)
+        in_groups = (
+            reg["status"] in groups
+            or ("attended" in groups and attended)
+            or ("no_show" in groups and reg["status"] == "confirmed" and not attended)
+        )
+        if in_groups:
+            chosen.append(reg["account"])
+    off = await preferences.unsubscribed(chosen)
+    users = await accounts.get_users([a for a in chosen if a not in off])
+    return [users[a] for a in dict.fromkeys(chosen) if a in users]
+
+
+async def _counts(campaign_ids: list[int]) -> dict[int, Counts]:
+    if not campaign_ids:
+        return {}
+    rows = (
+        await OutboxMail.select(OutboxMail.campaign_id, OutboxMail.status, Count(alias="n"))
+        .where(OutboxMail.campaign_id.is_in(campaign_ids))
+        .group_by(OutboxMail.campaign_id, OutboxMail.status)
+    )
+    counts = {cid: Counts() for cid in campaign_ids}
+    for row in rows:
+        c = counts[row["campaign_id"]]
+        if row["status"] == "sent":
+            c.sent += row["n"]
+        elif row["status"] == "failed":
+            c.failed += row["n"]
+        else:
+            c.queued += row["n"]
+    return counts
+
+
+def _out(row: dict, counts: Counts) -> CampaignOut:
+    status = row["status"]
+    if status == "sending" and counts.queued == 0:
+        status = "sent"
+    return CampaignOut(
+        id=row["id"],
+        event_slug=row["event_slug"],
+        subject=row["subject"],
+        body=row["body"],
+        audience=msgspec.json.decode(row["audience_json"]),
+        introductions=row["introductions"],
+        status=status,
+        recipient_count=row["recipient_count"],
+        counts=counts,
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+    )
+
+
+async def create_campaign(event: dict, data: CampaignIn, created_by: int | None) -> CampaignCreated:
+    """A draft; the recipient count is who would get it if it were sent now."""
+    _check(data.subject, data.body)
+    people = await audience(event["id"], data.audience)
+    async with write_transaction():
+        inserted = await Campaign.insert(
+            Campaign(
+                event=event["id"],
+                subject=data.subject,
+                body=data.body,
+                audience_json=msgspec.json.encode(data.audience).decode(),
+                introductions=data.introductions,
+                recipient_count=len(people),
+                created_by=created_by,
+            )
+        ).returning(Campaign.id)
+    return CampaignCreated(id=inserted[0]["id"], recipient_count=len(people))
+
+
+async def update_campaign(campaign_id: int, patch: CampaignPatch) -> CampaignOut:
+    """A draft can be changed; a campaign that was sent cannot."""
+    row = await _row(campaign_id)
+    if row["status"] != "draft":
+        raise Conflict(_("This campaign was sent; it can no longer be changed."))
+    subject = patch.subject if patch.subject is not None else row["subject"]
+    body = patch.body if patch.body is not None else row["body"]
+    _check(subject, body)
+    values: dict = {Campaign.subject: subject, Campaign.body: body}
+    if patch.audience is not None:
+        values[Campaign.audience_json] = msgspec.json.encode(patch.audience).decode()
+    if patch.introductions is not None:
+        values[Campaign.introductions] = patch.introductions
+    groups = patch.audience if patch.audience is not None else msgspec.json.decode(row["audience_json"])
+    values[Campaign.recipient_count] = len(await audience(row["event"], groups))
+    async with write_transaction():
+        await Campaign.update(values).where((Campaign.id == campaign_id) & (Campaign.status == "draft"))
+    return await get_campaign(campaign_id)
+
+
+async def get_campaign(campaign_id: int) -> CampaignOut:
+    row = await _row(campaign_id)
+    return _out(row, (await _counts([campaign_id]))[campaign_id])
+
+
+async def campaigns_of(event_id: int) -> list[CampaignOut]:
+    rows = (
+        await Campaign.select(*Campaign.all_columns(), Campaign.event.slug.as_alias("event_slug"))
+        .where(Campaign.event == event_id)
+        .order_by(Campaign.id, ascending=False)
+    )
+    counts = await _counts([row["id"] for row in rows])
+    return [_out(row, counts[row["id"]]) for row in rows]
+
+
+# -- one recipient's mail ------------------------------------------------------------------------
+
+
+def _values(user: UserOut, event: dict) -> dict[str, str]:
+    base = settings.current().base_url.rstrip("/")
+    return {
+        "name": user.display_name,
+        "event_title": event["title"],
+        "event_url": f"{base}/events/{event['slug']}",
+        "profile_url": f"{base}/me/profile",
+        "unsubscribe_url": preferences.unsubscribe_url(user.id),
+    }
+
+
+def compose(row: dict, event: dict, user: UserOut, people: list[Met]) -> tuple[str, str, str, dict[str, str]]:
+    """(subject, text, html, headers) of the campaign's mail to `user`."""
+    values = _values(user, event)
+    subject = " ".join(placeholders.render_text(row["subject"], values).split())
+    text_body = placeholders.render_text(row["body"], values)
+    html_body = render_markdown(placeholders.render_markdown_source(row["body"], values))
+    text, html = render_mail(
+        "campaign",
+        user.locale,
+        name=user.display_name,
+        body_text=text_body,
+        body_html=Markup(html_body),  # noqa: S704 (render_markdown sanitised it)
+        people=people,
+        event=event,
+        event_url=values["event_url"],
+        unsubscribe_url=values["unsubscribe_url"],
+        preferences_url=f"{settings.current().base_url.rstrip('/')}/me/mail",
+    )
+    headers = {
+        "List-Unsubscribe": f"<{values['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": f"NEXT TOHOKU MEETUP <followups.{settings.current().mail_domain}>",
+    }
+    return subject, text, html, headers
+
+
+async def _circle(row: dict) -> ForumCircle | None:
+    return await forum_circle(row["event"]) if row["introductions"] else None
+
+
+async def preview(campaign_id: int, account_id: int | None = None) -> Preview:
+    """The mail as one real recipient (the first, unless `account_id` names another) will see it."""
+    row = await _row(campaign_id)
+    event = await events.event_row(row["event_slug"], organizer=True)
+    people = await audience(row["event"], msgspec.json.decode(row["audience_json"]))
+    if not people:
+        raise Conflict(_("Nobody is in this audience yet, so there is no one to preview for."))
+    user = next((p for p in people if p.id == account_id), None) if account_id is not None else people[0]
+    # (an id out of the database's range simply matches nobody)
+    if user is None:
+        raise BadInput(_("That person is not in this campaign's audience."), field="recipient")
+    circle = await _circle(row)
+    subject, text, html, _headers = compose(row, event, user, circle.people_for(user.id) if circle else [])
+    return Preview(to=user.email, subject=subject, text=text, html=html)
+
+
+async def send_test(campaign_id: int, organizer: UserOut, to: str | None = None) -> str:
+    """The mail of the first recipient, marked as a test, to the organizer (or `to`)."""
+    shown = await preview(campaign_id)
+    address = to or organizer.email
+    with i18n.use_locale(organizer.locale):
+        subject = _("[TEST] %(subject)s") % {"subject": shown.subject}
+    await enqueue(to_addr=address, to_name=organizer.display_name, subject=subject, body_text=shown.text,
+                  body_html=shown.html)  # fmt: skip
+    return address
+
+
+async def send(campaign_id: int) -> CampaignOut:
+    """Queue the campaign's mail, one per person in the audience, once (idempotent)."""
+    row = await _row(campaign_id)
+    event = await events.event_row(row["event_slug"], organizer=True)
+    people = await audience(row["event"], msgspec.json.decode(row["audience_json"]))
+    if not people and row["status"] == "draft":
+        raise Conflict(_("Nobody is in this audience, so there is nothing to send."))
+    circle = await _circle(row)
+    mails = []
+    for user in people:
+        subject, text, html, headers = compose(row, event, user, circle.people_for(user.id) if circle else [])
+        mails.append(
+            outbox_row(
+                to_addr=user.email,
+                to_name=user.display_name,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                kind="campaign",
+                dedupe_key=f"campaign:{campaign_id}:{user.id}",
+                headers=headers,
+                campaign_id=campaign_id,
+                account_id=user.id,
+            )
+        )
+    async with write_transaction():
+        started = (
+            await Campaign.update({Campaign.status: "sending", Campaign.sent_at: utcnow()})
+            .where((Campaign.id == campaign_id) & (Campaign.status == "draft"))
+            .returning(Campaign.id)
+        )
+        if started:  # the first send; a repeat finds every row already queued and adds none
+            await enqueue_many(mails)
+            await Campaign.update({Campaign.recipient_count: len(mails)}).where(Campaign.id == campaign_id)
+    return await get_campaign(campaign_id)
+
+
+async def deliveries(campaign_id: int, status: str | None = None) -> list[Delivery]:
+    """The per-recipient log: who, where it stands, how many tries, the last error."""
+    await _row(campaign_id)
+    query = (
+        OutboxMail.select(
+            OutboxMail.account_id,
+            OutboxMail.to_name,
+            OutboxMail.to_addr,
+            OutboxMail.status,
+            OutboxMail.attempts,
+            OutboxMail.last_error,
+            OutboxMail.sent_at,
+        )
+        .where(OutboxMail.campaign_id == campaign_id)
+        .order_by(OutboxMail.id)
+    )
+    if status == "queued":
+        query = query.where(OutboxMail.status.is_in(["pending", "sending"]))
+    elif status in ("sent", "failed"):
+        query = query.where(OutboxMail.status == status)
+    return [
+        Delivery(
+            account_id=r["account_id"],
+            name=r["to_name"],
+            email=r["to_addr"],
+            status=r["status"] if r["status"] in ("sent", "failed") else "queued",
+            attempts=r["attempts"],
+            error=r["last_error"] if r["status"] != "sent" else "",
+            sent_at=r["sent_at"],
+        )
+        for r in await query
+    ]
+
+
+async def retry_failed(campaign_id: int) -> int:
+    """Failed mails of the campaign go back in the queue, with a fresh count of attempts."""
+    await _row(campaign_id)
+    async with write_transaction():
+        rows = (
+            await OutboxMail.update(
+                {
+                    OutboxMail.status: "pending",
+                    OutboxMail.attempts: 0,
+                    OutboxMail.next_attempt_at: utcnow(),
+                    OutboxMail.locked_until: None,
+                }
+            )
+            .where((OutboxMail.campaign_id == campaign_id) & (OutboxMail.status == "failed"))
+            .returning(OutboxMail.id)
+        )
+    return len(rows)

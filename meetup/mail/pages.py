@@ -1,0 +1,213 @@
+"""Mail pages: the organizer's campaigns (write, preview, test, send, watch, retry) and the
+pages a recipient reaches from a mail (unsubscribe, mail settings, stay in touch).
+
+Thin callers of the same services as the JSON API (routes.py); every refusal is a DomainError
+shown on the page with its status code.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from meetup.accounts.auth import login_required, organizer_required
+from meetup.errors import BadInput, DomainError
+from meetup.events import service as events
+from meetup.mail import campaigns, introductions, preferences
+from meetup.mail.schemas import AUDIENCES, CampaignIn, CampaignPatch
+from meetup.site.forms import error_field
+
+NOTICES = ("created", "saved", "tested", "sent", "retried")
+
+
+def _text(value: object) -> str:
+    """A form or query value as text; a NUL byte is never meant and PostgreSQL refuses it."""
+    return str(value or "").replace("\x00", "")
+
+
+async def _forum(slug: str) -> dict:
+    return await events.event_row(slug[:80], organizer=True)
+
+
+def _campaign_form(form) -> dict:
+    """The campaign form's values as the API's JSON would carry them."""
+    return {
+        "subject": _text(form.get("subject")).strip(),
+        "body": _text(form.get("body")),
+        "audience": [a for a in form.getall("audience", []) if a in AUDIENCES],
+        "introductions": form.get("introductions") == "on",
+    }
+
+
+def _convert(values: dict, schema: type):
+    try:
+        return msgspec.convert(values, schema, strict=False)
+    except msgspec.ValidationError as exc:
+        raise BadInput(str(exc).split(" - at ")[0], field=error_field(exc) or "body") from None
+
+
+class CampaignPages(Controller):
+    path = "/organizer"
+    guards = [organizer_required]
+    include_in_schema = False
+
+    async def _list_page(self, event: dict, form: dict | None = None, error: DomainError | None = None) -> Template:
+        counts = {group: len(await campaigns.audience(event["id"], [group])) for group in AUDIENCES}
+        return Template(
+            "organizer/campaigns.html",
+            context={
+                "event": event,
+                "campaigns": await campaigns.campaigns_of(event["id"]),
+                "audience_counts": counts,
+                "audiences": AUDIENCES,
+                "form": form or {"subject": "", "body": "", "audience": ["attended"], "introductions": True},
+                "error": error.detail if error else None,
+                "errors": {error.field: error.detail} if error and error.field else {},
+            },
+            status_code=error.status_code if error else 200,
+        )
+
+    @get("/events/{slug:str}/campaigns")
+    async def campaigns_page(self, slug: FromPath[str]) -> Template:
+        return await self._list_page(await _forum(slug))
+
+    @post("/events/{slug:str}/campaigns")
+    async def create(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        event = await _forum(slug)
+        form = _campaign_form(await request.form())
+        try:
+            created = await campaigns.create_campaign(event, _convert(form, CampaignIn), request.user.id)
+        except DomainError as exc:
+            return await self._list_page(event, form, exc)
+        return Redirect(path=f"/organizer/campaigns/{created.id}?done=created", status_code=303)
+
+    async def _campaign_page(
+        self, request: Request, campaign_id: int, *, form: dict | None = None, error: DomainError | None = None
+    ) -> Template:
+        campaign = await campaigns.get_campaign(campaign_id)
+        event = await events.event_row(campaign.event_slug, organizer=True)
+        people = await campaigns.audience(event["id"], campaign.audience) if campaign.status == "draft" else []
+        recipient = request.query_params.get("recipient")
+        shown = None
+        if campaign.status == "draft" and people:
+            chosen = int(recipient) if recipient and recipient.isdigit() and len(recipient) < 10 else None
+            try:
+                shown = await campaigns.preview(campaign_id, chosen)
+            except DomainError:
+                shown = await campaigns.preview(campaign_id)
+        done = request.query_params.get("done")
+        return Template(
+            "organizer/campaign.html",
+            context={
+                "campaign": campaign,
+                "event": event,
+                "people": people[:500],
+                "preview": shown,
+                "recipient": recipient or "",
+                "deliveries": await campaigns.deliveries(campaign_id) if campaign.status != "draft" else [],
+                "audiences": AUDIENCES,
+                "form": form
+                or {
+                    "subject": campaign.subject,
+                    "body": campaign.body,
+                    "audience": campaign.audience,
+                    "introductions": campaign.introductions,
+                },
+                "done": done if done in NOTICES else None,
+                "tested_to": _text(request.query_params.get("to"))[:254],
+                "error": error.detail if error else None,
+                "errors": {error.field: error.detail} if error and error.field else {},
+            },
+            status_code=error.status_code if error else 200,
+        )
+
+    @get("/campaigns/{campaign_id:int}")
+    async def campaign_page(self, request: Request, campaign_id: FromPath[int]) -> Template:
+        return await self._campaign_page(request, campaign_id)
+
+    @post("/campaigns/{campaign_id:int}")
+    async def save(self, request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
+        form = _campaign_form(await request.form())
+        try:
+            await campaigns.update_campaign(campaign_id, _convert(form, CampaignPatch))
+        except DomainError as exc:
+            return await self._campaign_page(request, campaign_id, form=form, error=exc)
+        return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=saved", status_code=303)
+
+    @post("/campaigns/{campaign_id:int}/test")
+    async def test(self, request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
+        try:
+            to = await campaigns.send_test(campaign_id, request.user)
+        except DomainError as exc:
+            return await self._campaign_page(request, campaign_id, error=exc)
+        return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=tested&to={to}", status_code=303)
+
+    @post("/campaigns/{campaign_id:int}/send")
+    async def send(self, request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
+        try:
+            await campaigns.send(campaign_id)
+        except DomainError as exc:
+            return await self._campaign_page(request, campaign_id, error=exc)
+        return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=sent", status_code=303)
+
+    @post("/campaigns/{campaign_id:int}/retry")
+    async def retry(self, campaign_id: FromPath[int]) -> Redirect:
+        await campaigns.retry_failed(campaign_id)
+        return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=retried", status_code=303)
+
+
+class FollowUpPages(Controller):
+    """Where a recipient lands from a mail; signed links work without signing in."""
+
+    include_in_schema = False
+
+    @get("/unsubscribe/{token:str}")
+    async def unsubscribe_page(self, token: FromPath[str]) -> Template:
+        # A GET never unsubscribes: mail scanners open links. The button POSTs.
+        user = await preferences.account_of(token)
+        prefs = await preferences.preferences(user.id)
+        return Template("followups/unsubscribe.html", context={"token": token, "prefs": prefs, "done": None})
+
+    @post("/unsubscribe/{token:str}", exclude_from_csrf=True, status_code=200)
+    async def unsubscribe(self, token: FromPath[str]) -> Template:
+        """RFC 8058 one-click: a mailbox provider POSTs `List-Unsubscribe=One-Click` with no
+        cookie; the answer is 200, never a redirect."""
+        user = await preferences.account_of(token)
+        prefs = await preferences.set_followups(user.id, False, "one-click")
+        return Template("followups/unsubscribe.html", context={"token": token, "prefs": prefs, "done": "off"})
+
+    @post("/unsubscribe/{token:str}/resubscribe", status_code=200)
+    async def resubscribe(self, token: FromPath[str]) -> Template:
+        user = await preferences.account_of(token)
+        prefs = await preferences.set_followups(user.id, True, "link")
+        return Template("followups/unsubscribe.html", context={"token": token, "prefs": prefs, "done": "on"})
+
+    @get("/me/mail", guards=[login_required])
+    async def settings_page(self, request: Request) -> Template:
+        prefs = await preferences.preferences(request.user.id)
+        return Template("followups/settings.html", context={"prefs": prefs, "saved": False})
+
+    @post("/me/mail", guards=[login_required], status_code=200)
+    async def save_settings(self, request: Request) -> Template:
+        form = await request.form()
+        prefs = await preferences.set_followups(request.user.id, form.get("followups") == "on", "preferences")
+        return Template("followups/settings.html", context={"prefs": prefs, "saved": True})
+
+    @get("/stay-in-touch/{token:str}")
+    async def stay_page(self, token: FromPath[str]) -> Template:
+        user, profile, pressed = await introductions.invitation(token)
+        return Template(
+            "followups/stay_in_touch.html",
+            context={"token": token, "person": user, "profile": profile, "pressed": pressed, "result": None},
+        )
+
+    @post("/stay-in-touch/{token:str}", status_code=200)
+    async def stay(self, token: FromPath[str]) -> Template:
+        result = await introductions.press(token)
+        user, profile, _pressed = await introductions.invitation(token)
+        return Template(
+            "followups/stay_in_touch.html",
+            context={"token": token, "person": user, "profile": profile, "pressed": True, "result": result},
+        )

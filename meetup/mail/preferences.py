@@ -1,0 +1,89 @@
+"""What mail a person wants, and the signed links that change it without signing in.
+
+Follow-ups (campaigns) can be turned off with one click (RFC 8058), from the link in every
+campaign mail, or on the preferences page; transactional mail (sign-in links, tickets,
+registration changes) always goes. Links carry `<account id>.<HMAC>`: opaque, unguessable,
+and valid without a session, as a mailbox provider's one-click POST has none.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from meetup import settings
+from meetup.accounts import service as accounts
+from meetup.accounts.schemas import UserOut
+from meetup.db import utcnow, write_transaction
+from meetup.errors import NotFound
+from meetup.i18n import gettext as _
+from meetup.mail.schemas import PreferencesOut
+from meetup.mail.tables import MailPreference
+
+
+def sign(purpose: str, payload: str) -> str:
+    """`payload.signature` for `purpose` (each purpose has its own signatures)."""
+    key = settings.current().secret_key.encode()
+    digest = hmac.new(key, f"{purpose}:{payload}".encode(), hashlib.sha256).digest()[:18]
+    return f"{payload}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+
+
+def verify(purpose: str, token: str) -> str | None:
+    """The payload of a token signed for `purpose`, or None when it was not."""
+    payload, _dot, _signature = token.rpartition(".")
+    if not payload or len(token) > 200:
+        return None
+    return payload if hmac.compare_digest(sign(purpose, payload), token) else None
+
+
+def unsubscribe_token(account_id: int) -> str:
+    return sign("unsubscribe", str(account_id))
+
+
+def unsubscribe_url(account_id: int) -> str:
+    return f"{settings.current().base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(account_id)}"
+
+
+async def account_of(token: str) -> UserOut:
+    """The person an unsubscribe link belongs to; a forged or broken link is a 404."""
+    payload = verify("unsubscribe", token)
+    user = await accounts.get_user(int(payload)) if payload and payload.isdigit() and len(payload) < 10 else None
+    if user is None:
+        raise NotFound(_("This link is not valid."))
+    return user
+
+
+async def preferences(account_id: int) -> PreferencesOut:
+    row = await MailPreference.select().where(MailPreference.account == account_id).first()
+    if row is None:
+        return PreferencesOut(followups=True)
+    return PreferencesOut(followups=row["followups"], changed_at=row["changed_at"])
+
+
+async def set_followups(account_id: int, wanted: bool, via: str) -> PreferencesOut:
+    """Turn follow-up mail on or off for the person; the last choice wins."""
+    now = utcnow()
+    async with write_transaction():
+        updated = (
+            await MailPreference.update(
+                {MailPreference.followups: wanted, MailPreference.changed_at: now, MailPreference.changed_via: via}
+            )
+            .where(MailPreference.account == account_id)
+            .returning(MailPreference.id)
+        )
+        if not updated:
+            await MailPreference.insert(
+                MailPreference(account=account_id, followups=wanted, changed_at=now, changed_via=via)
+            ).on_conflict(action="DO NOTHING")
+    return PreferencesOut(followups=wanted, changed_at=now)
+
+
+async def unsubscribed(account_ids: list[int]) -> set[int]:
+    """Those among `account_ids` who turned follow-ups off."""
+    if not account_ids:
+        return set()
+    rows = await MailPreference.select(MailPreference.account).where(
+        MailPreference.account.is_in(account_ids) & (MailPreference.followups == False)  # noqa: E712
+    )
+    return {row["account"] for row in rows}

@@ -1,0 +1,126 @@
+"""What comes in and goes out of the mail API: campaigns, preferences, stay-in-touch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from meetup.accounts.schemas import EmailText, normalize_email
+
+Audience = Literal["confirmed", "waitlisted", "pending", "attended", "no_show"]
+AUDIENCES: tuple[str, ...] = ("confirmed", "waitlisted", "pending", "attended", "no_show")
+
+Subject = Annotated[str, Meta(min_length=1, max_length=200, description="May use placeholders")]
+Body = Annotated[str, Meta(min_length=1, max_length=50_000, description="Markdown with placeholders")]
+AudienceList = Annotated[list[Audience], Meta(min_length=1, max_length=5)]
+
+
+def _clean_subject(value: str) -> str:
+    value = " ".join(value.split())  # a subject is one line: no header injection
+    if not value:
+        raise ValueError("subject: must not be blank")
+    return value
+
+
+class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
+    subject: Subject
+    body: Body
+    audience: AudienceList = msgspec.field(default_factory=lambda: ["confirmed"])
+    introductions: bool = False  # add "people you met" (roommates, shared themes) to each mail
+
+    def __post_init__(self) -> None:
+        self.subject = _clean_subject(self.subject)
+        if not self.body.strip():
+            raise ValueError("body: must not be blank")
+        self.audience = list(dict.fromkeys(self.audience))
+
+
+class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    subject: Subject | None = None
+    body: Body | None = None
+    audience: AudienceList | None = None
+    introductions: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.subject is not None:
+            self.subject = _clean_subject(self.subject)
+        if self.body is not None and not self.body.strip():
+            raise ValueError("body: must not be blank")
+        if self.audience is not None:
+            self.audience = list(dict.fromkeys(self.audience))
+
+
+class CampaignCreated(msgspec.Struct):
+    id: int
+    recipient_count: int
+
+
+class Counts(msgspec.Struct):
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+class CampaignOut(msgspec.Struct):
+    id: int
+    event_slug: str
+    subject: str
+    body: str
+    audience: list[str]
+    introductions: bool
+    status: Literal["draft", "sending", "sent"]
+    recipient_count: int
+    counts: Counts
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class Delivery(msgspec.Struct):
+    """One recipient's line in the campaign's delivery log."""
+
+    account_id: int | None
+    name: str
+    email: str
+    status: Literal["queued", "sent", "failed"]
+    attempts: int
+    error: str
+    sent_at: datetime | None
+
+
+class Preview(msgspec.Struct):
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+class TestIn(msgspec.Struct, forbid_unknown_fields=True):
+    to: EmailText | None = None  # default: the organizer's own address
+
+    def __post_init__(self) -> None:
+        if self.to is not None:
+            try:
+                self.to = normalize_email(self.to)
+            except ValueError as exc:
+                raise ValueError(str(exc).replace("email:", "to:", 1)) from None
+
+
+class Retried(msgspec.Struct):
+    retried: int
+
+
+class PreferencesIn(msgspec.Struct, forbid_unknown_fields=True):
+    followups: bool
+
+
+class PreferencesOut(msgspec.Struct):
+    followups: bool
+    changed_at: datetime | None = None
+
+
+class StayInTouchOut(msgspec.Struct):
+    status: Literal["waiting", "connected"]
+    other: int

@@ -1,0 +1,38 @@
+"""An organizer watches a follow-up go out: the counts and the log update without a reload."""
+
+from meetup.mail.worker import MailWorker
+from tests.e2e.conftest import open_page, screenshot
+from tests.factories import organizer
+from tests.mail.factories import forum_with_audience, rename
+
+
+async def test_the_campaign_page_shows_progress_live(live_server, browser, client, mail_settings, smtp_server):
+    collector, _ = smtp_server
+    await organizer(client, email="mailer@example.jp")
+    forum = await forum_with_audience()
+    await rename(forum.no_show, "<b>秋田</b> 健")
+    created = await client.post(
+        f"/api/v1/events/{forum.event['slug']}/campaigns",
+        json={
+            "subject": "ご参加ありがとうございました",
+            "body": "{{ name }} さん、資料です。",
+            "audience": ["confirmed"],
+        },
+    )
+    campaign_id = created.json()["id"]
+    assert (await client.post(f"/api/v1/campaigns/{campaign_id}/send")).status_code == 202
+
+    page = await open_page(browser, live_server, "mailer@example.jp", f"/organizer/campaigns/{campaign_id}", 1280)
+    assert await page.locator('[data-count="queued"]').text_content() == "3"
+    await page.evaluate("window.__notReloaded = true")
+
+    await MailWorker(mail_settings).run_once()  # the worker delivers while the page is open
+    campaign_mail = [m for m in collector.messages() if m["List-Unsubscribe"]]
+    assert len(campaign_mail) == 3
+
+    await page.wait_for_function("document.querySelector('[data-count=\"sent\"]').textContent === '3'")
+    assert await page.locator('[data-count="queued"]').text_content() == "0"
+    assert await page.evaluate("window.__notReloaded === true")
+    await page.wait_for_function("document.querySelectorAll('.status-sent').length === 3")
+    assert await page.get_by_role("cell", name="<b>秋田</b> 健").is_visible()  # text, not markup
+    await screenshot(page, "campaign-progress")
