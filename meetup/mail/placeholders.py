@@ -9,8 +9,9 @@ rendering still happens in Jinja2's sandbox as a second wall.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from meetup.errors import BadInput
@@ -46,13 +47,18 @@ def check(source: str, field: str) -> None:
         )
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    return _sandbox.from_string(source)  # compiled once per campaign text, not once per recipient
+
+
 def render_text(source: str, values: dict[str, str]) -> str:
     """The text as the recipient reads it in the plain-text part."""
-    return _sandbox.from_string(source).render(values)
+    return _compiled(source).render(values)
 
 
 def render_markdown_source(source: str, values: dict[str, str]) -> str:
     """The Markdown of the HTML part: names and titles are escaped so they stay plain text
     (a name like `[x](javascript:…)` can never become a link)."""
     safe = {key: value if key in _URLS else _MARKDOWN_SPECIAL.sub(r"\\\1", value) for key, value in values.items()}
-    return _sandbox.from_string(source).render(safe)
+    return _compiled(source).render(safe)
