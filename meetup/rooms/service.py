@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
+from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections
 from meetup.coordinators import service as coordinators
@@ -273,8 +274,15 @@ async def assign(event_id: int, rooms: int, strategy: str) -> list[tuple[RoomOut
 
 
 async def move(room_id: int, user_id: int) -> None:
-    """Put someone in this room for its round (taking them out of their room of that round)."""
+    """Put someone in this room for its round (taking them out of their room of that round).
+    Only the forum's confirmed registrants (and organizers) can be put in a room: nobody else
+    could join it."""
     room = await room_row(room_id)
+    person = await accounts.get_user(user_id) if 0 < user_id < 2**31 else None
+    if person is None:
+        raise NotFound(_("No such person."))
+    if not person.is_organizer and not await events.is_confirmed_registrant(room["event"], user_id):
+        raise BadInput(_("Only the forum's confirmed registrants can be put in a room."), field="user_id")
     async with write_transaction():
         await RoomAssignment.delete().where(
             (RoomAssignment.event_id == room["event"])

@@ -31,6 +31,11 @@ from meetup.settings import Settings
 log = logging.getLogger("meetup.rooms")
 
 SESSION_CHECK_SECONDS = 15.0
+# A client that stops reading must not hold anything up: once this many frames wait for it, or one
+# send has not gone through for this long, it is closed (1013, try again later); its page
+# reconnects with ?after= and gets every line it missed from the database.
+LAG_LIMIT = 500
+SEND_TIMEOUT = 10.0
 MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits easily
 
 _decode = msgspec.json.Decoder(ClientFrame)
@@ -65,6 +70,8 @@ class RoomConnection:
         self.last_sent = 0  # the highest message id this client has: later duplicates are skipped
         self.timer_changed = asyncio.Event()
         self.finished = asyncio.Event()  # set when the channel says the room closed
+        self.too_slow = asyncio.Event()  # set when the client has fallen too far behind
+        self.subscriber = None
 
     async def send(self, frame: dict) -> None:
         await self.socket.send_text(_encode.encode(frame).decode())
@@ -93,6 +100,11 @@ class RoomConnection:
 
     async def forward(self, raw: bytes) -> None:
         """A frame from the channel: pass it on, skipping lines the client already has."""
+        if self.too_slow.is_set():
+            return
+        if self.subscriber is not None and self.subscriber.qsize > LAG_LIMIT:
+            self.too_slow.set()
+            return
         frame = msgspec.json.decode(raw)
         kind = frame.get("type")
         if kind == "message":
@@ -102,7 +114,11 @@ class RoomConnection:
         elif kind == "timer":
             self.closes_at = datetime.fromisoformat(frame["closes_at"]) if frame["closes_at"] else None
             self.timer_changed.set()
-        await self.socket.send_text(raw.decode())
+        try:
+            await asyncio.wait_for(self.socket.send_text(raw.decode()), SEND_TIMEOUT)
+        except TimeoutError:
+            self.too_slow.set()
+            return
         if kind == "closed":
             self.finished.set()
 
@@ -211,6 +227,7 @@ async def room_socket(
 
     connection = RoomConnection(socket, room, user, channels, presence)
     subscriber = await channels.subscribe([room_channel(room_id), event_channel(room["event"])])
+    connection.subscriber = subscriber
     await presence.join(room_id, user.id, user.display_name)
     close_code = 1000
     try:
@@ -220,6 +237,7 @@ async def room_socket(
         async with subscriber.run_in_background(connection.forward, join=False):
             tasks = [
                 asyncio.create_task(connection.finished.wait()),
+                asyncio.create_task(connection.too_slow.wait()),
                 asyncio.create_task(connection.receive(say_limiter)),
                 asyncio.create_task(connection.watch_timer()),
                 asyncio.create_task(connection.watch_session(socket.cookies.get("session"))),
@@ -227,6 +245,9 @@ async def room_socket(
             done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
+            if connection.too_slow.is_set():
+                log.warning("room %s: %s fell behind and was disconnected", room_id, user.id)
+                close_code = 1013
             for task in done:
                 error = task.exception()
                 if isinstance(error, SessionEnded):
@@ -240,4 +261,4 @@ async def room_socket(
         await presence.leave(room_id, user.id)
         await publish(channels, {"type": "presence", "members": await presence.members(room_id)}, room_channel(room_id))
         with contextlib.suppress(Exception):
-            await socket.close(code=close_code)
+            await asyncio.wait_for(socket.close(code=close_code), 5)  # a stuck client cannot hold us

@@ -32,13 +32,19 @@ class LiveApp:
         await store.set(session_id, msgspec.json.encode({"uid": user_id}), expires_in=3600)
         return session_id
 
-    async def connect(self, room_id: int, user_id: int | None = None, *, after: int | None = None, origin=None):
+    async def connect(
+        self, room_id: int, user_id: int | None = None, *, after: int | None = None, origin=None, **options
+    ):
         headers = {}
         if user_id is not None:
             headers["Cookie"] = f"session={await self.session_for(user_id)}"
         url = f"{self.ws_url}/ws/rooms/{room_id}" + (f"?after={after}" if after is not None else "")
         return await websockets.connect(
-            url, additional_headers=headers, origin=origin if origin is not None else self.base_url, max_size=2**22
+            url,
+            additional_headers=headers,
+            origin=origin if origin is not None else self.base_url,
+            max_size=2**22,
+            **options,
         )
 
 

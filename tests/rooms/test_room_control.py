@@ -11,6 +11,7 @@ from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.rooms import socket as room_socket_module
 from meetup.rooms.tables import RoomAssignment
+from tests.factories import make_accounts
 from tests.rooms.conftest import frame, frame_of, http_as
 from tests.rooms.factories import forum_with_people, organizer_id, room_in
 
@@ -162,3 +163,18 @@ async def test_assignment_random_then_no_repeated_pairs_then_themes(live):
         await participant.post(f"/api/v1/events/{event['slug']}/rooms/assign", json={"rooms": 2})
     ).status_code == 403
     await boss.aclose(), await participant.aclose()
+
+
+async def test_only_confirmed_registrants_can_be_moved_into_a_room(live):
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    boss = await http_as(live, await organizer_id())
+    assert (await boss.post(f"/api/v1/rooms/{room_id}/members", json={"user_id": a})).status_code == 204
+    [outsider] = await make_accounts(1)
+    response = await boss.post(f"/api/v1/rooms/{room_id}/members", json={"user_id": outsider})
+    assert response.status_code == 400
+    assert response.json()["extra"][0]["key"] == "user_id"
+    for nobody in (outsider + 1000, 2**31 - 2):
+        assert (await boss.post(f"/api/v1/rooms/{room_id}/members", json={"user_id": nobody})).status_code == 404
+    assert [row["account"] for row in await RoomAssignment.select(RoomAssignment.account)] == [a]
+    await boss.aclose()
