@@ -1,0 +1,337 @@
+"""Who may do what: every route of the app, walked as five people, against one table.
+
+The people: anonymous; a participant (signed in, not registered); the confirmed registrant of
+forum A; the confirmed registrant of another forum B; an organizer. Each route names its rule:
+
+- public      everyone gets an answer (never 401/403);
+- member      signed in (anonymous: 401, or the login page for pages);
+- registrant  forum A's confirmed registrants and organizers (others: 401/403/404);
+- seat        forum A's confirmed registrants only (the ticket: others are sent to the forum page);
+- organizer   organizers only (anonymous: 401 or the login page; everyone else: 403);
+- link        a signed link in a mail is the key: everyone who has it;
+- dev         the dev mailbox: organizers only.
+
+Every route of the app must be in the table (a new route without a rule fails the test), and no
+answer to anyone may be a 5xx. The README's "Who may do what" is this table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import msgspec
+import pytest
+import uvicorn
+import websockets
+
+from meetup.accounts import service as accounts
+from meetup.app import create_app
+from meetup.coordinators import connections
+from meetup.coordinators import service as coordinators
+from meetup.coordinators.schemas import ProfileIn
+from meetup.events import registration
+from meetup.events import service as events
+from meetup.events.schemas import EventIn, RegistrationIn
+from meetup.mail import campaigns, preferences
+from meetup.mail.introductions import stay_token
+from meetup.mail.schemas import CampaignIn
+from meetup.mail.tables import OutboxMail
+from meetup.rooms import service as rooms
+from meetup.rooms.schemas import RoomIn
+from tests.conftest import free_port
+from tests.factories import forum, make_accounts, signed_in
+
+ROLES = ("anonymous", "participant", "registrant", "other_registrant", "organizer")
+
+# "METHOD path" -> rule. Paths as the app declares them.
+TABLE: dict[str, str] = {
+    # site and accounts
+    "GET /": "public",
+    "GET /healthz": "public",
+    "POST /api/v1/auth/login": "public",
+    "POST /api/v1/auth/logout": "public",
+    "POST /api/v1/auth/magic-link": "public",
+    "POST /api/v1/auth/signup": "public",
+    "GET /api/v1/me": "member",
+    "GET /login": "public",
+    "POST /login": "public",
+    "POST /logout": "public",
+    "GET /magic-link": "public",
+    "POST /magic-link": "public",
+    "GET /auth/magic/{token:str}": "link",
+    "GET /me": "member",
+    "GET /signup": "public",
+    "POST /signup": "public",
+    # forums and registration
+    "GET /api/v1/events": "public",
+    "POST /api/v1/events": "organizer",
+    "GET /api/v1/events/{slug:str}": "public",
+    "PATCH /api/v1/events/{slug:str}": "organizer",
+    "GET /api/v1/events/{slug:str}/registration": "member",
+    "POST /api/v1/events/{slug:str}/registration": "member",
+    "DELETE /api/v1/events/{slug:str}/registration": "member",
+    "GET /api/v1/events/{slug:str}/registrations": "organizer",
+    "GET /api/v1/events/{slug:str}/registrations.csv": "organizer",
+    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/approve": "organizer",
+    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/reject": "organizer",
+    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/check-in": "organizer",
+    "DELETE /api/v1/events/{slug:str}/registrations/{reg_id:int}/check-in": "organizer",
+    "POST /api/v1/events/{slug:str}/check-in": "organizer",
+    "POST /api/v1/events/{slug:str}/lottery": "organizer",
+    "POST /api/v1/events/{slug:str}/lottery/preview": "organizer",
+    "GET /events": "public",
+    "GET /events/{slug:str}": "public",
+    "POST /events/{slug:str}/register": "public",  # a newcomer gives an e-mail address here
+    "GET /events/{slug:str}/register/continue": "member",
+    "POST /events/{slug:str}/cancel": "member",
+    "GET /events/{slug:str}/ticket": "seat",
+    "GET /me/registrations": "member",
+    "GET /series/{slug:str}": "public",
+    "GET /organizer": "organizer",
+    "GET /organizer/events/new": "organizer",
+    "POST /organizer/events/new": "organizer",
+    "GET /organizer/events/{slug:str}": "organizer",
+    "GET /organizer/events/{slug:str}/edit": "organizer",
+    "POST /organizer/events/{slug:str}/edit": "organizer",
+    "POST /organizer/events/{slug:str}/cancel": "organizer",
+    "GET /organizer/events/{slug:str}/check-in": "organizer",
+    "POST /organizer/events/{slug:str}/check-in": "organizer",
+    "POST /organizer/events/{slug:str}/lottery": "organizer",
+    "POST /organizer/events/{slug:str}/lottery/preview": "organizer",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/approve": "organizer",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/reject": "organizer",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/check-in": "organizer",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/undo-check-in": "organizer",
+    # coordinators and the network
+    "GET /api/v1/coordinators": "public",
+    "GET /api/v1/coordinators/{user_id:int}": "public",
+    "GET /api/v1/me/profile": "member",
+    "PUT /api/v1/me/profile": "member",
+    "GET /api/v1/organizations": "public",
+    "GET /api/v1/organizations/{organization_id:int}": "public",
+    "GET /api/v1/connections": "member",
+    "POST /api/v1/connections": "member",
+    "POST /api/v1/connections/{request_id:int}/accept": "member",
+    "POST /api/v1/connections/{request_id:int}/decline": "member",
+    "DELETE /api/v1/connections/with/{user_id:int}": "member",
+    "GET /api/v1/network": "public",
+    "GET /coordinators": "public",
+    "GET /coordinators/{user_id:int}": "public",
+    "POST /coordinators/{user_id:int}/connect": "member",
+    "POST /coordinators/{user_id:int}/disconnect": "member",
+    "GET /me/profile": "member",
+    "POST /me/profile": "member",
+    "GET /me/connections": "member",
+    "POST /me/connections/{request_id:int}/accept": "member",
+    "POST /me/connections/{request_id:int}/decline": "member",
+    "GET /organizations": "public",
+    "GET /organizations/{organization_id:int}": "public",
+    "GET /network": "public",
+    # breakout rooms
+    "GET /api/v1/events/{slug:str}/rooms": "public",
+    "POST /api/v1/events/{slug:str}/rooms": "organizer",
+    "POST /api/v1/events/{slug:str}/rooms/assign": "organizer",
+    "POST /api/v1/events/{slug:str}/rooms/broadcast": "organizer",
+    "POST /api/v1/rooms/{room_id:int}/close": "organizer",
+    "POST /api/v1/rooms/{room_id:int}/members": "organizer",
+    "GET /api/v1/rooms/{room_id:int}/messages": "registrant",
+    "DELETE /api/v1/rooms/{room_id:int}/messages/{message_id:int}": "organizer",
+    "GET /events/{slug:str}/rooms": "registrant",
+    "GET /rooms/{room_id:int}": "registrant",
+    "WS /ws/rooms/{room_id:int}": "registrant",
+    "GET /organizer/events/{slug:str}/rooms": "organizer",
+    "POST /organizer/events/{slug:str}/rooms": "organizer",
+    "POST /organizer/events/{slug:str}/rooms/assign": "organizer",
+    "POST /organizer/events/{slug:str}/rooms/broadcast": "organizer",
+    "POST /organizer/events/{slug:str}/rooms/move": "organizer",
+    "POST /organizer/events/{slug:str}/rooms/timer": "organizer",
+    "POST /organizer/events/{slug:str}/rooms/{room_id:int}/close": "organizer",
+    "POST /organizer/events/{slug:str}/rooms/{room_id:int}/timer": "organizer",
+    # mail to attendees
+    "GET /api/v1/events/{slug:str}/campaigns": "organizer",
+    "POST /api/v1/events/{slug:str}/campaigns": "organizer",
+    "GET /api/v1/campaigns/{campaign_id:int}": "organizer",
+    "PATCH /api/v1/campaigns/{campaign_id:int}": "organizer",
+    "GET /api/v1/campaigns/{campaign_id:int}/preview": "organizer",
+    "POST /api/v1/campaigns/{campaign_id:int}/test": "organizer",
+    "POST /api/v1/campaigns/{campaign_id:int}/send": "organizer",
+    "GET /api/v1/campaigns/{campaign_id:int}/deliveries": "organizer",
+    "POST /api/v1/campaigns/{campaign_id:int}/retry": "organizer",
+    "GET /api/v1/me/mail-preferences": "member",
+    "PUT /api/v1/me/mail-preferences": "member",
+    "POST /api/v1/stay-in-touch/{token:str}": "link",
+    "GET /organizer/events/{slug:str}/campaigns": "organizer",
+    "POST /organizer/events/{slug:str}/campaigns": "organizer",
+    "GET /organizer/campaigns/{campaign_id:int}": "organizer",
+    "POST /organizer/campaigns/{campaign_id:int}": "organizer",
+    "POST /organizer/campaigns/{campaign_id:int}/test": "organizer",
+    "POST /organizer/campaigns/{campaign_id:int}/send": "organizer",
+    "POST /organizer/campaigns/{campaign_id:int}/retry": "organizer",
+    "GET /unsubscribe/{token:str}": "link",
+    "POST /unsubscribe/{token:str}": "link",
+    "POST /unsubscribe/{token:str}/resubscribe": "link",
+    "GET /me/mail": "member",
+    "POST /me/mail": "member",
+    "GET /stay-in-touch/{token:str}": "link",
+    "POST /stay-in-touch/{token:str}": "link",
+    "GET /dev/mailbox": "dev",
+    "GET /dev/mailbox/{mail_id:int}": "dev",
+}
+NOT_WALKED = ("/schema", "/static/")  # the OpenAPI document and files: public, outside the table
+
+ALLOWED = {
+    "public": set(ROLES),
+    "link": set(ROLES),
+    "member": {"participant", "registrant", "other_registrant", "organizer"},
+    "registrant": {"registrant", "organizer"},
+    "seat": {"registrant"},
+    "organizer": {"organizer"},
+    "dev": {"organizer"},
+}
+
+
+class World(msgspec.Struct):
+    ids: dict[str, object]
+    users: dict[str, int | None]
+
+
+async def build_world() -> World:
+    """Forum A with its confirmed registrant, forum B with another, a participant, an organizer,
+    a room with a line, a campaign, a connection request and the links mail would carry."""
+    organizer, _ = await accounts.make_organizer("table-organizer@example.jp", "table-organizer-pw", "主催 花子")
+    slug_a = await events.create_event(msgspec.convert(forum(title="フォーラムA"), EventIn), organizer.id)
+    slug_b = await events.create_event(msgspec.convert(forum(title="フォーラムB"), EventIn), organizer.id)
+    event_a, event_b = await events.event_row(slug_a), await events.event_row(slug_b)
+    participant, registrant, other = await make_accounts(3)
+    reg, _ = await registration.register(event_a, registrant, RegistrationIn(), [])
+    await registration.register(event_b, other, RegistrationIn(), [])
+    await coordinators.save_profile(registrant, ProfileIn(name="宮城 美咲", prefecture="宮城県", visibility="public"))
+    room = await rooms.create_room(event_a["id"], RoomIn(name="宮城の部屋"))
+    author = await accounts.get_user(registrant)
+    message, _ = await rooms.post_message(room.id, author, "こんにちは", None)
+    campaign = await campaigns.create_campaign(event_a, CampaignIn(subject="お礼", body="ありがとう"), organizer.id)
+    request = await connections.request_connection(participant, registrant)
+    organization = await coordinators.upsert_organization(name="ワカツク", prefecture="宮城県")
+    mail = await OutboxMail.select(OutboxMail.id).first()
+    await events.ensure_series("migiude-2021", "右腕人材育成プログラム")
+    return World(
+        ids={
+            "slug": slug_a,
+            "reg_id": reg["id"],
+            "user_id": registrant,
+            "organization_id": organization,
+            "request_id": request.id,
+            "room_id": room.id,
+            "message_id": message.id,
+            "campaign_id": campaign.id,
+            "mail_id": mail["id"],
+            "token": None,  # per route, below
+        },
+        users={
+            "anonymous": None,
+            "participant": participant,
+            "registrant": registrant,
+            "other_registrant": other,
+            "organizer": organizer.id,
+        },
+    )
+
+
+def fill(path: str, world: World) -> str:
+    ids = dict(world.ids)
+    if path.startswith("/series/"):
+        ids["slug"] = "migiude-2021"
+    if path.startswith("/unsubscribe/"):
+        ids["token"] = preferences.unsubscribe_token(world.users["registrant"])
+    elif "stay-in-touch" in path:
+        ids["token"] = stay_token(world.users["participant"], world.users["registrant"], 1)
+    else:
+        ids["token"] = "not-a-real-token"
+    for name, value in ids.items():
+        for kind in ("str", "int"):
+            path = path.replace("{" + f"{name}:{kind}" + "}", str(value))
+    return path
+
+
+def denied(status: int, location: str) -> bool:
+    return status in (401, 403) or (status in (302, 303) and location.startswith("/login"))
+
+
+def app_routes(app) -> set[str]:
+    found = set()
+    for route in app.routes:
+        if route.path.startswith(NOT_WALKED):
+            continue
+        methods = getattr(route, "methods", None)
+        if route.__class__.__name__ == "WebSocketRoute":
+            found.add(f"WS {route.path}")
+            continue
+        for method in methods or ():
+            if method not in ("OPTIONS", "HEAD"):
+                found.add(f"{method} {route.path}")
+    return found
+
+
+def test_every_route_has_a_rule(settings):
+    assert app_routes(create_app(settings)) == set(TABLE)
+
+
+@pytest.mark.parametrize("route", sorted(k for k in TABLE if not k.startswith("WS ")))
+async def test_who_may_use_each_route(route, client, make_client):
+    world = await build_world()
+    method, path = route.split(" ", 1)
+    url = fill(path, world)
+    rule = TABLE[route]
+    for role in ROLES:
+        uid = world.users[role]
+        person = await signed_in(make_client, uid) if uid is not None else await make_client()
+        response = await person.request(
+            method,
+            url,
+            json={} if path.startswith("/api/") and method in ("POST", "PUT", "PATCH") else None,
+            data={} if not path.startswith("/api/") and method == "POST" else None,
+        )
+        status, location = response.status_code, response.headers.get("location", "")
+        assert status < 500, f"{route} as {role}: {status} {response.text[:300]}"
+        if role in ALLOWED[rule]:
+            assert not denied(status, location), f"{route} as {role} ({rule}): {status} {location}"
+            # a member's own objects (a request sent to someone else) and signed links may be a 404
+            if rule not in ("member", "link"):
+                assert status != 404, f"{route} as {role} ({rule}): 404"
+        else:
+            # refused: 401/403, the login page, a 404 that reveals nothing, or (the ticket of someone
+            # who holds no seat) back to the forum page
+            refused = denied(status, location) or status == 404 or location == f"/events/{world.ids['slug']}"
+            assert refused, f"{route} as {role} ({rule}): {status} {location}"
+
+
+async def test_who_may_join_a_room_over_the_websocket(settings):
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(msgspec.structs.replace(settings, base_url=base_url))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        world = await build_world()
+        store = app.stores.get("sessions")
+        for role in ROLES:
+            headers = {}
+            if world.users[role] is not None:
+                await store.set(f"s-{role}", msgspec.json.encode({"uid": world.users[role]}), expires_in=600)
+                headers["Cookie"] = f"session=s-{role}"
+            url = f"ws://127.0.0.1:{port}/ws/rooms/{world.ids['room_id']}"
+            async with websockets.connect(url, additional_headers=headers, origin=base_url) as ws:
+                try:
+                    first = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+                except websockets.ConnectionClosed as closed:
+                    first = {"closed": closed.rcvd.code}
+            if role in ALLOWED["registrant"]:
+                assert first.get("type") == "hello", (role, first)
+            else:
+                assert first == {"closed": 4401 if role == "anonymous" else 4403}, (role, first)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=15)
