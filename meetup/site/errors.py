@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+from asyncpg import exceptions as pg
 from asyncpg.exceptions import DataError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis import exceptions as redis_errors
 
 from meetup.errors import DomainError, TooManyRequests
 from meetup.i18n import gettext as _
@@ -77,6 +79,15 @@ def unstorable_input(request: Request, exc: Exception) -> Response:
     return _answer(request, 400, "The input contains a value that cannot be stored (e.g. a NUL byte or a huge number).")
 
 
+def unavailable(request: Request, exc: Exception) -> Response:
+    """PostgreSQL or Redis cannot be reached (restarting, overloaded): a clean 503 to retry, and
+    the app recovers by itself when they are back (the pools reconnect)."""
+    log.warning("backing service unavailable on %s %s: %s: %s", request.method, request.url.path,
+                type(exc).__name__, exc)  # fmt: skip
+    detail = _("The service is briefly unavailable. Please try again in a moment.")
+    return _answer(request, 503, detail, headers={"retry-after": "5"})
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error")
@@ -87,5 +98,14 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error,
     DataError: unstorable_input,
     OverflowError: unstorable_input,
+    # the database or Redis went away: connection refused, reset, closed, shutting down, too busy
+    ConnectionError: unavailable,
+    pg.PostgresConnectionError: unavailable,
+    pg.InterfaceError: unavailable,
+    pg.OperatorInterventionError: unavailable,
+    pg.TooManyConnectionsError: unavailable,
+    pg.InternalClientError: unavailable,  # a pooled connection the server dropped mid-restart
+    redis_errors.ConnectionError: unavailable,
+    redis_errors.TimeoutError: unavailable,
     Exception: server_error,
 }
