@@ -335,3 +335,26 @@ async def test_who_may_join_a_room_over_the_websocket(settings):
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)
+
+
+CSRF_EXEMPT = {"POST /unsubscribe/{token:str}"}  # RFC 8058 one-click: mailbox providers send no token
+
+
+@pytest.mark.parametrize(
+    "route",
+    sorted(k for k in TABLE if k.split(" ")[0] in ("POST", "PUT", "PATCH", "DELETE") and k not in CSRF_EXEMPT),
+)
+async def test_every_unsafe_request_without_the_csrf_token_is_refused(route, client, make_client):
+    world = await build_world()
+    method, path = route.split(" ", 1)
+    organizer = await signed_in(make_client, world.users["organizer"])
+    del organizer.headers["x-csrftoken"]  # signed in as the most powerful person, but no token
+    before = await OutboxMail.count()
+    response = await organizer.request(
+        method,
+        fill(path, world),
+        json={} if path.startswith("/api/") and method in ("POST", "PUT", "PATCH") else None,
+        data={} if not path.startswith("/api/") and method == "POST" else None,
+    )
+    assert response.status_code == 403, f"{route}: {response.status_code}"
+    assert await OutboxMail.count() == before  # nothing happened
