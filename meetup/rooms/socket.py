@@ -38,8 +38,32 @@ LAG_LIMIT = 500
 SEND_TIMEOUT = 10.0
 MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits easily
 
+# Joins and leaves that come together (a forum's start, a new round) share one presence frame:
+# each frame carries the whole member list, so one per join would be O(n²) bytes for a big room.
+PRESENCE_DELAY = 0.1
+_presence_due: dict[int, asyncio.Task] = {}
+
 _decode = msgspec.json.Decoder(ClientFrame)
 _encode = msgspec.json.Encoder()
+
+
+def announce_presence(channels: ChannelsPlugin, presence: Presence, room_id: int) -> None:
+    """Publish the room's members shortly, once for every join and leave in the meantime."""
+    due = _presence_due.get(room_id)
+    if due is not None and not due.done():
+        return
+
+    async def publish_members() -> None:
+        await asyncio.sleep(PRESENCE_DELAY)
+        _presence_due.pop(room_id, None)  # a join from now on schedules the next frame
+        try:
+            members = await presence.members(room_id)
+        except Exception:  # Redis away: the next join or leave tries again
+            log.warning("room %s: presence unavailable", room_id)
+            return
+        await publish(channels, {"type": "presence", "members": members}, room_channel(room_id))
+
+    _presence_due[room_id] = asyncio.create_task(publish_members())
 
 
 def message_frame(message: MessageOut) -> dict:
@@ -115,7 +139,8 @@ class RoomConnection:
             self.closes_at = datetime.fromisoformat(frame["closes_at"]) if frame["closes_at"] else None
             self.timer_changed.set()
         try:
-            await asyncio.wait_for(self.socket.send_text(raw.decode()), SEND_TIMEOUT)
+            async with asyncio.timeout(SEND_TIMEOUT):  # no extra task per frame, unlike wait_for
+                await self.socket.send_text(raw.decode())
         except TimeoutError:
             self.too_slow.set()
             return
@@ -232,7 +257,7 @@ async def room_socket(
     close_code = 1000
     try:
         await connection.hello(after)
-        await publish(channels, {"type": "presence", "members": await presence.members(room_id)}, room_channel(room_id))
+        announce_presence(channels, presence, room_id)
         await service.record_visit(room, user.id)
         async with subscriber.run_in_background(connection.forward, join=False):
             tasks = [
@@ -259,6 +284,6 @@ async def room_socket(
     finally:
         await channels.unsubscribe(subscriber)
         await presence.leave(room_id, user.id)
-        await publish(channels, {"type": "presence", "members": await presence.members(room_id)}, room_channel(room_id))
+        announce_presence(channels, presence, room_id)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(socket.close(code=close_code), 5)  # a stuck client cannot hold us

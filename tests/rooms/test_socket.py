@@ -169,3 +169,24 @@ async def test_sharing_a_room_ties_people(live):
     [tie] = await Tie.select()
     assert (tie["kind"], tie["source"], tie["event_id"]) == ("room", f"room:{room_id}", event["id"])
     await alice.close(), await bob.close()
+
+
+async def test_joins_that_come_together_share_presence_frames(live):
+    event, uids = await forum_with_people(12)
+    room_id = await room_in(event)
+    first = await live.connect(room_id, uids[0])
+    await frame(first)
+    await members_become(first, {uids[0]})
+    others = await asyncio.gather(*(live.connect(room_id, uid) for uid in uids[1:]))
+    frames = []
+    while True:
+        try:
+            got = await frame(first, timeout=1.0)
+        except TimeoutError:
+            break
+        if got["type"] == "presence":
+            frames.append({m["id"] for m in got["members"]})
+    assert frames[-1] == set(uids)  # the last word lists everyone
+    assert len(frames) < len(uids) - 1  # eleven joins, fewer frames: each carries the whole list
+    for ws in (first, *others):
+        await ws.close()
