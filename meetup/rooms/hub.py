@@ -9,6 +9,7 @@ is caught and logged: Litestar's queued `publish()` dies silently after one back
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -60,6 +61,8 @@ class Presence:
 
     def __init__(self, redis: Redis | None = None, prefix: str = "meetup:presence:"):
         self.redis = redis
+        # room id -> the presence frame about to go out (one app, one event loop: see socket.py)
+        self.announcements: dict[int, asyncio.Task] = {}
         self.prefix = prefix
         self._rooms: dict[int, dict[int, list]] = {}
 

@@ -8,6 +8,7 @@ stored before they are published, and the session is re-checked while the socket
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from datetime import datetime
@@ -41,7 +42,6 @@ MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits
 # Joins and leaves that come together (a forum's start, a new round) share one presence frame:
 # each frame carries the whole member list, so one per join would be O(n²) bytes for a big room.
 PRESENCE_DELAY = 0.1
-_presence_due: dict[int, asyncio.Task] = {}
 
 _decode = msgspec.json.Decoder(ClientFrame)
 _encode = msgspec.json.Encoder()
@@ -49,13 +49,13 @@ _encode = msgspec.json.Encoder()
 
 def announce_presence(channels: ChannelsPlugin, presence: Presence, room_id: int) -> None:
     """Publish the room's members shortly, once for every join and leave in the meantime."""
-    due = _presence_due.get(room_id)
+    due = presence.announcements.get(room_id)
     if due is not None and not due.done():
         return
 
     async def publish_members() -> None:
         await asyncio.sleep(PRESENCE_DELAY)
-        _presence_due.pop(room_id, None)  # a join from now on schedules the next frame
+        presence.announcements.pop(room_id, None)  # a join from now on schedules the next frame
         try:
             members = await presence.members(room_id)
         except Exception:  # Redis away: the next join or leave tries again
@@ -63,7 +63,7 @@ def announce_presence(channels: ChannelsPlugin, presence: Presence, room_id: int
             return
         await publish(channels, {"type": "presence", "members": members}, room_channel(room_id))
 
-    _presence_due[room_id] = asyncio.create_task(publish_members())
+    presence.announcements[room_id] = asyncio.create_task(publish_members())
 
 
 def message_frame(message: MessageOut) -> dict:
@@ -91,11 +91,27 @@ class RoomConnection:
         self.channels = channels
         self.presence = presence
         self.closes_at: datetime | None = room["closes_at"]
-        self.last_sent = 0  # the highest message id this client has: later duplicates are skipped
+        # Lines this client has: everything up to `history_upto` (sent in hello) and the ids sent live
+        # since. Lines can be published out of id order (two people at once), so a lower id that
+        # arrives late is still delivered; only a repeat is skipped.
+        self.history_upto = 0
+        self.delivered: set[int] = set()
+        self._delivered_order: collections.deque[int] = collections.deque()
         self.timer_changed = asyncio.Event()
         self.finished = asyncio.Event()  # set when the channel says the room closed
         self.too_slow = asyncio.Event()  # set when the client has fallen too far behind
         self.subscriber = None
+
+    def has(self, message_id: int) -> bool:
+        return message_id <= self.history_upto or message_id in self.delivered
+
+    def mark(self, message_id: int) -> None:
+        if message_id in self.delivered:
+            return
+        self.delivered.add(message_id)
+        self._delivered_order.append(message_id)
+        if len(self._delivered_order) > 4096:  # repeats come within moments, not thousands of lines later
+            self.delivered.discard(self._delivered_order.popleft())
 
     async def send(self, frame: dict) -> None:
         await self.socket.send_text(_encode.encode(frame).decode())
@@ -104,9 +120,9 @@ class RoomConnection:
         history = await service.history(self.room["id"], after=after)
         members = await self.presence.members(self.room["id"])
         if history:
-            self.last_sent = history[-1].id
+            self.history_upto = history[-1].id
         elif after is not None:
-            self.last_sent = after
+            self.history_upto = after
         await self.send(
             {
                 "type": "hello",
@@ -132,9 +148,9 @@ class RoomConnection:
         frame = msgspec.json.decode(raw)
         kind = frame.get("type")
         if kind == "message":
-            if frame["id"] <= self.last_sent:
+            if self.has(frame["id"]):
                 return
-            self.last_sent = frame["id"]
+            self.mark(frame["id"])
         elif kind == "timer":
             self.closes_at = datetime.fromisoformat(frame["closes_at"]) if frame["closes_at"] else None
             self.timer_changed.set()
@@ -183,10 +199,8 @@ class RoomConnection:
             return
         if created:
             await publish(self.channels, message_frame(message), room_channel(self.room["id"]))
-        elif message.id > self.last_sent:  # a resend of a line this client never saw echoed
-            self.last_sent = message.id
-            await self.send(message_frame(message))
-        else:
+        else:  # a resend: the line is stored once; the sender gets it (again)
+            self.mark(message.id)
             await self.send(message_frame(message))
 
     async def watch_timer(self) -> None:

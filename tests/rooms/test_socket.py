@@ -36,8 +36,9 @@ async def test_hello_then_lines_reach_everyone_in_order(live):
     await members_become(alice, {a, b})
 
     await alice.send('{"type":"say","body":"  こんにちは  ","client_id":"c1"}')
+    first = await frame_of(bob, "message")
     await bob.send('{"type":"say","body":"<b>はじめまして</b>"}')
-    got = [await frame_of(bob, "message"), await frame_of(bob, "message")]
+    got = [first, await frame_of(bob, "message")]
     assert [m["body"] for m in got] == ["こんにちは", "<b>はじめまして</b>"]
     assert got[0]["id"] < got[1]["id"]
     assert got[0]["author"] == {"id": a, "display_name": (await get_user(a)).display_name}
@@ -190,3 +191,31 @@ async def test_joins_that_come_together_share_presence_frames(live):
     assert len(frames) < len(uids) - 1  # eleven joins, fewer frames: each carries the whole list
     for ws in (first, *others):
         await ws.close()
+
+
+async def test_lines_published_out_of_order_all_reach_a_live_member(live):
+    """Two people posting at once can be published in the other order than their ids: the lower
+    id that arrives second is delivered too (only a repeat is skipped)."""
+    from meetup.rooms.hub import publish, room_channel
+
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    ws = await live.connect(room_id, a)
+    await frame(ws)
+    channels = live.app.plugins.get("ChannelsPlugin")
+    author = {"id": a, "display_name": "x"}
+    for line_id in (12, 11, 12):
+        line = {
+            "type": "message",
+            "id": line_id,
+            "author": author,
+            "body": f"line {line_id}",
+            "sent_at": "",
+            "client_id": None,
+        }
+        await publish(channels, line, room_channel(room_id))
+    got = [(await frame_of(ws, "message"))["id"] for _ in range(2)]
+    assert got == [12, 11]
+    with pytest.raises(TimeoutError):  # the repeat of 12 is not delivered again
+        await frame_of(ws, "message", timeout=0.5)
+    await ws.close()
