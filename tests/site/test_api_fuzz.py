@@ -91,6 +91,7 @@ def browser_headers(base_url: str, login: tuple[str, str] | None) -> list[str]:
 
 
 def fuzz(base_url: str, headers: list[str], report: Path) -> subprocess.CompletedProcess:
+    """schemathesis' CLI, run in the test's temporary folder (its cache stays out of the checkout)."""
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
         "run",
@@ -111,7 +112,7 @@ def fuzz(base_url: str, headers: list[str], report: Path) -> subprocess.Complete
         str(report),
         *headers,
     ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    return subprocess.run(command, cwd=report.parent, capture_output=True, text=True, timeout=900)
 
 
 @pytest.mark.parametrize("who", ["anonymous", "organizer"])
