@@ -27,6 +27,7 @@ from meetup.mail import placeholders, preferences
 from meetup.mail.introductions import ForumCircle, Met, forum_circle
 from meetup.mail.outbox import enqueue, enqueue_many, outbox_row
 from meetup.mail.schemas import (
+    AUDIENCES,
     CampaignCreated,
     CampaignIn,
     CampaignOut,
@@ -59,22 +60,41 @@ def _check(subject: str, body: str) -> None:
     placeholders.check(body, "body")
 
 
+def _groups_of(reg: dict, visited: set[int]) -> set[str]:
+    """The audiences one registration belongs to."""
+    groups = {reg["status"]}
+    if reg["status"] == "confirmed":
+        attended = reg["checked_in_at"] is not None or reg["account"] in visited
+        groups.add("attended" if attended else "no_show")
+    return groups
+
+
+async def _audiences(event_id: int) -> tuple[dict[str, list[int]], set[int]]:
+    """{audience: account ids in registration order} and who turned follow-ups off, read once."""
+    visited = await rooms.visitors(event_id)
+    by_group: dict[str, list[int]] = {group: [] for group in AUDIENCES}
+    registrants = await events.registrants(event_id)
+    by_group["registered"] = [reg["account"] for reg in registrants]  # registration order
+    for reg in registrants:
+        for group in _groups_of(reg, visited) & set(AUDIENCES):
+            by_group[group].append(reg["account"])
+    off = await preferences.unsubscribed([reg["account"] for reg in registrants])
+    return by_group, off
+
+
 async def audience(event_id: int, groups: list[str]) -> list[UserOut]:
     """The people in `groups`, in registration order, without those who turned follow-ups off."""
-    visited = await rooms.visitors(event_id) if {"attended", "no_show"} & set(groups) else set()
-    chosen: list[int] = []
-    for reg in await events.registrants(event_id):
-        attended = reg["status"] == "confirmed" and (reg["checked_in_at"] is not None or reg["account"] in visited)
-        in_groups = (
-            reg["status"] in groups
-            or ("attended" in groups and attended)
-            or ("no_show" in groups and reg["status"] == "confirmed" and not attended)
-        )
-        if in_groups:
-            chosen.append(reg["account"])
-    off = await preferences.unsubscribed(chosen)
-    users = await accounts.get_users([a for a in chosen if a not in off])
-    return [users[a] for a in dict.fromkeys(chosen) if a in users]
+    by_group, off = await _audiences(event_id)
+    wanted = {a for group in groups for a in by_group.get(group, []) if a not in off}
+    in_order = [a for a in by_group["registered"] if a in wanted]
+    users = await accounts.get_users(in_order)
+    return [users[a] for a in in_order if a in users]
+
+
+async def audience_sizes(event_id: int) -> dict[str, int]:
+    """How many would get a campaign to each audience (for the campaign form)."""
+    by_group, off = await _audiences(event_id)
+    return {group: sum(1 for a in by_group[group] if a not in off) for group in AUDIENCES}
 
 
 async def _counts(campaign_ids: list[int]) -> dict[int, Counts]:

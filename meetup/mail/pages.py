@@ -54,7 +54,7 @@ class CampaignPages(Controller):
     include_in_schema = False
 
     async def _list_page(self, event: dict, form: dict | None = None, error: DomainError | None = None) -> Template:
-        counts = {group: len(await campaigns.audience(event["id"], [group])) for group in AUDIENCES}
+        counts = await campaigns.audience_sizes(event["id"])
         return Template(
             "organizer/campaigns.html",
             context={

@@ -29,7 +29,7 @@ pytestmark = [
         not (TEST_DATABASE_URL and TEST_REDIS_URL),
         reason="needs PostgreSQL and Redis (make test's second pass sets MEETUP_TEST_DATABASE_URL/_REDIS_URL)",
     ),
-    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (.ci/run installs Debian's nginx-light)"),
+    pytest.mark.skipif(NGINX is None, reason="needs the nginx service (Debian's nginx-light, which .ci/run installs)"),
 ]
 
 ORGANIZER = ("shape-organizer@example.jp", "shape-organizer-password")

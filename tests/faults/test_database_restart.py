@@ -19,7 +19,7 @@ CLUSTERS = Path("/etc/postgresql")
 
 pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL and shutil.which("pg_ctlcluster") and CLUSTERS.is_dir() and os.geteuid() == 0),
-    reason="needs the machine's PostgreSQL cluster and the right to restart it (make test's PostgreSQL pass, as root)",
+    reason="needs the PostgreSQL service and its pg_ctlcluster (make test's PostgreSQL pass)",
 )
 
 
