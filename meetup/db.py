@@ -10,12 +10,15 @@ PostgreSQL a plain transaction.
 from __future__ import annotations
 
 import asyncio
+import functools
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
+import asyncpg
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
@@ -90,6 +93,13 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         return connection
 
 
+def unique_violation(error: BaseException) -> bool:
+    """True when `error` is either database refusing an insert that breaks a unique index."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return str(error).startswith("UNIQUE constraint failed")
+    return isinstance(error, asyncpg.UniqueViolationError)
+
+
 def utcnow() -> datetime:
     """Aware UTC now: SQLite compares timestamps as text, so every stored time is UTC-aware."""
     return datetime.now(UTC)
@@ -143,7 +153,14 @@ async def open_database() -> None:
         db.open_pool()
     else:
         # min_size=0: the app starts (and /healthz answers 503) while PostgreSQL is still down.
-        await db.start_connection_pool(min_size=0, max_size=20)
+        await db.start_connection_pool(min_size=0, max_size=20, reset=_keep_session)
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """What the pool runs on a connection handed back, after rolling back an open transaction.
+
+    asyncpg's default also resets session settings, LISTENs and advisory locks: one more round
+    trip per query, for state this app never leaves behind (its settings are SET LOCAL)."""
 
 
 async def close_database() -> None:
@@ -168,6 +185,79 @@ async def ping() -> bool:
     except Exception:  # any failure means "cannot be reached" for /healthz
         return False
     return True
+
+
+@functools.lru_cache(maxsize=256)
+def _dialect(sql: str, engine_type: str) -> str:
+    if engine_type != "postgres":
+        return sql.replace("{}", "?")
+    parts = sql.split("{}")
+    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
+async def fetch(sql: str, *args: Any) -> list[dict]:
+    """Run one hand-written statement (`{}` marks each argument) in the current transaction, or
+    on a pooled connection: for the few hot paths where building the query with Piccolo costs
+    more than running it (a registration burst; every request's account lookup)."""
+    db = engine()
+    text = _dialect(sql, db.engine_type)
+    transaction = db.current_transaction.get()
+    if db.engine_type == "postgres":
+        if transaction is not None:
+            rows = await transaction.connection.fetch(text, *args)
+        elif db.pool is not None:
+            async with db.pool.acquire() as connection:
+                rows = await connection.fetch(text, *args)
+        else:
+            return await db._run_in_new_connection(text, list(args))
+        return [dict(row) for row in rows]
+    if transaction is not None:
+        async with transaction.connection.execute(text, args) as cursor:
+            return list(await cursor.fetchall())
+    return await db._run_in_new_connection(text, list(args))
+
+
+async def insert(
+    row: Table,
+    *,
+    returning: str = "*",
+    skip_conflict_on: str | None = None,
+    only_if: tuple[str, tuple] | None = None,
+) -> list[dict]:
+    """Insert one Piccolo row through `fetch` (its defaults filled as Piccolo fills them).
+
+    `skip_conflict_on` names a unique column whose clash inserts nothing (and returns []);
+    `only_if` is a (query, arguments) pair: the row goes in only if the query finds a row,
+    checked in the same statement."""
+    columns = tuple(column for column in row._meta.columns if not column._meta.primary_key)
+    names = tuple(column._meta.db_column_name for column in columns)
+    condition, condition_args = only_if or ("", ())
+    sql = _insert_sql(row._meta.tablename, names, returning, skip_conflict_on, condition)
+    return await fetch(sql, *(getattr(row, column._meta.name) for column in columns), *condition_args)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(
+    table: str, names: tuple[str, ...], returning: str, skip_conflict_on: str | None, condition: str
+) -> str:
+    quoted = ", ".join(f'"{name}"' for name in names)
+    marks = ", ".join("{}" for _ in names)
+    source = f"SELECT {marks} WHERE EXISTS ({condition})" if condition else f"VALUES ({marks})"
+    conflict = f' ON CONFLICT ("{skip_conflict_on}") DO NOTHING' if skip_conflict_on else ""
+    # every name here comes from a table's definition, the condition from the code, never a request
+    return f'INSERT INTO "{table}" ({quoted}) {source}{conflict} RETURNING {returning}'  # noqa: S608
+
+
+@asynccontextmanager
+async def single_write() -> AsyncIterator[None]:
+    """Around one writing statement, which is atomic on its own: joins the current transaction,
+    and outside one costs PostgreSQL no BEGIN and COMMIT (SQLite still takes its writer lock)."""
+    db = engine()
+    if db.transaction_exists() or db.engine_type != "sqlite":
+        yield
+        return
+    async with _sqlite_writer:
+        yield
 
 
 @asynccontextmanager

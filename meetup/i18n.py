@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
@@ -91,7 +91,13 @@ def format_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
     locale = _current.get()
-    pattern = _PATTERNS.get(locale, _PATTERNS["en"]).get(format, format)
+    return _formatted(value, _PATTERNS.get(locale, _PATTERNS["en"]).get(format, format), locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: datetime, pattern: str, locale: str) -> str:
+    # the same few forum times are shown on every page and in every mail: Babel's formatting
+    # is a fair share of rendering either
     return babel_format_datetime(value, format=pattern, tzinfo=TOKYO, locale=locale)
 
 

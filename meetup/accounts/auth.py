@@ -74,12 +74,14 @@ def current_user(connection: ASGIConnection) -> UserOut | None:
     return connection.scope.get("user")
 
 
-def login_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain-function guard in a worker thread, a thread hop
+# per request for a check of one attribute.
+async def login_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if current_user(connection) is None:
         raise NotAuthorizedException("Not logged in")
 
 
-def organizer_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def organizer_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     user = current_user(connection)
     if user is None:
         raise NotAuthorizedException("Not logged in")
@@ -87,7 +89,7 @@ def organizer_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise PermissionDeniedException("Organizers only")
 
 
-def admin_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def admin_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     user = current_user(connection)
     if user is None:
         raise NotAuthorizedException("Not logged in")

@@ -1,7 +1,9 @@
 """Every mail a registration sends, in one place: status changes, cancellation, reminders.
 
 Called inside the transaction that changed the registration, so the mail exists exactly when
-the change was committed (the outbox rule).
+the change was committed (the outbox rule). A new registration is the one exception, for speed:
+it renders with `status_mail` after its seat is committed and queues the mail in one guarded
+statement, its `mail_pending` flag standing for the mail until then (see `registration.py`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ def _subject(kind: str, title: str) -> str:
     return subjects[kind] % {"title": title}
 
 
-async def _send(
+async def _send(row: dict, event: dict, kind: str, **options) -> None:
+    mail = await _compose(row, event, kind, **options)
+    if mail is not None:
+        await enqueue(**mail)
+
+
+async def _compose(
     row: dict,
     event: dict,
     kind: str,
@@ -40,11 +48,12 @@ async def _send(
     dedupe_key: str | None = None,
     position: int | None = None,
     recipient: UserOut | None = None,
-):
+) -> dict | None:
+    """The mail's fields for `enqueue`, rendered in the person's language (None: no such person)."""
     user = recipient if recipient is not None and recipient.id == row["account"] else None
     user = user or await accounts.get_user(row["account"])
     if user is None:
-        return
+        return None
     base_url = settings.current().base_url.rstrip("/")
     confirmed = row["status"] == "confirmed"
     with i18n.use_locale(user.locale):
@@ -64,21 +73,30 @@ async def _send(
     if confirmed and kind in ("confirmed", "promoted", "won", "reminder"):
         ics = event_ics(event, base_url, include_online_url=True)
         attachments.append(Attachment("forum.ics", "text/calendar; method=PUBLISH", ics))
-    await enqueue(
-        to_addr=user.email,
-        to_name=user.display_name,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        attachments=attachments,
-        dedupe_key=dedupe_key,
-    )
+    return {
+        "to_addr": user.email,
+        "to_name": user.display_name,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "attachments": attachments,
+        "dedupe_key": dedupe_key,
+    }
 
 
 async def status_changed(
     row: dict, event: dict, *, promoted: bool = False, lottery: bool = False, recipient: UserOut | None = None
 ) -> None:
-    """The mail that tells a person their registration's new status."""
+    """Queue the mail that tells a person their registration's new status."""
+    mail = await status_mail(row, event, promoted=promoted, lottery=lottery, recipient=recipient)
+    if mail is not None:
+        await enqueue(**mail)
+
+
+async def status_mail(
+    row: dict, event: dict, *, promoted: bool = False, lottery: bool = False, recipient: UserOut | None = None
+) -> dict | None:
+    """The status mail's fields, rendered but not queued (registration renders outside its lock)."""
     from meetup.events.registration import waitlist_position
 
     status = row["status"]
@@ -97,7 +115,7 @@ async def status_changed(
     position = None
     if status == "waitlisted":
         position = row.get("waitlist_position") or await waitlist_position(row["event"], row["queue_order"])
-    await _send(row, event, kind, position=position, recipient=recipient)
+    return await _compose(row, event, kind, position=position, recipient=recipient)
 
 
 async def event_cancelled(row: dict, event: dict) -> None:

@@ -9,19 +9,21 @@ order cannot change under us: so a seat is never given twice and positions have 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
-from meetup.db import utcnow, write_transaction
+from meetup.db import engine, fetch, insert, unique_violation, utcnow, write_transaction
 from meetup.events import notifications
 from meetup.events.errors import InvalidAnswers, NotRegistered, RegistrationClosed
 from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
 from meetup.events.tables import Event, Registration
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
+from meetup.mail.outbox import enqueue
+from meetup.mail.tables import OutboxMail
 
 
 def window_open(event: dict, now: datetime | None = None) -> bool:
@@ -108,12 +110,12 @@ def _answer_problem(question: Question, value: object) -> str | None:
 async def waitlist_position(event_id: int, queue_order: int | None) -> int | None:
     if queue_order is None:
         return None
-    ahead = await Registration.count().where(
-        (Registration.event == event_id)
-        & (Registration.status == "waitlisted")
-        & (Registration.queue_order < queue_order)
+    rows = await fetch(
+        "SELECT count(*) AS ahead FROM registration WHERE event = {} AND status = 'waitlisted' AND queue_order < {}",
+        event_id,
+        queue_order,
     )
-    return ahead + 1
+    return rows[0]["ahead"] + 1
 
 
 async def to_out(row: dict, event_slug: str) -> RegistrationOut:
@@ -139,59 +141,196 @@ async def register(
     first_come: confirmed while seats last, then waitlisted at the end of the queue;
     lottery and approval: pending until the organizer draws or decides.
     Registering again returns the same registration.
+
+    The forum's row lock is held for two statements and an unflushed commit only: the seat is
+    decided by one conditional UPDATE, and the mail is rendered and queued after the lock is
+    released, in a flushed transaction (which makes the first durable) before the answer.
     """
     if data.prefecture is not None and data.prefecture not in PREFECTURES:
         raise InvalidAnswers(_("Choose a prefecture from the list."), field="prefecture")
     answers = check_answers(questions, data)
-    now = utcnow()
-    async with write_transaction():
-        locked = await lock_event(event["id"])
-        existing = (
-            await Registration.select()
-            .where((Registration.event == event["id"]) & (Registration.account == user_id))
-            .first()
-        )
+    for attempt in range(5):
+        now = utcnow()
+        is_open = window_open(event, now)
+        # A newcomer on PostgreSQL goes straight for the seat: if they registered before, the
+        # unique index refuses the row and the second attempt finds theirs.
+        first_try_in_one = attempt == 0 and is_open and _in_one_statement(event)
+        existing = None if first_try_in_one else await my_registration(event["id"], user_id)
         if existing and existing["status"] in (*ACTIVE, "rejected"):
             return existing, False
-        if not window_open(event, now):
+        if not is_open:
             raise RegistrationClosed(_closed_reason(event, now))
-        values = {
-            "status": "pending",
-            "queue_order": None,
-            "answers_json": msgspec.json.encode(answers).decode(),
-            "prefecture": data.prefecture,
-            "updated_at": now,
-            "confirmed_at": None,
-            "checked_in_at": None,
-        }
-        if locked["registration_mode"] == "first_come":
-            if _has_seat(locked):
-                values.update(status="confirmed", confirmed_at=now)
-                await Event.update({Event.confirmed_count: Event.confirmed_count + 1}).where(Event.id == event["id"])
-            else:
-                values.update(status="waitlisted", queue_order=locked["waitlist_seq"] + 1)
-                await Event.update({Event.waitlist_seq: Event.waitlist_seq + 1}).where(Event.id == event["id"])
-        if existing:
-            rows = (
-                await Registration.update({getattr(Registration, k): v for k, v in values.items()})
-                .where(Registration.id == existing["id"])
-                .returning(*Registration.all_columns())
-            )
-        else:
-            rows = await Registration.insert(
-                Registration(event=event["id"], account=user_id, ticket_code=secrets.token_urlsafe(12), **values)
-            ).returning(*Registration.all_columns())
-        row = rows[0]
-        if row["status"] == "waitlisted":
-            row["waitlist_position"] = await waitlist_position(event["id"], row["queue_order"])
-        await notifications.status_changed(row, event, recipient=recipient)
+        try:
+            row = await _take_place(event, user_id, data, answers, existing, now)
+        except _Raced:
+            event = await Event.select().where(Event.id == event["id"]).first()
+            continue
+        break
+    else:  # five races lost in a row: the forum keeps changing under us
+        raise RegistrationClosed(_("The forum is changing right now; please try again."))
+    if row["status"] == "waitlisted":
+        row["waitlist_position"] = await waitlist_position(event["id"], row["queue_order"])
+    await _queue_status_mail(row, event, recipient)
     return row, True
 
 
-async def my_registration(event_id: int, user_id: int) -> dict | None:
-    return (
-        await Registration.select().where((Registration.event == event_id) & (Registration.account == user_id)).first()
+class _Raced(Exception):
+    """The forum or the registration changed between reading and locking: read again."""
+
+
+# Each takes the forum's row lock when it matches; their conditions exclude each other, so one
+# matches unless the forum changed between the two ({} is the forum's id).
+_CLAIM = {
+    "confirmed": "UPDATE event SET confirmed_count = confirmed_count + 1"
+    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
+    " AND (capacity IS NULL OR confirmed_count < capacity) RETURNING waitlist_seq",
+    "waitlisted": "UPDATE event SET waitlist_seq = waitlist_seq + 1"
+    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
+    " AND capacity IS NOT NULL AND confirmed_count >= capacity RETURNING waitlist_seq",
+}
+# PostgreSQL: a newcomer's claim and row in one statement, committed on its own. The forum's
+# lock is then held for that statement and its commit only, never while this process, busy
+# with a thousand other requests, comes round to sending the next statement.
+_CLAIM_AND_INSERT = {
+    "confirmed": "WITH claim AS (UPDATE event SET confirmed_count = confirmed_count + 1"
+    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
+    " AND (capacity IS NULL OR confirmed_count < capacity) RETURNING waitlist_seq)"
+    " INSERT INTO registration (event, account, ticket_code, status, queue_order,"
+    " answers_json, prefecture, created_at, updated_at, confirmed_at, mail_pending)"
+    " SELECT {}, {}, {}, 'confirmed', NULL, {}, {}, {}, {}, {}, TRUE FROM claim RETURNING *",
+    "waitlisted": "WITH claim AS (UPDATE event SET waitlist_seq = waitlist_seq + 1"
+    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
+    " AND capacity IS NOT NULL AND confirmed_count >= capacity RETURNING waitlist_seq)"
+    " INSERT INTO registration (event, account, ticket_code, status, queue_order,"
+    " answers_json, prefecture, created_at, updated_at, confirmed_at, mail_pending)"
+    " SELECT {}, {}, {}, 'waitlisted', waitlist_seq, {}, {}, {}, {}, {}, TRUE FROM claim RETURNING *",
+}
+
+
+def _in_one_statement(event: dict) -> bool:
+    return event["registration_mode"] == "first_come" and engine().engine_type == "postgres"
+
+
+def _claim_order(event: dict) -> tuple[str, str]:
+    """Try first what the forum's last known counts suggest."""
+    return ("confirmed", "waitlisted") if _has_seat(event) else ("waitlisted", "confirmed")
+
+
+async def _take_place(
+    event: dict, user_id: int, data: RegistrationIn, answers: dict, existing: dict | None, now: datetime
+) -> dict:
+    """Decide the person's place and write their row; raises _Raced to be called again."""
+    values = {
+        "status": "pending",
+        "queue_order": None,
+        "answers_json": msgspec.json.encode(answers).decode(),
+        "prefecture": data.prefecture,
+        "updated_at": now,
+        "confirmed_at": None,
+        "checked_in_at": None,
+        "mail_pending": True,
+    }
+    try:
+        if existing is None and _in_one_statement(event):
+            for status in _claim_order(event):
+                rows = await fetch(
+                    _CLAIM_AND_INSERT[status],
+                    event["id"],
+                    event["id"],
+                    user_id,
+                    secrets.token_urlsafe(12),
+                    values["answers_json"],
+                    data.prefecture,
+                    now,
+                    now,
+                    now if status == "confirmed" else None,
+                )
+                if rows:
+                    return rows[0]
+            raise _Raced
+        async with write_transaction():
+            values.update(await _claim(event, now))
+            return await _write_row(event["id"], user_id, existing, values)
+    except Exception as error:
+        if unique_violation(error):  # the same person registering twice at once: theirs is there
+            raise _Raced from error
+        raise
+
+
+async def _claim(event: dict, now: datetime) -> dict:
+    """Lock the forum and take a seat, the next waitlist number, or (lottery, approval) neither."""
+    if event["registration_mode"] != "first_come":
+        locked = await lock_event(event["id"])
+        if locked["status"] != "published" or locked["registration_mode"] == "first_come":
+            raise _Raced
+        return {}
+    for status in _claim_order(event):
+        claimed = await fetch(_CLAIM[status], event["id"])
+        if claimed and status == "confirmed":
+            return {"status": status, "confirmed_at": now}
+        if claimed:
+            return {"status": status, "queue_order": claimed[0]["waitlist_seq"]}
+    raise _Raced
+
+
+async def _write_row(event_id: int, user_id: int, existing: dict | None, values: dict) -> dict:
+    if existing is None:
+        rows = await insert(
+            Registration(event=event_id, account=user_id, ticket_code=secrets.token_urlsafe(12), **values)
+        )
+        return rows[0]
+    # came back after cancelling: the same row, if nobody changed it meanwhile
+    rows = (
+        await Registration.update({getattr(Registration, k): v for k, v in values.items()})
+        .where((Registration.id == existing["id"]) & (Registration.status == existing["status"]))
+        .returning(*Registration.all_columns())
     )
+    if not rows:
+        raise _Raced
+    return rows[0]
+
+
+def status_mail_key(row: dict) -> str:
+    """The dedupe key of the mail for the status `row` has now (one per change of status)."""
+    return f"status:{row['id']}:{row['status']}:{row['updated_at'].astimezone(UTC):%Y%m%dT%H%M%S%f}"
+
+
+async def _queue_status_mail(row: dict, event: dict, recipient: UserOut | None = None) -> None:
+    """Queue the mail for the status `row` was given, in one statement: not if the status changed
+    since (whoever changed it sent its own mail), nor twice (its key: the scheduler's sweep)."""
+    mail = await notifications.status_mail(row, event, recipient=recipient)
+    if mail is None:
+        return
+    mail["dedupe_key"] = status_mail_key(row)
+    unchanged = "SELECT 1 FROM registration WHERE id = {} AND status = {} AND mail_pending = {}"
+    await enqueue(**mail, only_if=(unchanged, (row["id"], row["status"], True)))
+
+
+async def queue_pending_mail(older_than: timedelta = timedelta(minutes=1)) -> int:
+    """The scheduler's sweep over registrations whose status mail was left to be queued after
+    the seat was decided: queues what a crash left unqueued, then lowers their flags.
+    Returns how many mails it queued."""
+    pending = (Registration.mail_pending == True) & (Registration.updated_at < utcnow() - older_than)  # noqa: E712
+    rows = await Registration.select().where(pending)
+    if not rows:
+        return 0
+    keys = {status_mail_key(row): row for row in rows}
+    queued = {
+        mail["dedupe_key"]
+        for mail in await OutboxMail.select(OutboxMail.dedupe_key).where(OutboxMail.dedupe_key.is_in(list(keys)))
+    }
+    missing = [row for key, row in keys.items() if key not in queued]
+    for row in missing:
+        event = await Event.select().where(Event.id == row["event"]).first()
+        await _queue_status_mail(row, event)
+    async with write_transaction():  # a status changed since lowered its flag itself
+        await Registration.update({Registration.mail_pending: False}).where(pending)
+    return len(missing)
+
+
+async def my_registration(event_id: int, user_id: int) -> dict | None:
+    rows = await fetch("SELECT * FROM registration WHERE event = {} AND account = {}", event_id, user_id)
+    return rows[0] if rows else None
 
 
 async def is_confirmed(event_id: int, user_id: int | None) -> bool:
@@ -203,7 +342,8 @@ async def is_confirmed(event_id: int, user_id: int | None) -> bool:
 
 
 async def _set_status(reg_id: int, status: str, **extra: object) -> dict:
-    values = {Registration.status: status, Registration.updated_at: utcnow()}
+    """Change a registration's status; the caller queues its mail in the same transaction."""
+    values = {Registration.status: status, Registration.updated_at: utcnow(), Registration.mail_pending: False}
     values.update({getattr(Registration, k): v for k, v in extra.items()})
     await Registration.update(values).where(Registration.id == reg_id)
     return await Registration.select().where(Registration.id == reg_id).first()

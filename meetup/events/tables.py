@@ -1,6 +1,6 @@
 """Forums (events), the series that group them, and registrations."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -54,3 +54,6 @@ class Registration(Table, tablename="registration"):
     confirmed_at = Timestamptz(null=True, default=None)
     checked_in_at = Timestamptz(null=True, default=None)
     reminded_revision = Integer(null=True, default=None)  # the forum revision last reminded of
+    # set when the status changed but its mail is not queued yet (registration queues it after
+    # releasing the forum's lock; the scheduler queues any a crash left behind)
+    mail_pending = Boolean(default=False)

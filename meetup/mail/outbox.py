@@ -11,7 +11,7 @@ from datetime import datetime
 
 import msgspec
 
-from meetup.db import utcnow, write_transaction
+from meetup.db import insert, single_write, utcnow, write_transaction
 from meetup.mail.tables import OutboxMail
 
 KINDS = ("transactional", "campaign")
@@ -85,15 +85,11 @@ def outbox_row(
     )
 
 
-async def enqueue(**mail) -> int | None:
+async def enqueue(*, only_if: tuple[str, tuple] | None = None, **mail) -> int | None:
     """Queue one mail (the arguments of `outbox_row`); returns its outbox id, or None when
-    `dedupe_key` was already queued."""
-    async with write_transaction():
-        inserted = (
-            await OutboxMail.insert(outbox_row(**mail))
-            .on_conflict(target=OutboxMail.dedupe_key, action="DO NOTHING")
-            .returning(OutboxMail.id)
-        )
+    `dedupe_key` was already queued or the `only_if` query (see `db.insert`) finds nothing."""
+    async with single_write():
+        inserted = await insert(outbox_row(**mail), returning="id", skip_conflict_on="dedupe_key", only_if=only_if)
     return inserted[0]["id"] if inserted else None
 
 

@@ -110,10 +110,19 @@ async def burst(requests: list[tuple[httpx.AsyncClient, str, dict]]) -> tuple[fl
     return time.perf_counter() - started, latencies, responses
 
 
-def figures(label: str, seconds: float, latencies: list[float]) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def figures(label: str, seconds: float, latencies: list[float], cpu: float) -> float:
     rate = len(latencies) / seconds
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"  {label:<28} {rate:8.1f} req/s   p50 {cuts[49] * 1000:7.1f} ms   p99 {cuts[98] * 1000:7.1f} ms")
+    print(
+        f"  {label:<28} {rate:8.1f} req/s   p50 {cuts[49] * 1000:7.1f} ms   p99 {cuts[98] * 1000:7.1f} ms"
+        f"   server CPU {cpu / len(latencies) * 1000:5.2f} ms/req ({cpu / seconds:.0%} of a core)"
+    )
     return rate
 
 
@@ -191,7 +200,9 @@ async def run_meetup(settings: Settings, people: int, seats: int, workdir: Path)
             )
             for sid in sessions
         ]
+        cpu = cpu_seconds(server.pid)
         seconds, latencies, responses = await burst([(c, f"/api/v1/events/{slug}/registration", {}) for c in clients])
+        cpu = cpu_seconds(server.pid) - cpu
         for client in clients:
             await client.aclose()
         statuses = [r.json().get("status") for r in responses if r.status_code == 201]
@@ -203,7 +214,7 @@ async def run_meetup(settings: Settings, people: int, seats: int, workdir: Path)
             f"  registrations: {confirmed} confirmed for {seats} seats, {len(positions)} waitlisted, "
             f"{errors} errors -> {'no oversell, positions 1..N' if ok else 'WRONG'}"
         )
-        return figures("meetup registration", seconds, latencies)
+        return figures("meetup registration", seconds, latencies, cpu)
     finally:
         server.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly; py-spy writes its profile
         server.wait(timeout=60)
@@ -226,13 +237,15 @@ async def run_bare(database_url: str, people: int, workdir: Path) -> float:
     try:
         wait_until_up(f"{base}/", server, log)
         clients = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(people)]
+        cpu = cpu_seconds(server.pid)
         seconds, latencies, responses = await burst([(c, "/insert", {"person": i}) for i, c in enumerate(clients)])
+        cpu = cpu_seconds(server.pid) - cpu
         for client in clients:
             await client.aclose()
         errors = sum(1 for r in responses if r.status_code != 201)
         if errors:
             print(f"  bare endpoint: {errors} errors")
-        return figures("bare Litestar insert", seconds, latencies)
+        return figures("bare Litestar insert", seconds, latencies, cpu)
     finally:
         server.terminate()
         server.wait(timeout=15)

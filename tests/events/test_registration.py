@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from meetup.db import utcnow
+from meetup.events import registration
 from meetup.events.tables import Event, Registration
 from meetup.mail import outbox
 from tests.factories import create_forum, make_accounts, organizer, sign_up, signed_in
@@ -196,3 +197,42 @@ async def test_check_in_and_undo(client, make_client):
     assert by_code.json()["checked_in_at"]
     unknown = await client.post(f"/api/v1/events/{slug}/check-in", json={"code": "nope"})
     assert unknown.status_code == 404
+
+
+async def test_each_registration_sends_one_status_mail_and_the_sweep_adds_none(client, make_client):
+    await organizer(client)
+    slug = await create_forum(client, capacity=1)
+    clients = await people(make_client, 3)
+    for person in clients:
+        await person.post(f"/api/v1/events/{slug}/registration", json={})
+    again = await clients[2].post(f"/api/v1/events/{slug}/registration", json={})
+    assert again.status_code == 200
+    emails = [(await c.get("/api/v1/me")).json()["email"] for c in clients]
+    assert [len(await outbox.recent(to_addr=e)) for e in emails] == [1, 1, 1]
+    # the registrations' flags are still up until the sweep lowers them
+    assert await Registration.count().where(Registration.mail_pending == True) == 3  # noqa: E712
+    assert await registration.queue_pending_mail(older_than=timedelta(0)) == 0
+    assert [len(await outbox.recent(to_addr=e)) for e in emails] == [1, 1, 1]
+    assert await Registration.count().where(Registration.mail_pending == True) == 0  # noqa: E712
+
+
+async def test_a_status_mail_lost_to_a_crash_is_sent_by_the_sweep_once(client, make_client):
+    """The seat was committed, the process died before queueing its mail: the sweep sends it."""
+    await organizer(client)
+    slug = await create_forum(client, capacity=1)
+    [holder, waiting] = await people(make_client, 2)
+    await holder.post(f"/api/v1/events/{slug}/registration", json={})
+    await waiting.post(f"/api/v1/events/{slug}/registration", json={})
+    waiting_email = (await waiting.get("/api/v1/me")).json()["email"]
+    await outbox.OutboxMail.delete(force=True)  # as if neither mail had been queued
+    await Registration.update(
+        {Registration.mail_pending: True, Registration.updated_at: utcnow() - timedelta(minutes=5)}, force=True
+    )
+    fresh = await registration.queue_pending_mail(older_than=timedelta(minutes=10))
+    assert fresh == 0  # younger than the grace period: its request may still be queueing it
+    assert await registration.queue_pending_mail() == 2
+    assert await registration.queue_pending_mail() == 0
+    [mail] = await outbox.recent(to_addr=waiting_email)
+    assert "1" in mail.body_text  # the waitlist position
+    assert "キャンセル待ち" in mail.subject or "Waitlist" in mail.subject
+    assert await outbox.OutboxMail.count() == 2
