@@ -20,6 +20,8 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 from meetup import ROOT, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
@@ -34,10 +36,10 @@ from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.mail.pages import CampaignPages, FollowUpPages
 from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
 from meetup.mail.worker import MailWorker
-from meetup.rooms.hub import Presence, SayLimiter, make_channels
+from meetup.rooms.hub import Hub, Presence, SayLimiter, relay_client
 from meetup.rooms.pages import RoomPages
 from meetup.rooms.routes import EventRoomsApi, RoomsApi
-from meetup.rooms.socket import room_socket
+from meetup.rooms.socket import announce_presence, room_socket
 from meetup.settings import Settings, load_settings, use
 from meetup.site.errors import EXCEPTION_HANDLERS
 from meetup.site.locale import LocaleMiddleware
@@ -60,8 +62,13 @@ def make_session_store(settings: Settings, redis: Redis | None) -> Store:
 
 def connect_redis(url: str) -> Redis:
     """A client whose pool makes a burst wait for a free connection (redis-py 8 caps a plain pool
-    at 100 connections and raises past that, which turned a busy minute into 500s)."""
-    return Redis.from_pool(BlockingConnectionPool.from_url(url, max_connections=200, timeout=10))
+    at 100 connections and raises past that, which turned a busy minute into 500s), and which
+    gives up on a lost Redis within about half a second (redis-py's own default retries ten times,
+    for seconds, while the person waits for a 503)."""
+    pool = BlockingConnectionPool.from_url(url, max_connections=200, timeout=10)
+    client = Redis(connection_pool=pool, retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.2), 3))
+    client.auto_close_connection_pool = True  # as Redis.from_pool: closing the client closes the pool
+    return client
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -71,8 +78,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db.configure(settings)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     limiter = RateLimiter(redis)
-    channels = make_channels(redis)
+    hub = Hub(redis, relay_client(settings.redis_url) if settings.redis_url else None)
     presence = Presence(redis)
+
+    async def after_redis_outage() -> None:
+        await presence.restore()
+        for room_id in presence.rooms():
+            announce_presence(hub, presence, room_id)
+
+    hub.on_reconnect.append(after_redis_outage)
     say_limiter = SayLimiter()
     session_store = make_session_store(settings, redis)
     sessions = SessionConfig(
@@ -86,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.open_database()
+        app.state.hub = hub
+        await hub.start()
         stop = asyncio.Event()
         tasks = []
         if settings.inprocess_worker:
@@ -99,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             for task in tasks:
                 with suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(task, timeout=10)
+            await hub.stop()
             if redis is not None:
                 await redis.aclose()
             await db.close_database()
@@ -137,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "limiter": Provide(lambda: limiter, sync_to_thread=False),
             "redis": Provide(lambda: redis, sync_to_thread=False),
+            "channels": Provide(lambda: hub, sync_to_thread=False),
             "presence": Provide(lambda: presence, sync_to_thread=False),
             "say_limiter": Provide(lambda: say_limiter, sync_to_thread=False),
         },
@@ -151,7 +169,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
         ),
         stores={"sessions": session_store},
-        plugins=[channels],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

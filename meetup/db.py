@@ -22,7 +22,7 @@ import asyncpg
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine as PiccoloSQLiteEngine
 from piccolo.engine.sqlite import TransactionType, dict_factory
 from piccolo.table import Table
@@ -93,6 +93,53 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         return connection
 
 
+class _PostgresTransaction(PostgresTransaction):
+    """Piccolo's transaction, but its connection goes back to the pool when BEGIN fails or the
+    rollback itself fails (the server went away), and the current-transaction mark is cleared.
+    Piccolo skips both then: each such failure kept a pooled connection for ever, so a database
+    restart under load could leave the app with an empty pool (found by the restart test)."""
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        self.transaction = self.connection.transaction()
+        try:
+            await self.begin()
+        except BaseException:
+            if self.engine.pool:
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            try:
+                if self.engine.pool:
+                    await self.engine.pool.release(self.connection)
+                else:
+                    await self.connection.close()
+            finally:
+                self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class _PostgresEngine(PostgresEngine):
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _PostgresTransaction(engine=self, allow_nested=allow_nested)
+
+
 def unique_violation(error: BaseException) -> bool:
     """True when `error` is either database refusing an insert that breaks a unique index."""
     if isinstance(error, sqlite3.IntegrityError):
@@ -107,7 +154,7 @@ def utcnow() -> datetime:
 
 def build_engine(database_url: str) -> Engine:
     if database_url.startswith(("postgresql://", "postgres://")):
-        return PostgresEngine(config={"dsn": database_url})
+        return _PostgresEngine(config={"dsn": database_url})
     from meetup.settings import Settings
 
     path = Settings(database_url=database_url).sqlite_path

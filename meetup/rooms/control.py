@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from litestar.channels import ChannelsPlugin
-
 from meetup.db import utcnow
 from meetup.i18n import TOKYO
 from meetup.rooms import service
-from meetup.rooms.hub import event_channel, publish, room_channel
+from meetup.rooms.hub import Hub, event_channel, publish, room_channel
 
 
 def tokyo_time(value: datetime | None) -> str | None:
@@ -18,13 +16,13 @@ def tokyo_time(value: datetime | None) -> str | None:
     return value.astimezone(TOKYO).isoformat() if value else None
 
 
-async def broadcast(channels: ChannelsPlugin, event_id: int, body: str) -> bool:
+async def broadcast(channels: Hub, event_id: int, body: str) -> bool:
     """One message shown in every room of the forum; False when the fan-out failed."""
     frame = {"type": "broadcast", "body": body.strip(), "sent_at": tokyo_time(utcnow())}
     return await publish(channels, frame, event_channel(event_id))
 
 
-async def close_or_time(channels: ChannelsPlugin, room_id: int, after_seconds: int | None) -> datetime:
+async def close_or_time(channels: Hub, room_id: int, after_seconds: int | None) -> datetime:
     """Close the room now (no seconds) or set its timer; everyone in it hears at once."""
     closes_at = await service.close_room(room_id, after_seconds)
     frame = {"type": "timer", "closes_at": tokyo_time(closes_at)} if after_seconds else {"type": "closed"}
@@ -32,6 +30,6 @@ async def close_or_time(channels: ChannelsPlugin, room_id: int, after_seconds: i
     return closes_at
 
 
-async def delete_line(channels: ChannelsPlugin, room_id: int, message_id: int) -> None:
+async def delete_line(channels: Hub, room_id: int, message_id: int) -> None:
     await service.delete_message(room_id, message_id)
     await publish(channels, {"type": "deleted", "id": message_id}, room_channel(room_id))

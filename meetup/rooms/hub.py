@@ -1,25 +1,41 @@
-"""Fan-out for live rooms: Litestar channels (in process, or Redis pub/sub across processes)
-and who is present in each room.
+"""Fan-out for live rooms, and who is present in each room.
 
 Channels: `room:{id}` for a room's lines, presence, deletions and timer; `event:{id}` for the
-organizer's broadcast to every room of a forum. Every publish goes out at once and its failure
-is caught and logged: Litestar's queued `publish()` dies silently after one backend error
-(litestar#5008), so this module never uses it.
+organizer's broadcast to every room of a forum.
+
+`Hub` delivers every frame to this process's members at once and, when there is Redis, publishes
+it for the other processes, whose relay task hands it to theirs. When Redis is lost a room keeps
+working in each process (its members here still hear each other; lines are stored as always),
+the relay reconnects with backoff, and on its return every member is told to catch up from the
+database and presence is written back. Written here rather than with Litestar's channels, whose
+Redis backend does not recover from a lost connection (its workers die on the first error:
+litestar#5008).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import logging
+import secrets
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import msgspec
-from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from redis.asyncio import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger("meetup.rooms")
+
+RESYNC = b'{"type":"resync"}'  # to this process's members only: fetch what the outage kept from you
+OUTAGE = b'{"type":"outage"}'  # to this process's members only: lines may stop arriving from elsewhere
+
+
+def relay_client(url: str) -> Redis:
+    """The relay's connection: no retries, and a ping when idle, so a lost Redis shows at once."""
+    return Redis.from_url(url, retry=Retry(NoBackoff(), 0), health_check_interval=10)
 
 
 def room_channel(room_id: int) -> str:
@@ -30,75 +46,275 @@ def event_channel(event_id: int) -> str:
     return f"event:{event_id}"
 
 
-def make_channels(redis: Redis | None) -> ChannelsPlugin:
-    backend = (
-        RedisChannelsPubSubBackend(redis=redis, key_prefix="meetup:ch")
-        if redis is not None
-        else MemoryChannelsBackend()
-    )
-    return ChannelsPlugin(
-        backend=backend,
-        arbitrary_channels_allowed=True,
-        # A listener that falls behind loses its oldest frames rather than the server's memory.
-        subscriber_max_backlog=2000,
-        subscriber_backlog_strategy="dropleft",
-    )
+class Subscription:
+    """One listener's queue of frames; the oldest are dropped past `max_backlog` (a listener
+    that falls behind loses frames, not the server's memory)."""
+
+    def __init__(self, channels: Iterable[str], max_backlog: int = 2000):
+        self.channels = tuple(channels)
+        self._frames: collections.deque[bytes] = collections.deque(maxlen=max_backlog)
+        self._ready = asyncio.Event()
+
+    @property
+    def qsize(self) -> int:
+        return len(self._frames)
+
+    def put(self, data: bytes) -> None:
+        self._frames.append(data)
+        self._ready.set()
+
+    async def _drain(self, callback: Callable[[bytes], Awaitable[object]]) -> None:
+        while True:
+            if not self._frames:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            try:
+                await callback(self._frames.popleft())
+            except Exception:  # one bad frame must not leave the listener deaf to the rest
+                log.exception("a room listener failed on a frame")
+
+    @contextlib.asynccontextmanager
+    async def run_in_background(self, callback: Callable[[bytes], Awaitable[object]]) -> AsyncIterator[None]:
+        """Hand every frame to `callback`, in order, while the block runs."""
+        task = asyncio.create_task(self._drain(callback))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
-async def publish(channels: ChannelsPlugin, frame: object, channel: str) -> bool:
-    """Send a frame to everyone on `channel` now; False (and a log line) if the backend failed."""
-    try:
-        await channels.wait_published(msgspec.json.encode(frame), [channel])
-    except Exception:
-        log.exception("publishing to %s failed", channel)
-        return False
-    return True
+class Hub:
+    def __init__(
+        self,
+        redis: Redis | None = None,
+        relay: Redis | None = None,
+        prefix: str = "meetup:ch:",
+        reconnect_max: float = 5.0,
+    ):
+        self.redis = redis
+        # The relay's own client must not retry: redis-py would reconnect its subscription quietly
+        # and the frames published meanwhile would be missed without anyone catching up.
+        self.relay = relay or redis
+        self.prefix = prefix
+        self.reconnect_max = reconnect_max
+        self.origin = secrets.token_hex(8).encode()  # this process: its own frames come back from Redis
+        self.connected = redis is None  # True while frames reach the other processes (a guess
+        # at start, until the relay's first connection says so)
+        self.on_reconnect: list[Callable[[], Awaitable[object]]] = []
+        self._subscriptions: dict[str, set[Subscription]] = collections.defaultdict(set)
+        self._relay_task: asyncio.Task | None = None
+        self._relay_up = asyncio.Event()
+
+    async def start(self) -> None:
+        if self.redis is not None and self._relay_task is None:
+            self._relay_task = asyncio.create_task(self._relay())
+            with contextlib.suppress(TimeoutError):  # Redis may be down at start: the relay keeps trying
+                await asyncio.wait_for(self._relay_up.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+            self._relay_task = None
+        if self.relay is not None and self.relay is not self.redis:
+            await self.relay.aclose()
+
+    async def subscribe(self, channels: Iterable[str]) -> Subscription:
+        subscription = Subscription(channels)
+        for channel in subscription.channels:
+            self._subscriptions[channel].add(subscription)
+        return subscription
+
+    async def unsubscribe(self, subscription: Subscription) -> None:
+        for channel in subscription.channels:
+            listeners = self._subscriptions.get(channel)
+            if listeners is not None:
+                listeners.discard(subscription)
+                if not listeners:
+                    del self._subscriptions[channel]
+
+    def deliver(self, channel: str, data: bytes) -> int:
+        """Hand a frame to this process's listeners on `channel`; how many there were."""
+        listeners = self._subscriptions.get(channel, ())
+        for subscription in listeners:
+            subscription.put(data)
+        return len(listeners)
+
+    def tell_everyone(self, data: bytes) -> None:
+        for subscription in {s for listeners in self._subscriptions.values() for s in listeners}:
+            subscription.put(data)
+
+    async def publish(self, data: bytes, channel: str) -> bool:
+        """Deliver here at once, then to the other processes; False when they could not be reached
+        (Redis away: this process's members still got the frame)."""
+        self.deliver(channel, data)
+        if self.redis is None:
+            return True
+        if not self.connected:  # known to be away: members catch up from the database later
+            return False
+        try:
+            async with asyncio.timeout(2):
+                await self.redis.publish(f"{self.prefix}{channel}", self.origin + b" " + data)
+        except Exception as error:  # any failure of the connection: the relay checks and recovers
+            log.warning("publishing to %s through Redis failed: %s", channel, error)
+            self._lost()
+            return False
+        return True
+
+    def _lost(self) -> None:
+        if self.connected:
+            self.connected = False
+            self.tell_everyone(OUTAGE)
+
+    async def _relay(self) -> None:
+        """Frames of the other processes, from Redis to this one's listeners; reconnects for ever."""
+        delay = 0.2
+        lost = False
+        while True:
+            pubsub = self.relay.pubsub()
+            try:
+                await pubsub.psubscribe(f"{self.prefix}*")
+                if lost or not self.connected:  # back after an outage (seen here or by a publish)
+                    await self._back(first=not lost and not self._relay_up.is_set())
+                lost = False
+                self._relay_up.set()
+                delay = 0.2
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if not self.connected:  # a publish failed, yet redis-py kept this connection
+                        await self.redis.ping()  # (it reconnects by itself): away still, or back?
+                        await self._back()
+                    if message is None or message["type"] != "pmessage":
+                        continue
+                    origin, _, data = message["data"].partition(b" ")
+                    if origin != self.origin:
+                        self.deliver(message["channel"].decode().removeprefix(self.prefix), data)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the connection is gone, whatever redis-py calls it
+                if not lost:
+                    log.warning("Redis lost (%s): rooms carry on within each process", error)
+                lost = True
+                self._lost()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.reconnect_max)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    async def _back(self, *, first: bool = False) -> None:
+        self.connected = True
+        if first:  # the first connection at start: nothing to catch up on
+            return
+        log.warning("Redis is back: rooms catch up")
+        for callback in self.on_reconnect:
+            try:
+                await callback()
+            except Exception:
+                log.exception("catching up after Redis came back failed")
+        self.tell_everyone(RESYNC)
+
+
+async def publish(hub: Hub, frame: object, channel: str) -> bool:
+    """Send a frame to everyone on `channel` now; False (and a log line) if it could not reach
+    the other processes."""
+    return await hub.publish(msgspec.json.encode(frame), channel)
 
 
 class Presence:
     """Who is in each room, counted per connection (one person may have two tabs open).
-    In Redis when there is one, so every process sees the same members."""
 
-    def __init__(self, redis: Redis | None = None, prefix: str = "meetup:presence:"):
+    This process's own count is the truth for its connections; with Redis each process writes
+    its counts there (whole values, never increments, so writing them again after an outage is
+    safe) and every process reads the union. Without Redis, or while it is away, a room's
+    members are those in this process."""
+
+    def __init__(self, redis: Redis | None = None, prefix: str = "meetup:presence:", process: str | None = None):
         self.redis = redis
+        self.prefix = prefix
+        self.process = process or secrets.token_hex(6)
         # room id -> the presence frame about to go out (one app, one event loop: see socket.py)
         self.announcements: dict[int, asyncio.Task] = {}
-        self.prefix = prefix
         self._rooms: dict[int, dict[int, list]] = {}
+        self._touched: set[int] = set()  # rooms this process has written presence for
+
+    def _fields(self, user_id: int) -> tuple[str, str]:
+        return f"n:{user_id}:{self.process}", f"name:{user_id}"
+
+    async def _write(self, room_id: int, user_id: int) -> None:
+        if self.redis is None:
+            return
+        key = f"{self.prefix}{room_id}"
+        count_field, name_field = self._fields(user_id)
+        self._touched.add(room_id)
+        entry = self._rooms.get(room_id, {}).get(user_id)
+        try:
+            async with asyncio.timeout(2):
+                if entry is None:
+                    await self.redis.hdel(key, count_field)
+                else:
+                    async with self.redis.pipeline(transaction=True) as pipe:
+                        pipe.hset(key, mapping={count_field: entry[0], name_field: entry[1]})
+                        pipe.expire(key, 24 * 3600)
+                        await pipe.execute()
+        except Exception as error:  # Redis away: written again when it is back (restore)
+            log.warning("room %s: presence not written to Redis: %s", room_id, error)
 
     async def join(self, room_id: int, user_id: int, name: str) -> None:
-        if self.redis is None:
-            entry = self._rooms.setdefault(room_id, {}).setdefault(user_id, [0, name])
-            entry[0] += 1
-            return
-        key = f"{self.prefix}{room_id}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(key, f"n:{user_id}", 1)
-            pipe.hset(key, f"name:{user_id}", name)
-            pipe.expire(key, 24 * 3600)
-            await pipe.execute()
+        entry = self._rooms.setdefault(room_id, {}).setdefault(user_id, [0, name])
+        entry[0] += 1
+        entry[1] = name
+        await self._write(room_id, user_id)
 
     async def leave(self, room_id: int, user_id: int) -> None:
-        if self.redis is None:
-            members = self._rooms.get(room_id, {})
-            if user_id in members:
-                members[user_id][0] -= 1
-                if members[user_id][0] <= 0:
-                    del members[user_id]
-            return
-        key = f"{self.prefix}{room_id}"
-        left = await self.redis.hincrby(key, f"n:{user_id}", -1)
-        if left <= 0:
-            await self.redis.hdel(key, f"n:{user_id}", f"name:{user_id}")
+        members = self._rooms.get(room_id, {})
+        if user_id in members:
+            members[user_id][0] -= 1
+            if members[user_id][0] <= 0:
+                del members[user_id]
+            if not members:
+                self._rooms.pop(room_id, None)
+        await self._write(room_id, user_id)
+
+    def _local(self, room_id: int) -> list[dict]:
+        members = self._rooms.get(room_id, {})
+        return [{"id": uid, "display_name": name} for uid, (_count, name) in sorted(members.items())]
 
     async def members(self, room_id: int) -> list[dict]:
         if self.redis is None:
-            members = self._rooms.get(room_id, {})
-            return [{"id": uid, "display_name": name} for uid, (_count, name) in sorted(members.items())]
-        raw = await self.redis.hgetall(f"{self.prefix}{room_id}")
+            return self._local(room_id)
+        try:
+            async with asyncio.timeout(2):
+                raw = await self.redis.hgetall(f"{self.prefix}{room_id}")
+        except Exception:  # Redis away: the members this process can see
+            return self._local(room_id)
         fields = {k.decode(): v.decode() for k, v in raw.items()}
-        ids = sorted(int(k[2:]) for k, v in fields.items() if k.startswith("n:") and int(v) > 0)
-        return [{"id": uid, "display_name": fields.get(f"name:{uid}", "")} for uid in ids]
+        ids = {int(k.split(":")[1]) for k, v in fields.items() if k.startswith("n:") and int(v) > 0}
+        ids |= set(self._rooms.get(room_id, {}))
+        names = {uid: name for uid, (_count, name) in self._rooms.get(room_id, {}).items()}
+        return [{"id": uid, "display_name": names.get(uid) or fields.get(f"name:{uid}", "")} for uid in sorted(ids)]
+
+    def rooms(self) -> list[int]:
+        return list(self._rooms)
+
+    async def restore(self) -> None:
+        """After an outage: write this process's counts to Redis again, and take back the counts
+        of people who left while it was away."""
+        for room_id in list(self._touched):
+            key = f"{self.prefix}{room_id}"
+            mine = {f"n:{uid}:{self.process}" for uid in self._rooms.get(room_id, {})}
+            ours = [k.decode() for k in await self.redis.hkeys(key) if k.decode().endswith(f":{self.process}")]
+            stale = [field for field in ours if field not in mine]
+            if stale:
+                await self.redis.hdel(key, *stale)
+            for user_id in list(self._rooms.get(room_id, {})):
+                await self._write(room_id, user_id)
+            if room_id not in self._rooms:
+                self._touched.discard(room_id)
 
 
 class SayLimiter:

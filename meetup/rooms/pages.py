@@ -13,7 +13,6 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
@@ -27,7 +26,7 @@ from meetup.events import service as events
 from meetup.events.errors import EventNotFound
 from meetup.i18n import gettext as _
 from meetup.rooms import control, service
-from meetup.rooms.hub import Presence
+from meetup.rooms.hub import Hub, Presence
 from meetup.rooms.schemas import AssignIn, BroadcastIn, MoveIn, RoomIn
 from meetup.site.forms import parse_form
 
@@ -116,7 +115,7 @@ async def _room_of(event: dict, room_id: int) -> dict:
     return room
 
 
-async def _set_timer(channels: ChannelsPlugin, room_id: int, seconds: int | None) -> None:
+async def _set_timer(channels: Hub, room_id: int, seconds: int | None) -> None:
     """Close now (None) or in `seconds`, and tell the room's live sockets (frames as routes.py)."""
     await control.close_or_time(channels, room_id, seconds)
 
@@ -213,7 +212,7 @@ class RoomPages(Controller):
         request: Request,
         slug: FromPath[str],
         presence: NamedDependency[Presence],
-        channels: NamedDependency[ChannelsPlugin],
+        channels: NamedDependency[Hub],
     ) -> Template | Redirect:
         """One message shown in every room of the forum at once."""
         event = await _forum(slug, organizer=True)
@@ -232,7 +231,7 @@ class RoomPages(Controller):
         request: Request,
         slug: FromPath[str],
         presence: NamedDependency[Presence],
-        channels: NamedDependency[ChannelsPlugin],
+        channels: NamedDependency[Hub],
     ) -> Template | Redirect:
         """Every open room closes in N minutes (or now, with the "close all" button)."""
         event = await _forum(slug, organizer=True)
@@ -257,7 +256,7 @@ class RoomPages(Controller):
         slug: FromPath[str],
         room_id: FromPath[Id],
         presence: NamedDependency[Presence],
-        channels: NamedDependency[ChannelsPlugin],
+        channels: NamedDependency[Hub],
     ) -> Template | Redirect:
         event = await _forum(slug, organizer=True)
         data, _raw, _field = await parse_form(request, TimerForm, ("minutes",))
@@ -276,7 +275,7 @@ class RoomPages(Controller):
         slug: FromPath[str],
         room_id: FromPath[Id],
         presence: NamedDependency[Presence],
-        channels: NamedDependency[ChannelsPlugin],
+        channels: NamedDependency[Hub],
     ) -> Template | Redirect:
         event = await _forum(slug, organizer=True)
         try:

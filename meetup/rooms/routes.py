@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
-from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
@@ -14,6 +13,7 @@ from meetup.accounts.auth import current_user, organizer_required
 from meetup.accounts.service import get_user
 from meetup.events import service as events
 from meetup.rooms import control, service
+from meetup.rooms.hub import Hub
 from meetup.rooms.schemas import AssignIn, Assignment, BroadcastIn, CloseIn, MessageOut, MoveIn, Person, RoomIn, RoomOut
 
 Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
@@ -48,7 +48,7 @@ class EventRoomsApi(Controller):
 
     @post("/broadcast", guards=[organizer_required], status_code=HTTP_202_ACCEPTED, summary="A message to every room")
     async def broadcast(
-        self, slug: FromPath[str], data: JSONBody[BroadcastIn], channels: NamedDependency[ChannelsPlugin]
+        self, slug: FromPath[str], data: JSONBody[BroadcastIn], channels: NamedDependency[Hub]
     ) -> dict[str, bool]:
         event = await events.event_row(slug, organizer=True)
         return {"delivered": await control.broadcast(channels, event["id"], data.body)}
@@ -59,9 +59,7 @@ class RoomsApi(Controller):
     tags = ["breakout rooms"]
 
     @post("/close", guards=[organizer_required], status_code=HTTP_200_OK, summary="Close now, or after a timer")
-    async def close(
-        self, room_id: FromPath[Id], data: JSONBody[CloseIn], channels: NamedDependency[ChannelsPlugin]
-    ) -> RoomOut:
+    async def close(self, room_id: FromPath[Id], data: JSONBody[CloseIn], channels: NamedDependency[Hub]) -> RoomOut:
         await control.close_or_time(channels, room_id, data.after_seconds)
         room = await service.room_row(room_id)
         return next(r for r in await service.list_rooms(room["event"]) if r.id == room_id)
@@ -74,7 +72,7 @@ class RoomsApi(Controller):
         "/messages/{message_id:int}", guards=[organizer_required], status_code=HTTP_204_NO_CONTENT, summary="Delete"
     )
     async def delete_message(
-        self, room_id: FromPath[Id], message_id: FromPath[Id], channels: NamedDependency[ChannelsPlugin]
+        self, room_id: FromPath[Id], message_id: FromPath[Id], channels: NamedDependency[Hub]
     ) -> None:
         await control.delete_line(channels, room_id, message_id)
 

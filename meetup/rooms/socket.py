@@ -15,17 +15,16 @@ from datetime import datetime
 
 import msgspec
 from litestar import WebSocket, websocket
-from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
 from meetup.accounts.schemas import UserOut
 from meetup.db import utcnow
-from meetup.errors import DomainError, NotFound
+from meetup.errors import SERVICE_DOWN, DomainError, NotFound
 from meetup.rooms import service
 from meetup.rooms.control import tokyo_time
-from meetup.rooms.hub import Presence, SayLimiter, event_channel, publish, room_channel
+from meetup.rooms.hub import OUTAGE, RESYNC, Hub, Presence, SayLimiter, event_channel, publish, room_channel
 from meetup.rooms.schemas import MAX_BODY, ClientFrame, MessageOut, Ping, Say
 from meetup.settings import Settings
 
@@ -47,7 +46,7 @@ _decode = msgspec.json.Decoder(ClientFrame)
 _encode = msgspec.json.Encoder()
 
 
-def announce_presence(channels: ChannelsPlugin, presence: Presence, room_id: int) -> None:
+def announce_presence(channels: Hub, presence: Presence, room_id: int) -> None:
     """Publish the room's members shortly, once for every join and leave in the meantime."""
     due = presence.announcements.get(room_id)
     if due is not None and not due.done():
@@ -84,7 +83,7 @@ def error_frame(code: str, detail: str) -> dict:
 class RoomConnection:
     """One person's socket in one room."""
 
-    def __init__(self, socket: WebSocket, room: dict, user: UserOut, channels: ChannelsPlugin, presence: Presence):
+    def __init__(self, socket: WebSocket, room: dict, user: UserOut, channels: Hub, presence: Presence):
         self.socket = socket
         self.room = room
         self.user = user
@@ -101,6 +100,25 @@ class RoomConnection:
         self.finished = asyncio.Event()  # set when the channel says the room closed
         self.too_slow = asyncio.Event()  # set when the client has fallen too far behind
         self.subscriber = None
+        self.outage_after: int | None = None  # the newest line had when Redis was lost
+
+    def newest(self) -> int:
+        return max(self.history_upto, max(self.delivered, default=0))
+
+    async def catch_up(self) -> None:
+        """After Redis came back: the lines and the timer that other processes could not pass on
+        while it was away, from the database, each line once."""
+        after = self.outage_after if self.outage_after is not None else self.history_upto
+        self.outage_after = None
+        for message in await service.history(self.room["id"], after=after):
+            if not self.has(message.id):
+                self.mark(message.id)
+                await self.send(message_frame(message))
+        room = await service.room_row(self.room["id"])
+        if room["closes_at"] != self.closes_at:
+            self.closes_at = room["closes_at"]
+            self.timer_changed.set()
+            await self.send({"type": "timer", "closes_at": tokyo_time(self.closes_at)})
 
     def has(self, message_id: int) -> bool:
         return message_id <= self.history_upto or message_id in self.delivered
@@ -144,6 +162,12 @@ class RoomConnection:
             return
         if self.subscriber is not None and self.subscriber.qsize > LAG_LIMIT:
             self.too_slow.set()
+            return
+        if raw == OUTAGE:  # lines from other processes may stop coming: remember where they did
+            self.outage_after = self.outage_after if self.outage_after is not None else self.newest()
+            return
+        if raw == RESYNC:
+            await self.catch_up()
             return
         frame = msgspec.json.decode(raw)
         kind = frame.get("type")
@@ -192,6 +216,13 @@ class RoomConnection:
             return
         try:
             message, created = await service.post_message(self.room["id"], self.user, body, frame.client_id)
+        except SERVICE_DOWN:
+            # The database is away for a moment and nothing was stored. CONTRACT §3 has no code of
+            # its own for that; "rate_limited" tells a client the same thing: send it again later.
+            await self.send(
+                error_frame("rate_limited", "The line was not sent (the service is restarting): send it again shortly.")
+            )
+            return
         except DomainError as exc:
             if exc.status_code == 410:
                 raise RoomFinished from exc
@@ -221,7 +252,14 @@ class RoomConnection:
         store = self.socket.app.stores.get("sessions")
         while True:
             await asyncio.sleep(SESSION_CHECK_SECONDS)
-            if not session_id or not await store.exists(session_id):
+            if not session_id:
+                raise SessionEnded
+            try:
+                exists = await store.exists(session_id)
+            except Exception:  # the store (Redis) is away: nobody is put out for that; ask again later
+                log.warning("room %s: session of %s not checked (store unavailable)", self.room["id"], self.user.id)
+                continue
+            if not exists:
                 raise SessionEnded
 
 
@@ -237,7 +275,7 @@ class SessionEnded(Exception):
 async def room_socket(
     socket: WebSocket,
     room_id: FromPath[int],
-    channels: NamedDependency[ChannelsPlugin],
+    channels: NamedDependency[Hub],
     settings: NamedDependency[Settings],
     presence: NamedDependency[Presence],
     say_limiter: NamedDependency[SayLimiter],
@@ -254,6 +292,9 @@ async def room_socket(
         room = await service.room_row(room_id)
     except NotFound:
         await socket.close(code=4404, reason="no such room")
+        return
+    except SERVICE_DOWN:
+        await socket.close(code=1013, reason="try again shortly")  # the page reconnects
         return
     if not await service.may_join(room, user):
         await socket.close(code=4403, reason="forbidden")
@@ -273,7 +314,7 @@ async def room_socket(
         await connection.hello(after)
         announce_presence(channels, presence, room_id)
         await service.record_visit(room, user.id)
-        async with subscriber.run_in_background(connection.forward, join=False):
+        async with subscriber.run_in_background(connection.forward):
             tasks = [
                 asyncio.create_task(connection.finished.wait()),
                 asyncio.create_task(connection.too_slow.wait()),

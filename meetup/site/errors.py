@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from asyncpg import exceptions as pg
 from asyncpg.exceptions import DataError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from redis import exceptions as redis_errors
 
-from meetup.errors import DomainError, TooManyRequests
+from meetup.errors import SERVICE_DOWN, DomainError, TooManyRequests
 from meetup.i18n import gettext as _
 
 log = logging.getLogger("meetup")
@@ -98,14 +96,6 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error,
     DataError: unstorable_input,
     OverflowError: unstorable_input,
-    # the database or Redis went away: connection refused, reset, closed, shutting down, too busy
-    ConnectionError: unavailable,
-    pg.PostgresConnectionError: unavailable,
-    pg.InterfaceError: unavailable,
-    pg.OperatorInterventionError: unavailable,
-    pg.TooManyConnectionsError: unavailable,
-    pg.InternalClientError: unavailable,  # a pooled connection the server dropped mid-restart
-    redis_errors.ConnectionError: unavailable,
-    redis_errors.TimeoutError: unavailable,
+    **dict.fromkeys(SERVICE_DOWN, unavailable),
     Exception: server_error,
 }

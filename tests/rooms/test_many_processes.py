@@ -2,57 +2,23 @@
 
 import asyncio
 import json
-import os
 import secrets
-import subprocess
-import sys
-import time
 
-import httpx
 import msgspec
 import pytest
 import websockets
 from redis.asyncio import Redis
 
-from meetup import ROOT
 from meetup.app import make_session_store
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, free_port
 from tests.rooms.factories import forum_with_people, room_in
+from tests.servers import start_server, wait_up
 
 pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL and TEST_REDIS_URL),
     reason="needs the PostgreSQL and Redis services (make test's second pass sets MEETUP_TEST_DATABASE_URL and "
     "MEETUP_TEST_REDIS_URL)",
 )
-
-
-def start(port: int, base_url: str, tmp_path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "MEETUP_DATABASE_URL": TEST_DATABASE_URL,
-        "MEETUP_REDIS_URL": TEST_REDIS_URL,
-        "MEETUP_BASE_URL": base_url,
-        "MEETUP_ENV": "test",
-        "MEETUP_SECRET_KEY": "two-process-secret",
-        "MEETUP_INPROCESS_WORKER": "0",
-        "MEETUP_VAR_DIR": str(tmp_path / f"var{port}"),
-    }
-    log = (tmp_path / f"server{port}.log").open("w")
-    return subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-
-
-def wait_up(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
 
 
 async def test_a_line_sent_through_one_process_reaches_a_member_on_the_other(database, tmp_path):
@@ -66,7 +32,7 @@ async def test_a_line_sent_through_one_process_reaches_a_member_on_the_other(dat
         await store.set(sessions[uid], msgspec.json.encode({"uid": uid}), expires_in=600)
     ports = [free_port(), free_port()]
     base_url = f"http://127.0.0.1:{ports[0]}"  # one public address; both processes serve it
-    servers = [start(port, base_url, tmp_path) for port in ports]
+    servers = [start_server(port, base_url, tmp_path, TEST_REDIS_URL) for port in ports]
     try:
         for port, server in zip(ports, servers, strict=True):
             await asyncio.to_thread(wait_up, f"http://127.0.0.1:{port}/healthz", server)

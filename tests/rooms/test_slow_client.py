@@ -27,7 +27,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_the_others_keep_receiv
     stalled = await live.connect(room_id, stalled_id, max_queue=1, compression=None)  # stops reading
     await frame(stalled)
     await frame_of(reader, "presence")
-    channels = live.app.plugins.get("ChannelsPlugin")
+    channels = live.app.state.hub
 
     sent = 0
     received = 0

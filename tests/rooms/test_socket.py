@@ -150,7 +150,7 @@ async def test_organizers_may_join_and_delete_lines(live):
     await rooms.delete_message(room_id, line["id"])
     from meetup.rooms.hub import publish, room_channel
 
-    await publish(live.app.plugins.get("ChannelsPlugin"), {"type": "deleted", "id": line["id"]}, room_channel(room_id))
+    await publish(live.app.state.hub, {"type": "deleted", "id": line["id"]}, room_channel(room_id))
     assert (await frame_of(member, "deleted")) == {"type": "deleted", "id": line["id"]}
     assert await rooms.history(room_id) == []
     await member.close(), await organizer.close()
@@ -202,7 +202,7 @@ async def test_lines_published_out_of_order_all_reach_a_live_member(live):
     room_id = await room_in(event)
     ws = await live.connect(room_id, a)
     await frame(ws)
-    channels = live.app.plugins.get("ChannelsPlugin")
+    channels = live.app.state.hub
     author = {"id": a, "display_name": "x"}
     for line_id in (12, 11, 12):
         line = {

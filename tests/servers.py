@@ -1,0 +1,44 @@
+"""Real server processes for the tests that need more than one (`main.py serve` on a port)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from meetup import ROOT
+from tests.conftest import TEST_DATABASE_URL
+
+
+def start_server(port: int, base_url: str, tmp_path: Path, redis_url: str, **env: str) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "MEETUP_DATABASE_URL": TEST_DATABASE_URL,
+        "MEETUP_REDIS_URL": redis_url,
+        "MEETUP_BASE_URL": base_url,
+        "MEETUP_ENV": "test",
+        "MEETUP_SECRET_KEY": "two-process-secret",
+        "MEETUP_INPROCESS_WORKER": "0",
+        "MEETUP_VAR_DIR": str(tmp_path / f"var{port}"),
+        **env,
+    }
+    log = (tmp_path / f"server{port}.log").open("w")
+    return subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=environment, stdout=log, stderr=log
+    )
+
+
+def wait_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("server did not start")
