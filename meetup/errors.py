@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from asyncpg import exceptions as pg
+from redis import exceptions as redis_errors
+
 
 class DomainError(Exception):
     """A rule said no. `status_code` is the HTTP answer; `field` names the input at fault."""
@@ -42,22 +45,15 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
-def _service_down() -> tuple[type[BaseException], ...]:
-    from asyncpg import exceptions as pg
-    from redis import exceptions as redis_errors
-
-    return (
-        ConnectionError,
-        pg.PostgresConnectionError,
-        pg.InterfaceError,
-        pg.OperatorInterventionError,
-        pg.TooManyConnectionsError,
-        pg.InternalClientError,  # a pooled connection the server dropped mid-restart
-        redis_errors.ConnectionError,
-        redis_errors.TimeoutError,
-    )
-
-
 # The database or Redis went away: connection refused, reset, closed, shutting down, too busy.
 # Requests answer 503 with Retry-After; a room's socket says so and stays open.
-SERVICE_DOWN = _service_down()
+SERVICE_DOWN: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    pg.PostgresConnectionError,
+    pg.InterfaceError,
+    pg.OperatorInterventionError,
+    pg.TooManyConnectionsError,
+    pg.InternalClientError,  # a pooled connection the server dropped mid-restart
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+)

@@ -156,7 +156,6 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
             [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out
         )
     tally, side = fanout.Tally("meetup"), Side()
-    per_connection = float("nan")
     try:
         await fanout.wait_listening(port, server, log, "/healthz")
         before = rss_kib(server.pid)
@@ -169,17 +168,11 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
             pid=server.pid,
         )
 
-        async def measure_memory() -> None:
-            nonlocal per_connection
-            while tally.window_start_ns > time.perf_counter_ns() + 10**12:
-                await asyncio.sleep(0.05)
-            per_connection = (rss_kib(server.pid) - before) / max(tally.connected, 1)
-
         async with asyncio.timeout(args.seconds + 900):
-            await asyncio.gather(
+            *_, per_connection = await asyncio.gather(
                 fanout.drive(target, scenario, args, tally),
                 side.run(base, side_slug, side_sessions, tally, args.side_rate),
-                measure_memory(),
+                memory_per_connection(server.pid, before, tally),
             )
     finally:
         await fanout.stop_server(server)
@@ -187,6 +180,13 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
     if tracebacks:
         print(f"  meetup server log holds {tracebacks} tracebacks ({log})")
     return tally, side, per_connection
+
+
+async def memory_per_connection(pid: int, before: float, tally: fanout.Tally) -> float:
+    """RSS growth since `before` per connected member, once every member is in (KiB)."""
+    while tally.window_start_ns > time.perf_counter_ns() + 10**12:
+        await asyncio.sleep(0.05)
+    return (rss_kib(pid) - before) / max(tally.connected, 1)
 
 
 async def run_bare(scenario, args, workdir) -> tuple[fanout.Tally, float]:
@@ -197,7 +197,6 @@ async def run_bare(scenario, args, workdir) -> tuple[fanout.Tally, float]:
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, str(script), str(port)], cwd=workdir, stdout=out, stderr=out)
     tally = fanout.Tally("bare")
-    per_connection = float("nan")
     try:
         await fanout.wait_listening(port, server, log)
         before = rss_kib(server.pid)
@@ -209,13 +208,9 @@ async def run_bare(scenario, args, workdir) -> tuple[fanout.Tally, float]:
             pid=server.pid,
         )
 
-        async def measure_memory() -> None:
-            nonlocal per_connection
-            while tally.window_start_ns > time.perf_counter_ns() + 10**12:
-                await asyncio.sleep(0.05)
-            per_connection = (rss_kib(server.pid) - before) / max(tally.connected, 1)
-
-        await asyncio.gather(fanout.drive(target, scenario, args, tally), measure_memory())
+        _, per_connection = await asyncio.gather(
+            fanout.drive(target, scenario, args, tally), memory_per_connection(server.pid, before, tally)
+        )
     finally:
         await fanout.stop_server(server)
     return tally, per_connection

@@ -27,7 +27,7 @@ from tests.servers import start_server, wait_up
 
 pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL and shutil.which("redis-server")),
-    reason="needs PostgreSQL shared by two processes, and redis-server (make test's PostgreSQL pass)",
+    reason="needs the PostgreSQL service and redis-server (make test's second pass sets MEETUP_TEST_DATABASE_URL)",
 )
 
 
