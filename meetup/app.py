@@ -21,6 +21,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
 from meetup import ROOT, db, scheduler
@@ -64,8 +65,9 @@ def connect_redis(url: str) -> Redis:
     """A client whose pool makes a burst wait for a free connection (redis-py 8 caps a plain pool
     at 100 connections and raises past that, which turned a busy minute into 500s), and which
     gives up on a lost Redis within about half a second (redis-py's own default retries ten times,
-    for seconds, while the person waits for a 503)."""
-    pool = BlockingConnectionPool.from_url(url, max_connections=200, timeout=10)
+    for seconds, while the person waits for a 503). Its connections share one DriverInfo: made
+    per connection, it reads redis-py's package metadata from disk each time."""
+    pool = BlockingConnectionPool.from_url(url, max_connections=200, timeout=10, driver_info=DriverInfo())
     client = Redis(connection_pool=pool, retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.2), 3))
     client.auto_close_connection_pool = True  # as Redis.from_pool: closing the client closes the pool
     return client

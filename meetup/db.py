@@ -264,23 +264,24 @@ async def fetch(sql: str, *args: Any) -> list[dict]:
     return await db._run_in_new_connection(text, list(args))
 
 
-async def insert(
-    row: Table,
-    *,
-    returning: str = "*",
-    skip_conflict_on: str | None = None,
-    only_if: tuple[str, tuple] | None = None,
-) -> list[dict]:
+async def insert(row: Table, *, returning: str = "*", skip_conflict_on: str | None = None) -> list[dict]:
     """Insert one Piccolo row through `fetch` (its defaults filled as Piccolo fills them).
 
-    `skip_conflict_on` names a unique column whose clash inserts nothing (and returns []);
-    `only_if` is a (query, arguments) pair: the row goes in only if the query finds a row,
-    checked in the same statement."""
+    `skip_conflict_on` names a unique column whose clash inserts nothing (and returns [])."""
+    sql, args = insert_statement(row, returning=returning, skip_conflict_on=skip_conflict_on)
+    return await fetch(sql, *args)
+
+
+def insert_statement(
+    row: Table, *, returning: str = "*", skip_conflict_on: str | None = None, only_if: str = ""
+) -> tuple[str, tuple]:
+    """`insert`'s statement and its arguments, to run or to place in a larger statement.
+
+    `only_if` is a query (no arguments): the row goes in only if it finds a row."""
     columns = tuple(column for column in row._meta.columns if not column._meta.primary_key)
     names = tuple(column._meta.db_column_name for column in columns)
-    condition, condition_args = only_if or ("", ())
-    sql = _insert_sql(row._meta.tablename, names, returning, skip_conflict_on, condition)
-    return await fetch(sql, *(getattr(row, column._meta.name) for column in columns), *condition_args)
+    sql = _insert_sql(row._meta.tablename, names, returning, skip_conflict_on, only_if)
+    return sql, tuple(getattr(row, column._meta.name) for column in columns)
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,9 +1,10 @@
 """Every mail a registration sends, in one place: status changes, cancellation, reminders.
 
-Called inside the transaction that changed the registration, so the mail exists exactly when
-the change was committed (the outbox rule). A new registration is the one exception, for speed:
-it renders with `status_mail` after its seat is committed and queues the mail in one guarded
-statement, its `mail_pending` flag standing for the mail until then (see `registration.py`).
+Each is queued inside the transaction (on PostgreSQL, for a newcomer, the very statement) that
+changed the registration, so the mail exists exactly when the change was committed (the outbox
+rule). Only its recipient is fixed then: `write_mail`, this domain's composer, writes it in the
+person's language when the worker sends it (or a reader opens it), from the forum and the
+registration as they are by then. So the online URL goes only to someone who still holds a seat.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from __future__ import annotations
 from meetup import i18n, settings
 from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
+from meetup.db import fetch
 from meetup.events.calendar import event_ics
 from meetup.i18n import gettext as _
-from meetup.mail.outbox import Attachment, enqueue
+from meetup.mail.outbox import Attachment, composer, enqueue_row, outbox_row
+from meetup.mail.tables import OutboxMail
 from meetup.templating import render_mail
+
+COMPOSER = "events.registration"
+# The mails that tell someone they have a seat: they carry the ticket and the calendar file.
+SEAT_KINDS = ("confirmed", "promoted", "won", "reminder")
 
 
 def _subject(kind: str, title: str) -> str:
@@ -34,94 +41,83 @@ def _subject(kind: str, title: str) -> str:
     return subjects[kind] % {"title": title}
 
 
-async def _send(row: dict, event: dict, kind: str, **options) -> None:
-    mail = await _compose(row, event, kind, **options)
-    if mail is not None:
-        await enqueue(**mail)
+def status_kind(status: str, mode: str, *, promoted: bool = False, lottery: bool = False) -> str:
+    """Which mail tells a person their registration now has `status` (in a forum of `mode`)."""
+    if status == "confirmed":
+        return "won" if lottery else "promoted" if promoted else "confirmed"
+    if status == "waitlisted":
+        return "lost" if lottery else "waitlisted"
+    if status == "pending":
+        return "pending_lottery" if mode == "lottery" else "pending_approval"
+    return status  # rejected | cancelled
 
 
-async def _compose(
-    row: dict,
-    event: dict,
-    kind: str,
-    *,
-    dedupe_key: str | None = None,
-    position: int | None = None,
-    recipient: UserOut | None = None,
-) -> dict | None:
-    """The mail's fields for `enqueue`, rendered in the person's language (None: no such person)."""
-    user = recipient if recipient is not None and recipient.id == row["account"] else None
-    user = user or await accounts.get_user(row["account"])
-    if user is None:
-        return None
-    base_url = settings.current().base_url.rstrip("/")
-    confirmed = row["status"] == "confirmed"
-    with i18n.use_locale(user.locale):
-        subject = _subject(kind, event["title"])
-    text, html = render_mail(
-        "registration",
-        user.locale,
-        kind=kind,
-        name=user.display_name,
-        event=event,
-        event_url=f"{base_url}/events/{event['slug']}",
-        ticket_url=f"{base_url}/events/{event['slug']}/ticket",
-        online_url=event["online_url"] if confirmed else "",
-        position=position,
+def mail_row(event_id: int, person: UserOut, kind: str, *, dedupe_key: str | None = None) -> OutboxMail:
+    """The outbox row of a registration mail, to be written by `write_mail` when it is sent."""
+    return outbox_row(
+        to_addr=person.email,
+        to_name=person.display_name,
+        dedupe_key=dedupe_key,
+        compose=(COMPOSER, {"event": event_id, "account": person.id, "kind": kind}),
     )
-    attachments = []
-    if confirmed and kind in ("confirmed", "promoted", "won", "reminder"):
-        ics = event_ics(event, base_url, include_online_url=True)
-        attachments.append(Attachment("forum.ics", "text/calendar; method=PUBLISH", ics))
-    return {
-        "to_addr": user.email,
-        "to_name": user.display_name,
-        "subject": subject,
-        "body_text": text,
-        "body_html": html,
-        "attachments": attachments,
-        "dedupe_key": dedupe_key,
-    }
+
+
+async def _queue(row: dict, kind: str, *, dedupe_key: str | None = None, recipient: UserOut | None = None) -> None:
+    person = recipient if recipient is not None and recipient.id == row["account"] else None
+    person = person or await accounts.get_user(row["account"])
+    if person is not None:  # an account deleted meanwhile has no one to tell
+        await enqueue_row(mail_row(row["event"], person, kind, dedupe_key=dedupe_key))
 
 
 async def status_changed(
     row: dict, event: dict, *, promoted: bool = False, lottery: bool = False, recipient: UserOut | None = None
 ) -> None:
     """Queue the mail that tells a person their registration's new status."""
-    mail = await status_mail(row, event, promoted=promoted, lottery=lottery, recipient=recipient)
-    if mail is not None:
-        await enqueue(**mail)
-
-
-async def status_mail(
-    row: dict, event: dict, *, promoted: bool = False, lottery: bool = False, recipient: UserOut | None = None
-) -> dict | None:
-    """The status mail's fields, rendered but not queued (registration renders outside its lock)."""
-    from meetup.events.registration import waitlist_position
-
-    status = row["status"]
-    if status == "confirmed":
-        kind = "won" if lottery else "promoted" if promoted else "confirmed"
-    elif status == "waitlisted":
-        kind = "lost" if lottery else "waitlisted"
-    elif status == "pending":
-        kind = (
-            f"pending_{event['registration_mode']}"
-            if event["registration_mode"] != "first_come"
-            else "pending_approval"
-        )
-    else:
-        kind = status  # rejected | cancelled
-    position = None
-    if status == "waitlisted":
-        position = row.get("waitlist_position") or await waitlist_position(row["event"], row["queue_order"])
-    return await _compose(row, event, kind, position=position, recipient=recipient)
+    kind = status_kind(row["status"], event["registration_mode"], promoted=promoted, lottery=lottery)
+    await _queue(row, kind, recipient=recipient)
 
 
 async def event_cancelled(row: dict, event: dict) -> None:
-    await _send(row, event, "event_cancelled", dedupe_key=f"event:{event['id']}:cancelled:{row['id']}")
+    await _queue(row, "event_cancelled", dedupe_key=f"event:{event['id']}:cancelled:{row['id']}")
 
 
 async def reminder(row: dict, event: dict) -> None:
     """The day-before reminder: once per registration and forum revision."""
-    await _send(row, event, "reminder", dedupe_key=f"reminder:{row['id']}:{event['revision']}")
+    await _queue(row, "reminder", dedupe_key=f"reminder:{row['id']}:{event['revision']}")
+
+
+@composer(COMPOSER)
+async def write_mail(args: dict) -> dict | None:
+    """Write a registration mail in its person's language (None: the person or forum is gone)."""
+    rows = await fetch('SELECT * FROM "event" WHERE "id" = {}', args["event"])
+    person = await accounts.get_user(args["account"])
+    if not rows or person is None:
+        return None
+    event = rows[0]
+    found = await fetch("SELECT * FROM registration WHERE event = {} AND account = {}", event["id"], person.id)
+    holds_seat = bool(found) and found[0]["status"] == "confirmed"
+    kind = args["kind"]
+    position = None
+    if found and found[0]["status"] == "waitlisted":
+        from meetup.events.registration import waitlist_position
+
+        position = await waitlist_position(event["id"], found[0]["queue_order"])
+    base_url = settings.current().base_url.rstrip("/")
+    with i18n.use_locale(person.locale):
+        subject = _subject(kind, event["title"])
+    text, html = render_mail(
+        "registration",
+        person.locale,
+        kind=kind,
+        name=person.display_name,
+        event=event,
+        event_url=f"{base_url}/events/{event['slug']}",
+        ticket_url=f"{base_url}/events/{event['slug']}/ticket",
+        online_url=event["online_url"] if holds_seat else "",
+        position=position,
+    )
+    attachments = []
+    if kind in SEAT_KINDS:
+        ics = event_ics(event, base_url, include_online_url=holds_seat)
+        attachments.append(Attachment("forum.ics", "text/calendar; method=PUBLISH", ics))
+    return {"subject": subject, "body_text": text, "body_html": html, "attachments": attachments}

@@ -1,29 +1,30 @@
 """Seats, the waitlist and registration status: the rules that must never oversell.
 
-Every change of seats happens inside `write_transaction()` after `lock_event()`, which takes
-the forum's row lock (an UPDATE, so PostgreSQL holds it to commit; on SQLite the process-wide
-writer lock serialises). With the lock held, `confirmed_count` is the truth and the waitlist
-order cannot change under us: so a seat is never given twice and positions have no gaps.
+Every change of seats happens with the forum's row locked: inside `write_transaction()` after
+`lock_event()` (an UPDATE, so PostgreSQL holds it to commit; on SQLite the process-wide writer
+lock serialises), or in one conditional UPDATE of the forum that takes the seat. With the lock
+held, `confirmed_count` and `waitlisted_count` are the truth and the waitlist order cannot
+change under us: so a seat is never given twice and positions have no gaps. Whatever moves a
+registration onto or off the waitlist changes `waitlisted_count` in the same transaction.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
+from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
-from meetup.db import engine, fetch, insert, unique_violation, utcnow, write_transaction
+from meetup.db import engine, fetch, insert, insert_statement, unique_violation, utcnow, write_transaction
 from meetup.events import notifications
 from meetup.events.errors import InvalidAnswers, NotRegistered, RegistrationClosed
 from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
 from meetup.events.tables import Event, Registration
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
-from meetup.mail.outbox import enqueue
-from meetup.mail.tables import OutboxMail
 
 
 def window_open(event: dict, now: datetime | None = None) -> bool:
@@ -142,13 +143,14 @@ async def register(
     lottery and approval: pending until the organizer draws or decides.
     Registering again returns the same registration.
 
-    The forum's row lock is held for two statements and an unflushed commit only: the seat is
-    decided by one conditional UPDATE, and the mail is rendered and queued after the lock is
-    released, in a flushed transaction (which makes the first durable) before the answer.
+    The seat, the row and the status mail (to be written by the worker) are one statement on
+    PostgreSQL, so the forum's row lock is held for that statement only; elsewhere they are one
+    transaction.
     """
     if data.prefecture is not None and data.prefecture not in PREFECTURES:
         raise InvalidAnswers(_("Choose a prefecture from the list."), field="prefecture")
     answers = check_answers(questions, data)
+    person = recipient if recipient is not None and recipient.id == user_id else await accounts.get_user(user_id)
     for attempt in range(5):
         now = utcnow()
         is_open = window_open(event, now)
@@ -161,16 +163,13 @@ async def register(
         if not is_open:
             raise RegistrationClosed(_closed_reason(event, now))
         try:
-            row = await _take_place(event, user_id, data, answers, existing, now)
+            row = await _take_place(event, user_id, data, answers, existing, now, person)
         except _Raced:
             event = await Event.select().where(Event.id == event["id"]).first()
             continue
         break
     else:  # five races lost in a row: the forum keeps changing under us
         raise RegistrationClosed(_("The forum is changing right now; please try again."))
-    if row["status"] == "waitlisted":
-        row["waitlist_position"] = await waitlist_position(event["id"], row["queue_order"])
-    await _queue_status_mail(row, event, recipient)
     return row, True
 
 
@@ -184,27 +183,30 @@ _CLAIM = {
     "confirmed": "UPDATE event SET confirmed_count = confirmed_count + 1"
     " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
     " AND (capacity IS NULL OR confirmed_count < capacity) RETURNING waitlist_seq",
-    "waitlisted": "UPDATE event SET waitlist_seq = waitlist_seq + 1"
+    "waitlisted": "UPDATE event SET waitlist_seq = waitlist_seq + 1, waitlisted_count = waitlisted_count + 1"
     " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
-    " AND capacity IS NOT NULL AND confirmed_count >= capacity RETURNING waitlist_seq",
+    " AND capacity IS NOT NULL AND confirmed_count >= capacity RETURNING waitlist_seq, waitlisted_count",
 }
-# PostgreSQL: a newcomer's claim and row in one statement, committed on its own. The forum's
-# lock is then held for that statement and its commit only, never while this process, busy
-# with a thousand other requests, comes round to sending the next statement.
+# PostgreSQL: a newcomer's claim, row and mail in one statement, committed on its own. The
+# forum's lock is then held for that statement and its commit only, never while this process,
+# busy with a thousand other requests, comes round to sending the next statement.
 _CLAIM_AND_INSERT = {
     "confirmed": "WITH claim AS (UPDATE event SET confirmed_count = confirmed_count + 1"
     " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
-    " AND (capacity IS NULL OR confirmed_count < capacity) RETURNING waitlist_seq)"
-    " INSERT INTO registration (event, account, ticket_code, status, queue_order,"
-    " answers_json, prefecture, created_at, updated_at, confirmed_at, mail_pending)"
-    " SELECT {}, {}, {}, 'confirmed', NULL, {}, {}, {}, {}, {}, TRUE FROM claim RETURNING *",
-    "waitlisted": "WITH claim AS (UPDATE event SET waitlist_seq = waitlist_seq + 1"
+    " AND (capacity IS NULL OR confirmed_count < capacity) RETURNING NULL::integer AS position),"
+    " reg AS (INSERT INTO registration (event, account, ticket_code, status, queue_order,"
+    " answers_json, prefecture, created_at, updated_at, confirmed_at)"
+    " SELECT {}, {}, {}, 'confirmed', NULL, {}, {}, {}, {}, {} FROM claim RETURNING *)",
+    "waitlisted": "WITH claim AS (UPDATE event SET waitlist_seq = waitlist_seq + 1,"
+    " waitlisted_count = waitlisted_count + 1"
     " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
-    " AND capacity IS NOT NULL AND confirmed_count >= capacity RETURNING waitlist_seq)"
-    " INSERT INTO registration (event, account, ticket_code, status, queue_order,"
-    " answers_json, prefecture, created_at, updated_at, confirmed_at, mail_pending)"
-    " SELECT {}, {}, {}, 'waitlisted', waitlist_seq, {}, {}, {}, {}, {}, TRUE FROM claim RETURNING *",
+    " AND capacity IS NOT NULL AND confirmed_count >= capacity"
+    " RETURNING waitlist_seq, waitlisted_count AS position),"
+    " reg AS (INSERT INTO registration (event, account, ticket_code, status, queue_order,"
+    " answers_json, prefecture, created_at, updated_at, confirmed_at)"
+    " SELECT {}, {}, {}, 'waitlisted', waitlist_seq, {}, {}, {}, {}, {} FROM claim RETURNING *)",
 }
+_CLAIMED = " SELECT reg.*, claim.position AS waitlist_position FROM reg, claim"
 
 
 def _in_one_statement(event: dict) -> bool:
@@ -217,9 +219,16 @@ def _claim_order(event: dict) -> tuple[str, str]:
 
 
 async def _take_place(
-    event: dict, user_id: int, data: RegistrationIn, answers: dict, existing: dict | None, now: datetime
+    event: dict,
+    user_id: int,
+    data: RegistrationIn,
+    answers: dict,
+    existing: dict | None,
+    now: datetime,
+    person: UserOut | None,
 ) -> dict:
-    """Decide the person's place and write their row; raises _Raced to be called again."""
+    """Decide the person's place, write their row and queue its mail; raises _Raced to be
+    called again."""
     values = {
         "status": "pending",
         "queue_order": None,
@@ -228,13 +237,17 @@ async def _take_place(
         "updated_at": now,
         "confirmed_at": None,
         "checked_in_at": None,
-        "mail_pending": True,
     }
     try:
         if existing is None and _in_one_statement(event):
             for status in _claim_order(event):
+                mail_sql, mail_args = "", ()
+                if person is not None:
+                    mail = notifications.mail_row(event["id"], person, status)
+                    mail_sql, mail_args = insert_statement(mail, returning="id", only_if="SELECT 1 FROM reg")
+                    mail_sql = f", mail AS ({mail_sql})"
                 rows = await fetch(
-                    _CLAIM_AND_INSERT[status],
+                    f"{_CLAIM_AND_INSERT[status]}{mail_sql}{_CLAIMED}",  # noqa: S608 (all from the code)
                     event["id"],
                     event["id"],
                     user_id,
@@ -244,13 +257,20 @@ async def _take_place(
                     now,
                     now,
                     now if status == "confirmed" else None,
+                    *mail_args,
                 )
                 if rows:
                     return rows[0]
             raise _Raced
         async with write_transaction():
-            values.update(await _claim(event, now))
-            return await _write_row(event["id"], user_id, existing, values)
+            claimed = await _claim(event, now)
+            position = claimed.pop("waitlist_position", None)
+            values.update(claimed)
+            row = await _write_row(event["id"], user_id, existing, values)
+            row["waitlist_position"] = position
+            if person is not None:
+                await notifications.status_changed(row, event, recipient=person)
+            return row
     except Exception as error:
         if unique_violation(error):  # the same person registering twice at once: theirs is there
             raise _Raced from error
@@ -269,7 +289,11 @@ async def _claim(event: dict, now: datetime) -> dict:
         if claimed and status == "confirmed":
             return {"status": status, "confirmed_at": now}
         if claimed:
-            return {"status": status, "queue_order": claimed[0]["waitlist_seq"]}
+            return {
+                "status": status,
+                "queue_order": claimed[0]["waitlist_seq"],
+                "waitlist_position": claimed[0]["waitlisted_count"],
+            }
     raise _Raced
 
 
@@ -290,44 +314,6 @@ async def _write_row(event_id: int, user_id: int, existing: dict | None, values:
     return rows[0]
 
 
-def status_mail_key(row: dict) -> str:
-    """The dedupe key of the mail for the status `row` has now (one per change of status)."""
-    return f"status:{row['id']}:{row['status']}:{row['updated_at'].astimezone(UTC):%Y%m%dT%H%M%S%f}"
-
-
-async def _queue_status_mail(row: dict, event: dict, recipient: UserOut | None = None) -> None:
-    """Queue the mail for the status `row` was given, in one statement: not if the status changed
-    since (whoever changed it sent its own mail), nor twice (its key: the scheduler's sweep)."""
-    mail = await notifications.status_mail(row, event, recipient=recipient)
-    if mail is None:
-        return
-    mail["dedupe_key"] = status_mail_key(row)
-    unchanged = "SELECT 1 FROM registration WHERE id = {} AND status = {} AND mail_pending = {}"
-    await enqueue(**mail, only_if=(unchanged, (row["id"], row["status"], True)))
-
-
-async def queue_pending_mail(older_than: timedelta = timedelta(minutes=1)) -> int:
-    """The scheduler's sweep over registrations whose status mail was left to be queued after
-    the seat was decided: queues what a crash left unqueued, then lowers their flags.
-    Returns how many mails it queued."""
-    pending = (Registration.mail_pending == True) & (Registration.updated_at < utcnow() - older_than)  # noqa: E712
-    rows = await Registration.select().where(pending)
-    if not rows:
-        return 0
-    keys = {status_mail_key(row): row for row in rows}
-    queued = {
-        mail["dedupe_key"]
-        for mail in await OutboxMail.select(OutboxMail.dedupe_key).where(OutboxMail.dedupe_key.is_in(list(keys)))
-    }
-    missing = [row for key, row in keys.items() if key not in queued]
-    for row in missing:
-        event = await Event.select().where(Event.id == row["event"]).first()
-        await _queue_status_mail(row, event)
-    async with write_transaction():  # a status changed since lowered its flag itself
-        await Registration.update({Registration.mail_pending: False}).where(pending)
-    return len(missing)
-
-
 async def my_registration(event_id: int, user_id: int) -> dict | None:
     rows = await fetch("SELECT * FROM registration WHERE event = {} AND account = {}", event_id, user_id)
     return rows[0] if rows else None
@@ -343,7 +329,7 @@ async def is_confirmed(event_id: int, user_id: int | None) -> bool:
 
 async def _set_status(reg_id: int, status: str, **extra: object) -> dict:
     """Change a registration's status; the caller queues its mail in the same transaction."""
-    values = {Registration.status: status, Registration.updated_at: utcnow(), Registration.mail_pending: False}
+    values = {Registration.status: status, Registration.updated_at: utcnow()}
     values.update({getattr(Registration, k): v for k, v in extra.items()})
     await Registration.update(values).where(Registration.id == reg_id)
     return await Registration.select().where(Registration.id == reg_id).first()
@@ -371,7 +357,12 @@ async def promote_waitlist(event_id: int) -> int:
         row = await _set_status(waiting["id"], "confirmed", queue_order=None, confirmed_at=now)
         await notifications.status_changed(row, event, promoted=True)
     if promoted:
-        await Event.update({Event.confirmed_count: Event.confirmed_count + len(promoted)}).where(Event.id == event_id)
+        await Event.update(
+            {
+                Event.confirmed_count: Event.confirmed_count + len(promoted),
+                Event.waitlisted_count: Event.waitlisted_count - len(promoted),
+            }
+        ).where(Event.id == event_id)
     return len(promoted)
 
 
@@ -390,6 +381,8 @@ async def _release(row: dict, event: dict, status: str) -> dict:
     updated = await _set_status(row["id"], status, queue_order=None)
     if was_confirmed:
         await Event.update({Event.confirmed_count: Event.confirmed_count - 1}).where(Event.id == event["id"])
+    elif row["status"] == "waitlisted":
+        await Event.update({Event.waitlisted_count: Event.waitlisted_count - 1}).where(Event.id == event["id"])
     await notifications.status_changed(updated, event)
     if was_confirmed:
         await promote_waitlist(event["id"])
@@ -415,7 +408,9 @@ async def approve(event: dict, reg_id: int) -> dict:
             await Event.update({Event.confirmed_count: Event.confirmed_count + 1}).where(Event.id == event["id"])
         else:
             row = await _set_status(reg_id, "waitlisted", queue_order=locked["waitlist_seq"] + 1)
-            await Event.update({Event.waitlist_seq: Event.waitlist_seq + 1}).where(Event.id == event["id"])
+            await Event.update(
+                {Event.waitlist_seq: Event.waitlist_seq + 1, Event.waitlisted_count: Event.waitlisted_count + 1}
+            ).where(Event.id == event["id"])
         await notifications.status_changed(row, event)
     return row
 

@@ -1,6 +1,6 @@
 """Forums (events), the series that group them, and registrations."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -33,7 +33,8 @@ class Event(Table, tablename="event"):
     questions_json = Text(default="[]")
     # Seats and the waitlist's order change only while this row is locked (see service.py).
     confirmed_count = Integer(default=0)
-    waitlist_seq = Integer(default=0)
+    waitlist_seq = Integer(default=0)  # the last waitlist number given out
+    waitlisted_count = Integer(default=0)  # how many are waiting now: a newcomer's position
     revision = Integer(default=0)  # the calendar SEQUENCE: bumped when time or place change
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -54,6 +55,3 @@ class Registration(Table, tablename="registration"):
     confirmed_at = Timestamptz(null=True, default=None)
     checked_in_at = Timestamptz(null=True, default=None)
     reminded_revision = Integer(null=True, default=None)  # the forum revision last reminded of
-    # set when the status changed but its mail is not queued yet (registration queues it after
-    # releasing the forum's lock; the scheduler queues any a crash left behind)
-    mail_pending = Boolean(default=False)

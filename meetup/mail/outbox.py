@@ -2,17 +2,28 @@
 
 `enqueue()` inserts a row and must be called inside the caller's `write_transaction()`, so the
 mail exists if and only if the change that caused it was committed.
+
+A mail may be queued written (subject and bodies given) or to be written (`compose=(name,
+args)`): then only its recipient is fixed when it is queued, and the domain's composer named
+`name` writes the rest from `args` the first time the row is read or sent. Queuing is then a
+small insert that fits in the statement making the change, and the rendering is done by the
+worker, off the request.
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import msgspec
 
-from meetup.db import insert, single_write, utcnow, write_transaction
+from meetup.db import fetch, insert, single_write, utcnow, write_transaction
 from meetup.mail.tables import OutboxMail
+
+log = logging.getLogger("meetup.mail")
 
 KINDS = ("transactional", "campaign")
 
@@ -52,8 +63,8 @@ def _single_line(name: str, value: str) -> str:
 def outbox_row(
     *,
     to_addr: str,
-    subject: str,
-    body_text: str,
+    subject: str = "",
+    body_text: str = "",
     body_html: str = "",
     to_name: str = "",
     kind: str = "transactional",
@@ -63,10 +74,14 @@ def outbox_row(
     not_before: datetime | None = None,
     campaign_id: int | None = None,
     account_id: int | None = None,
+    compose: tuple[str, dict] | None = None,
 ) -> OutboxMail:
-    """One mail as an outbox row, checked: no header can smuggle in a line break."""
+    """One mail as an outbox row, checked: no header can smuggle in a line break. With
+    `compose`, the subject and bodies are left to that composer (see the module's notes)."""
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
+    if compose is None and not subject:
+        raise ValueError("a mail needs a subject, or a composer to write it")
     headers = {_single_line("header name", k): _single_line(k, v) for k, v in (headers or {}).items()}
     return OutboxMail(
         dedupe_key=dedupe_key or f"once:{uuid.uuid4().hex}",
@@ -82,14 +97,98 @@ def outbox_row(
         next_attempt_at=not_before or utcnow(),
         campaign_id=campaign_id,
         account_id=account_id,
+        compose_json=msgspec.json.encode({"composer": compose[0], "args": compose[1]}).decode() if compose else "",
     )
 
 
-async def enqueue(*, only_if: tuple[str, tuple] | None = None, **mail) -> int | None:
+Composer = Callable[[dict], Awaitable[dict | None]]
+_COMPOSERS: dict[str, Composer] = {}
+
+
+def composer(name: str) -> Callable[[Composer], Composer]:
+    """Register the function that writes mail queued with `compose=(name, args)`.
+
+    `name` is "<domain>.<what>": a process that meets a name it does not know imports that
+    domain's service, which registers its composers. The function gets `args` and returns the
+    mail's `subject`, `body_text` and optionally `body_html`, `headers` and `attachments`; or
+    None when there is nothing to send any more (its person is gone)."""
+
+    def register(function: Composer) -> Composer:
+        _COMPOSERS[name] = function
+        return function
+
+    return register
+
+
+def _find_composer(name: str) -> Composer | None:
+    if name not in _COMPOSERS:
+        try:
+            importlib.import_module(f"meetup.{name.partition('.')[0]}.service")
+        except ImportError:
+            return None
+    return _COMPOSERS.get(name)
+
+
+def _unsendable(reason: str) -> dict:
+    return {"compose_json": "", "status": "failed", "locked_until": None, "last_error": reason}
+
+
+async def _compose(raw: dict) -> dict:
+    """Write one row queued to be written: the columns to store (a mail that cannot be written
+    fails, with the reason)."""
+    spec = msgspec.json.decode(raw["compose_json"])
+    write = _find_composer(spec["composer"])
+    if write is None:
+        return _unsendable(f"no composer {spec['composer']!r}")
+    try:
+        fields = await write(spec["args"])
+        if fields is None:
+            return _unsendable("nothing to send: its person or forum is gone")
+        headers = {_single_line("header name", k): _single_line(k, v) for k, v in fields.get("headers", {}).items()}
+        return {
+            "compose_json": "",
+            "subject": _single_line("subject", fields["subject"]),
+            "body_text": fields["body_text"],
+            "body_html": fields.get("body_html", ""),
+            "headers_json": msgspec.json.encode(headers).decode(),
+            "attachments_json": msgspec.json.encode(list(fields.get("attachments", ()))).decode(),
+        }
+    except ValueError as exc:  # what was written could let a header in
+        return _unsendable(f"could not be written: {exc}")
+
+
+async def written(raws: list[dict]) -> list[dict]:
+    """The rows with every mail still to be written now written, and stored so.
+
+    Two readers writing the same row at once store the same mail; the row's status and lease
+    are left alone, except that a mail that cannot be written is marked failed."""
+    for raw in raws:
+        if not raw["compose_json"]:
+            continue
+        columns = await _compose(raw)
+        if columns.get("status") == "failed":
+            log.warning("mail %s to %s: %s", raw["id"], raw["to_addr"], columns["last_error"])
+        assignments = ", ".join(f"{name} = {{}}" for name in columns)
+        async with single_write():
+            await fetch(
+                f"UPDATE outbox_mail SET {assignments} WHERE id = {{}} AND compose_json <> ''",  # noqa: S608
+                *columns.values(),
+                raw["id"],
+            )
+        raw.update(columns)
+    return raws
+
+
+async def enqueue(**mail) -> int | None:
     """Queue one mail (the arguments of `outbox_row`); returns its outbox id, or None when
-    `dedupe_key` was already queued or the `only_if` query (see `db.insert`) finds nothing."""
+    its `dedupe_key` was already queued."""
+    return await enqueue_row(outbox_row(**mail))
+
+
+async def enqueue_row(row: OutboxMail) -> int | None:
+    """Queue one mail made by `outbox_row` (see `enqueue`)."""
     async with single_write():
-        inserted = await insert(outbox_row(**mail), returning="id", skip_conflict_on="dedupe_key", only_if=only_if)
+        inserted = await insert(row, returning="id", skip_conflict_on="dedupe_key")
     return inserted[0]["id"] if inserted else None
 
 
@@ -132,9 +231,9 @@ async def recent(limit: int = 100, to_addr: str | None = None) -> list[MailRow]:
     query = OutboxMail.select().order_by(OutboxMail.id, ascending=False).limit(limit)
     if to_addr:
         query = query.where(OutboxMail.to_addr == to_addr)
-    return [to_mail_row(raw) for raw in await query]
+    return [to_mail_row(raw) for raw in await written(await query)]
 
 
 async def get(mail_id: int) -> MailRow | None:
     raw = await OutboxMail.select().where(OutboxMail.id == mail_id).first()
-    return to_mail_row(raw) if raw else None
+    return to_mail_row((await written([raw]))[0]) if raw else None

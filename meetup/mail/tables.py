@@ -31,6 +31,9 @@ class OutboxMail(Table, tablename="outbox_mail"):
     # Campaign mail only: which campaign and which person, for its progress and delivery log.
     campaign_id = Integer(null=True, default=None, index=True)
     account_id = Integer(null=True, default=None)
+    # A mail queued to be written: {"composer": name, "args": {...}} until its composer has
+    # written the subject and bodies (outbox.py); "" once written.
+    compose_json = Text(default="")
 
 
 class Campaign(Table, tablename="campaign"):

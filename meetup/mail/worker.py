@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from meetup.db import engine, utcnow, write_transaction
-from meetup.mail.outbox import MailRow, to_mail_row
+from meetup.mail.outbox import MailRow, to_mail_row, written
 from meetup.mail.tables import OutboxMail
 from meetup.settings import Settings
 
@@ -211,7 +211,8 @@ class MailWorker:
                 .returning(*OutboxMail.all_columns())
             )
         self._lease_ends = now + self.lease
-        return sorted((to_mail_row(raw) for raw in claimed), key=lambda row: (row.kind != "transactional", row.id))
+        sendable = [raw for raw in await written(claimed) if raw["status"] == "sending"]
+        return sorted((to_mail_row(raw) for raw in sendable), key=lambda row: (row.kind != "transactional", row.id))
 
     async def deliver(self, rows: list[MailRow]) -> None:
         client = aiosmtplib.SMTP(

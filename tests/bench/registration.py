@@ -177,7 +177,7 @@ async def run_meetup(settings: Settings, people: int, seats: int, workdir: Path)
     command = [sys.executable, "main.py", "serve", "--port", str(port)]
     if os.environ.get("MEETUP_BENCH_PROFILE"):  # e.g. /tmp/reg: py-spy writes /tmp/reg-<db>.txt
         out = f"{os.environ['MEETUP_BENCH_PROFILE']}-{settings.database_url.split(':')[0]}.txt"
-        command = ["py-spy", "record", "--format", "raw", "-o", out, "--", *command]
+        command = ["py-spy", "record", "--rate", "300", "--format", "raw", "-o", out, "--", *command]
     server = subprocess.Popen(
         command,
         cwd=ROOT,

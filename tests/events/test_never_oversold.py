@@ -3,6 +3,7 @@
 import asyncio
 
 from meetup.events.tables import Event, Registration
+from meetup.mail.tables import OutboxMail
 from tests.factories import create_forum, make_accounts, organizer, signed_in
 
 PEOPLE = 120
@@ -22,8 +23,8 @@ async def test_a_burst_of_registrations_never_oversells(client, make_client):
     assert len(confirmed) == SEATS
     assert len(waitlisted) == PEOPLE - SEATS
     assert sorted(b["waitlist_position"] for b in waitlisted) == list(range(1, PEOPLE - SEATS + 1))
-    row = await Event.select(Event.confirmed_count).first()
-    assert row["confirmed_count"] == SEATS
+    row = await Event.select(Event.confirmed_count, Event.waitlisted_count).first()
+    assert (row["confirmed_count"], row["waitlisted_count"]) == (SEATS, PEOPLE - SEATS)
     assert await Registration.count().where(Registration.status == "confirmed") == SEATS
 
     # Five of the confirmed cancel at once: the first five in line take their seats.
@@ -41,6 +42,7 @@ async def test_a_burst_of_registrations_never_oversells(client, make_client):
         for b in sorted(waitlisted, key=lambda b: b["waitlist_position"])[5:]
     ]
     assert positions == list(range(1, PEOPLE - SEATS - 5 + 1))
+    assert (await Event.select(Event.waitlisted_count).first())["waitlisted_count"] == PEOPLE - SEATS - 5
 
 
 async def test_concurrent_double_clicks_make_one_registration(client, make_client):
@@ -52,3 +54,4 @@ async def test_concurrent_double_clicks_make_one_registration(client, make_clien
     assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
     assert len({r.json()["id"] for r in responses}) == 1
     assert await Registration.count() == 1
+    assert await OutboxMail.count() == 1  # the others' statements queued no mail either

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 
 from meetup.db import utcnow
-from meetup.events import registration
 from meetup.events.tables import Event, Registration
 from meetup.mail import outbox
 from tests.factories import create_forum, make_accounts, organizer, sign_up, signed_in
@@ -199,7 +198,7 @@ async def test_check_in_and_undo(client, make_client):
     assert unknown.status_code == 404
 
 
-async def test_each_registration_sends_one_status_mail_and_the_sweep_adds_none(client, make_client):
+async def test_each_registration_queues_one_status_mail_written_when_read(client, make_client):
     await organizer(client)
     slug = await create_forum(client, capacity=1)
     clients = await people(make_client, 3)
@@ -207,32 +206,90 @@ async def test_each_registration_sends_one_status_mail_and_the_sweep_adds_none(c
         await person.post(f"/api/v1/events/{slug}/registration", json={})
     again = await clients[2].post(f"/api/v1/events/{slug}/registration", json={})
     assert again.status_code == 200
+    # queued with the registration, to be written: only the recipient is fixed
+    queued = await outbox.OutboxMail.select().order_by(outbox.OutboxMail.id)
     emails = [(await c.get("/api/v1/me")).json()["email"] for c in clients]
-    assert [len(await outbox.recent(to_addr=e)) for e in emails] == [1, 1, 1]
-    # the registrations' flags are still up until the sweep lowers them
-    assert await Registration.count().where(Registration.mail_pending == True) == 3  # noqa: E712
-    assert await registration.queue_pending_mail(older_than=timedelta(0)) == 0
-    assert [len(await outbox.recent(to_addr=e)) for e in emails] == [1, 1, 1]
-    assert await Registration.count().where(Registration.mail_pending == True) == 0  # noqa: E712
+    assert [m["to_addr"] for m in queued] == emails
+    assert all(m["compose_json"] and not m["subject"] for m in queued)
+
+    [confirmed], [first], [second] = [await outbox.recent(to_addr=e) for e in emails]
+    assert "確定" in confirmed.subject or "Confirmed" in confirmed.subject
+    assert "https://teams.example/meet/secret-room" in confirmed.body_text
+    assert [a.filename for a in confirmed.attachments] == ["forum.ics"]
+    assert "（1番目）" in first.body_text or "number 1)" in first.body_text
+    assert "（2番目）" in second.body_text or "number 2)" in second.body_text
+    assert not first.attachments and "secret-room" not in first.body_text
+    # written once and stored so: reading again changes nothing
+    stored = await outbox.OutboxMail.select().order_by(outbox.OutboxMail.id)
+    assert all(not m["compose_json"] and m["subject"] for m in stored)
+    assert [m.body_text for m in await outbox.recent()] == [m["body_text"] for m in reversed(stored)]
 
 
-async def test_a_status_mail_lost_to_a_crash_is_sent_by_the_sweep_once(client, make_client):
-    """The seat was committed, the process died before queueing its mail: the sweep sends it."""
+async def test_a_mail_is_written_as_the_registration_is_when_it_goes(client, make_client):
+    """Who cancelled before their confirmation was written gets no online URL in it; who moved up
+    from the waitlist meanwhile gets no stale number."""
     await organizer(client)
     slug = await create_forum(client, capacity=1)
     [holder, waiting] = await people(make_client, 2)
     await holder.post(f"/api/v1/events/{slug}/registration", json={})
     await waiting.post(f"/api/v1/events/{slug}/registration", json={})
-    waiting_email = (await waiting.get("/api/v1/me")).json()["email"]
-    await outbox.OutboxMail.delete(force=True)  # as if neither mail had been queued
-    await Registration.update(
-        {Registration.mail_pending: True, Registration.updated_at: utcnow() - timedelta(minutes=5)}, force=True
-    )
-    fresh = await registration.queue_pending_mail(older_than=timedelta(minutes=10))
-    assert fresh == 0  # younger than the grace period: its request may still be queueing it
-    assert await registration.queue_pending_mail() == 2
-    assert await registration.queue_pending_mail() == 0
-    [mail] = await outbox.recent(to_addr=waiting_email)
-    assert "1" in mail.body_text  # the waitlist position
-    assert "キャンセル待ち" in mail.subject or "Waitlist" in mail.subject
-    assert await outbox.OutboxMail.count() == 2
+    assert (await holder.delete(f"/api/v1/events/{slug}/registration")).status_code in (200, 204)
+    holder_email, waiting_email = [(await c.get("/api/v1/me")).json()["email"] for c in (holder, waiting)]
+
+    cancelled, confirmed = await outbox.recent(to_addr=holder_email)
+    assert "キャンセル" in cancelled.subject or "Cancellation" in cancelled.subject
+    assert "確定" in confirmed.subject or "Confirmed" in confirmed.subject
+    assert "secret-room" not in confirmed.body_text + confirmed.body_html
+    assert b"secret-room" not in confirmed.attachments[0].data
+
+    promoted, waitlisted = await outbox.recent(to_addr=waiting_email)
+    assert "secret-room" in promoted.body_text
+    assert "番目）" not in waitlisted.body_text and "number" not in waitlisted.body_text
+    assert "キャンセル待ち" in waitlisted.body_text or "waitlist" in waitlisted.body_text
+
+
+async def test_a_mail_whose_person_is_gone_fails_with_the_reason(client, make_client):
+    from meetup.accounts.tables import Account
+
+    await organizer(client)
+    slug = await create_forum(client)
+    [person] = await people(make_client, 1)
+    me = (await person.get("/api/v1/me")).json()
+    await person.post(f"/api/v1/events/{slug}/registration", json={})
+    await Account.delete().where(Account.id == me["id"])
+    [mail] = await outbox.recent(to_addr=me["email"])
+    assert (mail.status, mail.last_error) == ("failed", "nothing to send: its person or forum is gone")
+
+
+async def test_the_waitlist_count_follows_every_way_on_and_off_the_waitlist(client, make_client):
+    """A newcomer's position comes from the forum's waitlisted_count: it must stay the true count."""
+    await organizer(client)
+    first_come = await create_forum(client, capacity=1)
+    a, b, c, d, e = await people(make_client, 5)
+    for person in (a, b, c, d):
+        await person.post(f"/api/v1/events/{first_come}/registration", json={})
+    await c.delete(f"/api/v1/events/{first_come}/registration")  # leaves the waitlist
+    newcomer = await e.post(f"/api/v1/events/{first_come}/registration", json={})
+    assert newcomer.json()["waitlist_position"] == 3  # behind b and d
+    await a.delete(f"/api/v1/events/{first_come}/registration")  # b moves up
+    await client.patch(f"/api/v1/events/{first_come}", json={"capacity": 2})  # d moves up
+    back = await c.post(f"/api/v1/events/{first_come}/registration", json={})
+    assert (back.json()["status"], back.json()["waitlist_position"]) == ("waitlisted", 2)  # behind e
+
+    approval = await create_forum(client, registration_mode="approval", capacity=1)
+    applied = [(await p.post(f"/api/v1/events/{approval}/registration", json={})).json() for p in (a, b, c)]
+    for reg in applied:
+        await client.post(f"/api/v1/events/{approval}/registrations/{reg['id']}/approve")
+    await client.post(f"/api/v1/events/{approval}/registrations/{applied[1]['id']}/reject")
+
+    lottery = await create_forum(client, registration_mode="lottery", capacity=1)
+    for person in (a, b, c):
+        await person.post(f"/api/v1/events/{lottery}/registration", json={})
+    await client.post(f"/api/v1/events/{lottery}/lottery", json={})
+
+    for event in await Event.select(Event.id, Event.waitlisted_count):
+        waiting = await Registration.count().where(
+            (Registration.event == event["id"]) & (Registration.status == "waitlisted")
+        )
+        assert event["waitlisted_count"] == waiting
+    assert [e["waitlisted_count"] for e in await Event.select(Event.waitlisted_count).order_by(Event.id)] == [2, 1, 2]

@@ -5,6 +5,7 @@ from datetime import timedelta
 from meetup.db import utcnow
 from meetup.events.reminders import queue_reminders
 from meetup.events.tables import Event
+from meetup.mail import outbox
 from meetup.mail.tables import OutboxMail
 from tests.factories import create_forum, make_accounts, organizer, signed_in
 
@@ -24,9 +25,9 @@ async def test_reminders_go_once_to_confirmed_people_the_day_before(client, make
 
     assert await queue_reminders() == 2  # the two confirmed, not the waitlisted one
     assert await queue_reminders() == 0  # sent once
-    reminders = await OutboxMail.select().where(OutboxMail.id > before)
+    reminders = [m for m in await outbox.recent() if m.id > before]
     assert len(reminders) == 2
-    assert all("明日" in m["subject"] or "Tomorrow" in m["subject"] for m in reminders)
+    assert all("明日" in m.subject or "Tomorrow" in m.subject for m in reminders)
 
     # Moving the forum is news: the new time is reminded once more.
     await client.patch(f"/api/v1/events/{slug}", json={"starts_at": (start + timedelta(hours=1)).isoformat()})
