@@ -28,6 +28,7 @@ from meetup import ROOT, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.coordinators import service as coordinators
 from meetup.coordinators.network_routes import NetworkApi, NetworkPages
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await asyncio.to_thread(coordinators.warm_up)
         await db.open_database()
         app.state.hub = hub
         await hub.start()

@@ -23,6 +23,12 @@ def _kakasi() -> pykakasi.kakasi:
     return pykakasi.kakasi()
 
 
+def warm_up() -> None:
+    """Load pykakasi's dictionaries now (half a second), not in the first kana search or profile
+    save, where it would stall every room on the process while it loads."""
+    _kakasi().convert("東北 さとう")
+
+
 def fold(text: str) -> str:
     """NFKC (full-width to half-width, ｶﾅ to カナ), lower case, single spaces."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().lower()

@@ -30,6 +30,12 @@ from meetup.db import utcnow, write_transaction
 from meetup.errors import NotFound
 from meetup.i18n import gettext as _
 
+
+def warm_up() -> None:
+    """Ready the name readings before serving (see `reading.warm_up`)."""
+    reading.warm_up()
+
+
 # --- organisations ---------------------------------------------------------------------------
 
 

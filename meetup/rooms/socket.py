@@ -99,6 +99,7 @@ class RoomConnection:
         self.timer_changed = asyncio.Event()
         self.finished = asyncio.Event()  # set when the channel says the room closed
         self.too_slow = asyncio.Event()  # set when the client has fallen too far behind
+        self.gone = asyncio.Event()  # set when a send found the connection already dropped
         self.subscriber = None
         self.outage_after: int | None = None  # the newest line had when Redis was lost
 
@@ -158,7 +159,7 @@ class RoomConnection:
 
     async def forward(self, raw: bytes) -> None:
         """A frame from the channel: pass it on, skipping lines the client already has."""
-        if self.too_slow.is_set():
+        if self.too_slow.is_set() or self.gone.is_set():
             return
         if self.subscriber is not None and self.subscriber.qsize > LAG_LIMIT:
             self.too_slow.set()
@@ -183,6 +184,9 @@ class RoomConnection:
                 await self.socket.send_text(raw.decode())
         except TimeoutError:
             self.too_slow.set()
+            return
+        except (OSError, WebSocketDisconnect):  # dropped without a goodbye: nobody to send to
+            self.gone.set()
             return
         if kind == "closed":
             self.finished.set()
@@ -318,6 +322,7 @@ async def room_socket(
             tasks = [
                 asyncio.create_task(connection.finished.wait()),
                 asyncio.create_task(connection.too_slow.wait()),
+                asyncio.create_task(connection.gone.wait()),
                 asyncio.create_task(connection.receive(say_limiter)),
                 asyncio.create_task(connection.watch_timer()),
                 asyncio.create_task(connection.watch_session(socket.cookies.get("session"))),
