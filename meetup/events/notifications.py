@@ -62,9 +62,15 @@ def mail_row(event_id: int, person: UserOut, kind: str, *, dedupe_key: str | Non
     )
 
 
+async def person_of(account_id: int, known: UserOut | None = None) -> UserOut | None:
+    """Who a registration's mail goes to: `known` when it is them (the one asking), else read."""
+    if known is not None and known.id == account_id:
+        return known
+    return await accounts.get_user(account_id)
+
+
 async def _queue(row: dict, kind: str, *, dedupe_key: str | None = None, recipient: UserOut | None = None) -> None:
-    person = recipient if recipient is not None and recipient.id == row["account"] else None
-    person = person or await accounts.get_user(row["account"])
+    person = await person_of(row["account"], recipient)
     if person is not None:  # an account deleted meanwhile has no one to tell
         await enqueue_row(mail_row(row["event"], person, kind, dedupe_key=dedupe_key))
 

@@ -15,7 +15,6 @@ from datetime import datetime
 
 import msgspec
 
-from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import engine, fetch, insert, insert_statement, unique_violation, utcnow, write_transaction
@@ -150,7 +149,7 @@ async def register(
     if data.prefecture is not None and data.prefecture not in PREFECTURES:
         raise InvalidAnswers(_("Choose a prefecture from the list."), field="prefecture")
     answers = check_answers(questions, data)
-    person = recipient if recipient is not None and recipient.id == user_id else await accounts.get_user(user_id)
+    person = await notifications.person_of(user_id, recipient)
     for attempt in range(5):
         now = utcnow()
         is_open = window_open(event, now)

@@ -60,6 +60,10 @@ def _single_line(name: str, value: str) -> str:
     return value
 
 
+def _checked(headers: dict[str, str]) -> dict[str, str]:
+    return {_single_line("header name", k): _single_line(k, v) for k, v in headers.items()}
+
+
 def outbox_row(
     *,
     to_addr: str,
@@ -82,7 +86,7 @@ def outbox_row(
         raise ValueError(f"unknown mail kind {kind!r}")
     if compose is None and not subject:
         raise ValueError("a mail needs a subject, or a composer to write it")
-    headers = {_single_line("header name", k): _single_line(k, v) for k, v in (headers or {}).items()}
+    headers = _checked(headers or {})
     return OutboxMail(
         dedupe_key=dedupe_key or f"once:{uuid.uuid4().hex}",
         kind=kind,
@@ -144,7 +148,7 @@ async def _compose(raw: dict) -> dict:
         fields = await write(spec["args"])
         if fields is None:
             return _unsendable("nothing to send: its person or forum is gone")
-        headers = {_single_line("header name", k): _single_line(k, v) for k, v in fields.get("headers", {}).items()}
+        headers = _checked(fields.get("headers", {}))
         return {
             "compose_json": "",
             "subject": _single_line("subject", fields["subject"]),

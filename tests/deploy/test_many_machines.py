@@ -27,7 +27,7 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").e
 pytestmark = [
     pytest.mark.skipif(
         not (TEST_DATABASE_URL and TEST_REDIS_URL),
-        reason="needs PostgreSQL and Redis (make test's second pass sets MEETUP_TEST_DATABASE_URL/_REDIS_URL)",
+        reason="needs the PostgreSQL and Redis services (make test's second pass sets their URLs)",
     ),
     pytest.mark.skipif(NGINX is None, reason="needs the nginx service (Debian's nginx-light, which .ci/run installs)"),
 ]
