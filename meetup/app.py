@@ -43,7 +43,9 @@ from meetup.rooms.pages import RoomPages
 from meetup.rooms.routes import EventRoomsApi, RoomsApi
 from meetup.rooms.socket import announce_presence, room_socket
 from meetup.settings import Settings, load_settings, use
+from meetup.site.api_docs import SwaggerPage
 from meetup.site.errors import EXCEPTION_HANDLERS
+from meetup.site.headers import security_headers
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
 from meetup.templating import environment
@@ -175,11 +177,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores={"sessions": session_store},
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(settings)],
         openapi_config=OpenAPIConfig(
             title="NEXT TOHOKU MEETUP API",
             version="1.0.0",
             description="Forums, registration, coordinators, breakout rooms and follow-up mail.",
             path="/schema",
+            render_plugins=[SwaggerPage()],
         ),
         # Large enough that a 1 MB Japanese field (3 MB of UTF-8) reaches validation and gets a
         # 400 naming the field; larger bodies are refused with 413 before they are read.

@@ -12,12 +12,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from meetup import settings
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.errors import BadInput, DomainError
 from meetup.events import service as events
 from meetup.mail import campaigns, introductions, preferences
 from meetup.mail.schemas import AUDIENCES, CampaignIn, CampaignPatch
 from meetup.site.forms import error_field
+from meetup.site.headers import mail_preview_policy
 
 NOTICES = ("created", "saved", "tested", "sent", "retried")
 
@@ -121,6 +123,7 @@ class CampaignPages(Controller):
                 "errors": {error.field: error.detail} if error and error.field else {},
             },
             status_code=error.status_code if error else 200,
+            headers={"content-security-policy": mail_preview_policy(settings.current())},
         )
 
     @get("/campaigns/{campaign_id:int}")

@@ -1,0 +1,69 @@
+"""The demo data (`meetup/demo.py`) with one breakout room, and the pages a visitor, a participant
+and an organizer open on it: what the whole-site browser checks walk through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meetup import demo
+from meetup.accounts import service as accounts
+from meetup.coordinators import service as coordinators
+from meetup.events import service as events
+from meetup.mail import campaigns
+from meetup.rooms import service as rooms
+from meetup.rooms.schemas import RoomIn
+
+FORUM = "coordinator-forum-next"  # upcoming, sample participants confirmed, a draft campaign
+PARTICIPANT = demo.SAMPLE_PARTICIPANTS[2][0]  # 宮城 美咲（サンプル）
+
+
+@dataclass
+class DemoSite:
+    visitor: dict[str, str]  # what each page is called in a failure → its path
+    participant: dict[str, str]
+    organizer: dict[str, str]
+
+
+async def demo_site() -> DemoSite:
+    await demo.load_demo()
+    forum = await events.event_row(FORUM)
+    room = await rooms.create_room(forum["id"], RoomIn(name="関係人口の部屋", topic="移住と関わりしろ"))
+    miyagi = await accounts.find_user_by_email(PARTICIPANT)
+    organization = (await coordinators.list_organizations())[0]
+    campaign = (await campaigns.campaigns_of(forum["id"]))[0]
+    return DemoSite(
+        visitor={
+            "home": "/",
+            "forums": "/events",
+            "a forum": f"/events/{FORUM}",
+            "a series": f"/series/{demo.MIGITE}",
+            "coordinators": "/coordinators",
+            "a profile": f"/coordinators/{miyagi.id}",
+            "an organisation": f"/organizations/{organization.id}",
+            "network": "/network",
+            "login": "/login",
+            "signup": "/signup",
+        },
+        participant={
+            "my registrations": "/me/registrations",
+            "my ticket": f"/events/{FORUM}/ticket",
+            "a room": f"/rooms/{room.id}",
+        },
+        organizer={
+            "manage a forum": f"/organizer/events/{FORUM}",
+            "check-in desk": f"/organizer/events/{FORUM}/check-in",
+            "rooms console": f"/organizer/events/{FORUM}/rooms",
+            "a campaign": f"/organizer/campaigns/{campaign.id}",
+        },
+    )
+
+
+async def sign_in(context, base_url: str, email: str, password: str) -> None:
+    """Through the real login page, in this browser context."""
+    page = await context.new_page()
+    await page.goto(f"{base_url}/login")
+    await page.get_by_label("メールアドレス").fill(email)
+    await page.get_by_label("パスワード", exact=True).fill(password)
+    await page.get_by_role("button", name="ログイン").click()
+    await page.wait_for_url(f"{base_url}/")
+    await page.close()
