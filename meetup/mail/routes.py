@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from meetup import settings
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.events import service as events
 from meetup.mail import campaigns, introductions, outbox, preferences
@@ -24,6 +25,7 @@ from meetup.mail.schemas import (
     StayInTouchOut,
     TestIn,
 )
+from meetup.site.headers import mail_preview_policy
 
 
 class CampaignsApi(Controller):
@@ -112,4 +114,5 @@ class DevMailbox(Controller):
         mail = await outbox.get(mail_id)
         if mail is None:
             raise NotFoundException("No such mail")
-        return Template("dev/mail.html", context={"mail": mail})
+        preview = {"content-security-policy": mail_preview_policy(settings.current())}
+        return Template("dev/mail.html", context={"mail": mail}, headers=preview)

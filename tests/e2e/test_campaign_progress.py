@@ -1,5 +1,7 @@
 """An organizer watches a follow-up go out: the counts and the log update without a reload."""
 
+from playwright.async_api import expect
+
 from meetup.mail.worker import MailWorker
 from tests.e2e.conftest import open_page, screenshot
 from tests.factories import organizer
@@ -30,9 +32,10 @@ async def test_the_campaign_page_shows_progress_live(live_server, browser, clien
     campaign_mail = [m for m in collector.messages() if m["List-Unsubscribe"]]
     assert len(campaign_mail) == 3
 
-    await page.wait_for_function("document.querySelector('[data-count=\"sent\"]').textContent === '3'")
+    # expect(), not wait_for_function: a predicate given as a string is eval, which the CSP refuses
+    await expect(page.locator('[data-count="sent"]')).to_have_text("3")
     assert await page.locator('[data-count="queued"]').text_content() == "0"
     assert await page.evaluate("window.__notReloaded === true")
-    await page.wait_for_function("document.querySelectorAll('.status-sent').length === 3")
+    await expect(page.locator(".status-sent")).to_have_count(3)
     assert await page.get_by_role("cell", name="<b>秋田</b> 健").is_visible()  # text, not markup
     await screenshot(page, "campaign-progress")

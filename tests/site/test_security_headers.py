@@ -6,7 +6,7 @@ import re
 
 import msgspec
 
-from tests.conftest import running
+from tests.conftest import _with_csrf, running
 from tests.factories import create_forum, organizer, sign_up
 
 
@@ -110,6 +110,19 @@ async def test_the_campaign_preview_may_show_the_mails_own_styles(client):
     assert csp["script-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'"
     assert page.headers["x-frame-options"] == "DENY"
+
+
+async def test_the_dev_mailbox_shows_a_mail_with_its_own_styles(settings):
+    async with running(msgspec.structs.replace(settings, env="dev")) as client:
+        await _with_csrf(client)
+        await client.post("/api/v1/auth/magic-link", json={"email": "newcomer@example.jp"})
+        await organizer(client)
+        listing = await client.get("/dev/mailbox/?to=newcomer@example.jp")
+        mail_id = listing.text.split('href="/dev/mailbox/')[1].split('"')[0]
+        mail = await client.get(f"/dev/mailbox/{mail_id}")
+    assert mail.status_code == 200 and "srcdoc=" in mail.text
+    assert policy(mail)["style-src"] == "'self' 'unsafe-inline'"
+    assert policy(mail)["frame-ancestors"] == "'none'"
 
 
 async def test_https_in_prod_is_remembered_by_the_browser(settings):
