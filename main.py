@@ -43,11 +43,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from meetup.mail.worker import MailWorker
+    from meetup.mail.worker import MailWorker, uses_dev_mailbox
 
     settings = load_settings()
-    if not settings.smtp_url:
-        print("error: the mail worker needs MEETUP_SMTP_URL", file=sys.stderr)
+    if not settings.smtp_url and not uses_dev_mailbox(settings):
+        print("error: the mail worker needs MEETUP_SMTP_URL (only MEETUP_ENV=dev runs without it)", file=sys.stderr)
         return 2
 
     async def run() -> None:
@@ -119,7 +119,9 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     worker = commands.add_parser(
-        "worker", help="run the mail worker alone", description="Deliver the mail outbox (needs MEETUP_SMTP_URL)."
+        "worker",
+        help="run the mail worker alone",
+        description="Deliver the mail outbox (needs MEETUP_SMTP_URL; in dev without it, into the dev mailbox).",
     )
     worker.set_defaults(func=cmd_worker)
 

@@ -37,7 +37,7 @@ from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.mail.pages import CampaignPages, FollowUpPages
 from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
-from meetup.mail.worker import MailWorker
+from meetup.mail.worker import inprocess_worker
 from meetup.rooms.hub import Hub, Presence, SayLimiter, relay_client
 from meetup.rooms.pages import RoomPages
 from meetup.rooms.routes import EventRoomsApi, RoomsApi
@@ -112,8 +112,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         tasks = []
         if settings.inprocess_worker:
             tasks.append(asyncio.create_task(scheduler.run(stop), name="scheduler"))
-            if settings.smtp_url:
-                tasks.append(asyncio.create_task(MailWorker(settings).run(stop), name="mail-worker"))
+        if worker := inprocess_worker(settings):  # dev without SMTP: into the dev mailbox
+            tasks.append(asyncio.create_task(worker.run(stop), name="mail-worker"))
         try:
             yield
         finally:

@@ -8,6 +8,8 @@ import msgspec
 from email_validator import EmailNotValidError, validate_email
 from msgspec import Meta
 
+from meetup.text import one_line
+
 Locale = Literal["ja", "en"]
 Role = Literal["participant", "organizer", "admin"]
 
@@ -28,11 +30,9 @@ def normalize_email(value: str) -> str:
 
 
 def clean_display_name(value: str) -> str:
-    value = " ".join(value.split())
+    value = " ".join(one_line(value).split())
     if not value:
         raise ValueError("display_name: must not be blank")
-    if any(ord(ch) < 32 or ch == "\x7f" for ch in value):
-        raise ValueError("display_name: must not contain control characters")
     return value
 
 

@@ -10,6 +10,7 @@ from msgspec import Meta
 
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.links import check_url
+from meetup.text import multi_line, one_line
 
 Visibility = Literal["public", "members", "private"]
 Theme = Annotated[str, Meta(min_length=1, max_length=30)]
@@ -28,12 +29,6 @@ CONSENT_TEXT = (
 )
 
 
-def _no_controls(field: str, value: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value) or "\x7f" in value:
-        raise ValueError(f"{field}: must not contain control characters")
-    return value.strip()
-
-
 class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=100)]
     prefecture: Annotated[str, Meta(max_length=10, description="e.g. 宮城県, 東京都, 北海道 or 海外")]
@@ -48,19 +43,21 @@ class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
     visibility: Visibility = "members"
 
     def __post_init__(self) -> None:
-        for field in ("name", "name_kana", "organization", "municipality", "bio", "can_help_with", "looking_for"):
-            setattr(self, field, _no_controls(field, getattr(self, field)))
+        for field in ("name", "name_kana", "organization", "municipality"):
+            setattr(self, field, one_line(getattr(self, field)))
+        for field in ("bio", "can_help_with", "looking_for"):  # textareas: their line breaks stay
+            setattr(self, field, multi_line(getattr(self, field)).strip())
         if not self.name:
             raise ValueError("name: must not be blank")
         if self.prefecture not in PREFECTURES:
             raise ValueError("prefecture: write it as in 宮城県, 東京都, 北海道, or 海外")
         themes: list[str] = []
         for theme in self.themes:
-            theme = _no_controls("themes", theme).lstrip("#")
+            theme = one_line(theme).lstrip("#")
             if theme and theme not in themes:
                 themes.append(theme)
         self.themes = themes
-        self.links = [check_url("links", link) for link in self.links if link.strip()]
+        self.links = [check_url("links", link) for link in map(one_line, self.links) if link]
 
 
 class OrganizationRef(msgspec.Struct):

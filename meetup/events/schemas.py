@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from meetup.links import check_url
+from meetup.text import multi_line, one_line
 
 Format = Literal["online", "in_person", "hybrid"]
 Mode = Literal["first_come", "lottery", "approval"]
@@ -37,6 +38,10 @@ class Question(msgspec.Struct, forbid_unknown_fields=True):
     options: Annotated[list[Annotated[str, Meta(min_length=1, max_length=100)]], Meta(max_length=30)] = []
 
     def __post_init__(self) -> None:
+        self.label = one_line(self.label)
+        self.options = [option for option in map(one_line, self.options) if option]
+        if not self.label:
+            raise ValueError("label: must not be blank")
         if self.kind == "choice" and not self.options:
             raise ValueError("questions: a choice question needs options")
 
@@ -76,7 +81,8 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     questions: Questions = []
 
     def __post_init__(self) -> None:
-        self.title = self.title.strip()
+        self.title, self.summary, self.venue = one_line(self.title), one_line(self.summary), one_line(self.venue)
+        self.description = multi_line(self.description)
         if not self.title:
             raise ValueError("title: must not be blank")
         self.online_url = check_url("online_url", self.online_url)
@@ -102,9 +108,14 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     questions: Questions | UnsetType = UNSET
 
     def __post_init__(self) -> None:
+        for field in ("title", "summary", "venue"):
+            if (value := getattr(self, field)) is not UNSET:
+                setattr(self, field, one_line(value))
+        if self.description is not UNSET:
+            self.description = multi_line(self.description)
         if self.online_url is not UNSET:
             self.online_url = check_url("online_url", self.online_url)
-        if self.title is not UNSET and not self.title.strip():
+        if self.title is not UNSET and not self.title:
             raise ValueError("title: must not be blank")
         if self.questions is not UNSET:
             _check_questions(self.questions)
@@ -166,6 +177,13 @@ class Created(msgspec.Struct):
 class RegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
     answers: Annotated[dict[Annotated[str, Meta(max_length=40)], Answer], Meta(max_length=30)] = {}
     prefecture: Annotated[str, Meta(max_length=10)] | None = None
+
+    def __post_init__(self) -> None:
+        for key, value in self.answers.items():
+            if isinstance(value, str):
+                self.answers[key] = multi_line(value)
+            elif isinstance(value, list):
+                self.answers[key] = [one_line(item) for item in value]
 
 
 class RegistrationOut(msgspec.Struct, omit_defaults=True):

@@ -12,6 +12,8 @@ Rules:
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 from markupsafe import Markup
 from piccolo.query.functions.aggregate import Count
@@ -37,7 +39,7 @@ from meetup.mail.schemas import (
     Preview,
 )
 from meetup.mail.tables import Campaign, OutboxMail
-from meetup.markdown import render_markdown
+from meetup.markdown import render_markdown, render_plain
 from meetup.rooms import service as rooms
 from meetup.templating import render_mail
 
@@ -58,6 +60,31 @@ async def _row(campaign_id: int) -> dict:
 def _check(subject: str, body: str) -> None:
     placeholders.check(subject, "subject")
     placeholders.check(body, "body")
+
+
+_NAME_FIRST = re.compile(r"\{\{-?\s*name\s*-?\}\}")
+_GREETING_FIRST = re.compile(r"(dear|hi|hello)\b|(皆様|皆さま|みなさま|皆さん|みなさん|各位|関係者各位)", re.IGNORECASE)
+_HONORIFIC_LAST = re.compile(r"(様|さま|さん|殿|各位|御中)\s*[、,，:：。!！]?$")
+
+
+def repeats_salutation(body: str) -> bool:
+    """Whether the text opens with a salutation of its own ("{{ name }} 様", "皆様", "Dear …"),
+    which the mail's automatic "<name> 様" line would then double."""
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    first = first.strip().lstrip("#>*_ \t").strip()
+    if _NAME_FIRST.match(first) or _GREETING_FIRST.match(first):
+        return True
+    return len(first) <= 40 and bool(_HONORIFIC_LAST.search(first.rstrip("*_ ")))
+
+
+def salutation_warning(body: str) -> str | None:
+    """The organizer's (non-blocking) warning about a doubled salutation, or None."""
+    if not repeats_salutation(body):
+        return None
+    return _(
+        "Each mail already begins with the recipient's name as a salutation. Your text begins with a "
+        "salutation too, so recipients would read it twice: consider starting with the message itself."
+    )
 
 
 def _groups_of(reg: dict, visited: set[int]) -> set[str]:
@@ -208,8 +235,8 @@ def compose(row: dict, event: dict, user: UserOut, people: list[Met]) -> tuple[s
     """(subject, text, html, headers) of the campaign's mail to `user`."""
     values = _values(user, event)
     subject = " ".join(placeholders.render_text(row["subject"], values).split())
-    text_body = placeholders.render_text(row["body"], values)
-    html_body = render_markdown(placeholders.render_markdown_source(row["body"], values))
+    markdown = placeholders.render_markdown_source(row["body"], values)
+    text_body, html_body = render_plain(markdown), render_markdown(markdown)
     text, html = render_mail(
         "campaign",
         user.locale,
@@ -247,7 +274,8 @@ async def preview(campaign_id: int, account_id: int | None = None) -> Preview:
         raise BadInput(_("That person is not in this campaign's audience."), field="recipient")
     circle = await _circle(row)
     subject, text, html, _headers = compose(row, event, user, circle.people_for(user.id) if circle else [])
-    return Preview(to=user.email, subject=subject, text=text, html=html)
+    warnings = [warning] if (warning := salutation_warning(row["body"])) else []
+    return Preview(to=user.email, subject=subject, text=text, html=html, warnings=warnings)
 
 
 async def send_test(campaign_id: int, organizer: UserOut, to: str | None = None) -> str:

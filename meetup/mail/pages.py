@@ -57,6 +57,7 @@ class CampaignPages(Controller):
 
     async def _list_page(self, event: dict, form: dict | None = None, error: DomainError | None = None) -> Template:
         counts = await campaigns.audience_sizes(event["id"])
+        form = form or {"subject": "", "body": "", "audience": ["attended"], "introductions": True}
         return Template(
             "organizer/campaigns.html",
             context={
@@ -64,7 +65,8 @@ class CampaignPages(Controller):
                 "campaigns": await campaigns.campaigns_of(event["id"]),
                 "audience_counts": counts,
                 "audiences": AUDIENCES,
-                "form": form or {"subject": "", "body": "", "audience": ["attended"], "introductions": True},
+                "form": form,
+                "salutation_warning": campaigns.salutation_warning(form["body"]),
                 "error": error.detail if error else None,
                 "errors": {error.field: error.detail} if error and error.field else {},
             },
@@ -100,6 +102,12 @@ class CampaignPages(Controller):
             except DomainError:
                 shown = await campaigns.preview(campaign_id)
         done = request.query_params.get("done")
+        form = form or {
+            "subject": campaign.subject,
+            "body": campaign.body,
+            "audience": campaign.audience,
+            "introductions": campaign.introductions,
+        }
         return Template(
             "organizer/campaign.html",
             context={
@@ -110,13 +118,8 @@ class CampaignPages(Controller):
                 "recipient": recipient or "",
                 "deliveries": await campaigns.deliveries(campaign_id) if campaign.status != "draft" else [],
                 "audiences": AUDIENCES,
-                "form": form
-                or {
-                    "subject": campaign.subject,
-                    "body": campaign.body,
-                    "audience": campaign.audience,
-                    "introductions": campaign.introductions,
-                },
+                "form": form,
+                "salutation_warning": campaign.status == "draft" and campaigns.salutation_warning(form["body"]),
                 "done": done if done in NOTICES else None,
                 "tested_to": _text(request.query_params.get("to"))[:254],
                 "error": error.detail if error else None,

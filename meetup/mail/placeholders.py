@@ -18,11 +18,14 @@ from meetup.errors import BadInput
 from meetup.i18n import gettext as _
 
 PLACEHOLDERS = ("name", "event_title", "event_url", "profile_url", "unsubscribe_url")
-# Links we make ourselves go into the Markdown as they are; text people wrote is escaped first.
+# Links we make ourselves go into the Markdown as links; text people wrote is escaped first.
 _URLS = {"event_url", "profile_url", "unsubscribe_url"}
 
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&:])")  # ":" too: no address in a name is a link
+# In a link we make, only the characters that could start emphasis are escaped: the address
+# stays an address whether it is written bare (and made a link) or inside [text](…).
+_EMPHASIS = re.compile(r"([*_])")
 
 
 def check(source: str, field: str) -> None:
@@ -53,12 +56,15 @@ def _compiled(source: str) -> Template:
 
 
 def render_text(source: str, values: dict[str, str]) -> str:
-    """The text as the recipient reads it in the plain-text part."""
+    """The text with its placeholders filled in, as written (the subject)."""
     return _compiled(source).render(values)
 
 
 def render_markdown_source(source: str, values: dict[str, str]) -> str:
-    """The Markdown of the HTML part: names and titles are escaped so they stay plain text
-    (a name like `[x](javascript:…)` can never become a link)."""
-    safe = {key: value if key in _URLS else _MARKDOWN_SPECIAL.sub(r"\\\1", value) for key, value in values.items()}
+    """The Markdown of both parts of the mail: names and titles are escaped so they stay plain
+    text (a name like `[x](javascript:…)` can never become a link); our own links stay links."""
+    safe = {
+        key: _EMPHASIS.sub(r"\\\1", value) if key in _URLS else _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+        for key, value in values.items()
+    }
     return _compiled(source).render(safe)

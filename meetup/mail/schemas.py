@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from meetup.accounts.schemas import EmailText, normalize_email
+from meetup.text import multi_line, one_line
 
 Audience = Literal["confirmed", "waitlisted", "pending", "attended", "no_show"]
 AUDIENCES: tuple[str, ...] = ("confirmed", "waitlisted", "pending", "attended", "no_show")
@@ -19,7 +20,7 @@ AudienceList = Annotated[list[Audience], Meta(min_length=1, max_length=5)]
 
 
 def _clean_subject(value: str) -> str:
-    value = " ".join(value.split())  # a subject is one line: no header injection
+    value = " ".join(one_line(value).split())  # a subject is one line: no header injection
     if not value:
         raise ValueError("subject: must not be blank")
     return value
@@ -33,6 +34,7 @@ class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         self.subject = _clean_subject(self.subject)
+        self.body = multi_line(self.body)
         if not self.body.strip():
             raise ValueError("body: must not be blank")
         self.audience = list(dict.fromkeys(self.audience))
@@ -47,6 +49,8 @@ class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     def __post_init__(self) -> None:
         if self.subject is not None:
             self.subject = _clean_subject(self.subject)
+        if self.body is not None:
+            self.body = multi_line(self.body)
         if self.body is not None and not self.body.strip():
             raise ValueError("body: must not be blank")
         if self.audience is not None:
@@ -95,6 +99,7 @@ class Preview(msgspec.Struct):
     subject: str
     text: str
     html: str
+    warnings: list[str] = []  # advice for the organizer (a doubled salutation); sending is not blocked
 
 
 class TestIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,5 +1,9 @@
 """The outbox worker: claims due rows, delivers them over SMTP, records what happened.
 
+In dev without MEETUP_SMTP_URL it delivers into the dev mailbox instead: everything runs as with
+SMTP (claiming, writing queued mail, pacing campaigns, recording it sent) except that nothing
+leaves the machine, and /dev/mailbox reads the sent rows.
+
 Claiming is one UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING, so two
 workers never hold the same row. A row stays `sending` with a lease (`locked_until`); a worker
 that dies mid-batch leaves rows whose lease runs out and another worker picks them up again,
@@ -109,6 +113,48 @@ def build_message(row: MailRow, settings: Settings) -> EmailMessage:
     return msg
 
 
+class DevMailbox:
+    """The transport of dev without SMTP: the outbox row, once recorded sent, is the delivered
+    mail, and /dev/mailbox shows it. It has the few methods of aiosmtplib.SMTP the worker uses."""
+
+    is_connected = False
+
+    async def connect(self) -> None:
+        self.is_connected = True
+
+    async def send_message(self, message: EmailMessage) -> None:
+        """Nothing leaves the machine; the message was built, so it would have been sendable."""
+
+    async def quit(self) -> None:
+        self.is_connected = False
+
+    def close(self) -> None:
+        self.is_connected = False
+
+
+def uses_dev_mailbox(settings: Settings) -> bool:
+    """In dev, a missing MEETUP_SMTP_URL means "deliver into the dev mailbox"; in test and prod
+    mail then waits in the outbox."""
+    return not settings.smtp_url and settings.env == "dev"
+
+
+def inprocess_worker(settings: Settings) -> MailWorker | None:
+    """The worker the web process runs (MEETUP_INPROCESS_WORKER), or None: without SMTP outside
+    dev nothing delivers, which prod says loudly at start."""
+    if not settings.inprocess_worker:
+        return None
+    if settings.smtp_url or uses_dev_mailbox(settings):
+        return MailWorker(settings)
+    if settings.is_prod:
+        log.warning(
+            "MEETUP_SMTP_URL is not set: no mail will be sent (sign-in links, confirmations, follow-ups "
+            "wait in the outbox). Set MEETUP_SMTP_URL=smtp://[user:pass@]host:port and restart."
+        )
+    else:
+        log.info("MEETUP_SMTP_URL is not set: mail waits in the outbox (MEETUP_ENV=%s)", settings.env)
+    return None
+
+
 class Throttle:
     """At most `rate` campaign mails a second (0: no limit): a steady pace, no bursts."""
 
@@ -143,10 +189,10 @@ class MailWorker:
         throttle: Throttle | None = None,
         lease: timedelta = LEASE,
     ):
-        if not settings.smtp_url:
-            raise ValueError("the mail worker needs MEETUP_SMTP_URL")
+        if not settings.smtp_url and not uses_dev_mailbox(settings):
+            raise ValueError("the mail worker needs MEETUP_SMTP_URL (outside MEETUP_ENV=dev)")
         self.settings = settings
-        self.target = SmtpTarget.from_url(settings.smtp_url)
+        self.target = SmtpTarget.from_url(settings.smtp_url) if settings.smtp_url else None
         self.throttle = throttle or Throttle(settings.mail_rate)
         # A batch must finish well within its lease: at most ~a minute of throttled sending.
         paced = int(60 / self.throttle.interval) if self.throttle.interval else batch_size
@@ -160,7 +206,10 @@ class MailWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        log.info("mail worker sending through %s:%s", self.target.hostname, self.target.port)
+        if self.target is None:
+            log.info("mail worker delivering into the dev mailbox (/dev/mailbox): MEETUP_SMTP_URL is not set")
+        else:
+            log.info("mail worker sending through %s:%s", self.target.hostname, self.target.port)
         while not stop.is_set():
             try:
                 sent = await self.run_once()
@@ -214,17 +263,23 @@ class MailWorker:
         sendable = [raw for raw in await written(claimed) if raw["status"] == "sending"]
         return sorted((to_mail_row(raw) for raw in sendable), key=lambda row: (row.kind != "transactional", row.id))
 
-    async def deliver(self, rows: list[MailRow]) -> None:
-        client = aiosmtplib.SMTP(
-            hostname=self.target.hostname,
-            port=self.target.port,
-            username=self.target.username,
-            password=self.target.password,
-            use_tls=self.target.use_tls,
-            start_tls=self.target.start_tls,
-            tls_context=ssl.create_default_context() if self.target.use_tls or self.target.start_tls else None,
+    def _transport(self) -> aiosmtplib.SMTP | DevMailbox:
+        target = self.target
+        if target is None:
+            return DevMailbox()
+        return aiosmtplib.SMTP(
+            hostname=target.hostname,
+            port=target.port,
+            username=target.username,
+            password=target.password,
+            use_tls=target.use_tls,
+            start_tls=target.start_tls,
+            tls_context=ssl.create_default_context() if target.use_tls or target.start_tls else None,
             timeout=30,
         )
+
+    async def deliver(self, rows: list[MailRow]) -> None:
+        client = self._transport()
         try:
             await client.connect()
         except Exception as exc:

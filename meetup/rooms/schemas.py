@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from meetup.text import multi_line, one_line
+
 MAX_BODY = 2000
 
 
@@ -17,7 +19,7 @@ class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
     capacity: Annotated[int, Meta(ge=1, le=10_000)] | None = None
 
     def __post_init__(self) -> None:
-        self.name = self.name.strip()
+        self.name, self.topic = one_line(self.name), one_line(self.topic)
         if not self.name:
             raise ValueError("name: must not be blank")
 
@@ -29,6 +31,9 @@ class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class BroadcastIn(msgspec.Struct, forbid_unknown_fields=True):
     body: Annotated[str, Meta(min_length=1, max_length=MAX_BODY)]
+
+    def __post_init__(self) -> None:
+        self.body = multi_line(self.body)
 
 
 class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -71,6 +76,9 @@ class Assignment(msgspec.Struct):
 class Say(msgspec.Struct, tag_field="type", tag="say", forbid_unknown_fields=False):
     body: str
     client_id: Annotated[str, Meta(max_length=64)] | None = None
+
+    def __post_init__(self) -> None:
+        self.body = multi_line(self.body)
 
 
 class Ping(msgspec.Struct, tag_field="type", tag="ping", forbid_unknown_fields=False):

@@ -39,3 +39,25 @@ async def test_the_campaign_page_shows_progress_live(live_server, browser, clien
     await expect(page.locator(".status-sent")).to_have_count(3)
     assert await page.get_by_role("cell", name="<b>秋田</b> 健").is_visible()  # text, not markup
     await screenshot(page, "campaign-progress")
+
+
+async def test_a_draft_that_repeats_the_greeting_shows_a_warning_on_a_phone(live_server, browser, client):
+    await organizer(client, email="writer@example.jp")
+    forum = await forum_with_audience()
+    created = await client.post(
+        f"/api/v1/events/{forum.event['slug']}/campaigns",
+        json={
+            "subject": "ご参加ありがとうございました",
+            "body": "{{ name }} 様\n\n資料は {{ event_url }} にあります。**ご確認ください。**",
+            "audience": ["confirmed"],
+        },
+    )
+    campaign_id = created.json()["id"]
+    page = await open_page(browser, live_server, "writer@example.jp", f"/organizer/campaigns/{campaign_id}")
+    warning = page.locator("[data-salutation-warning]")
+    assert await warning.is_visible()
+    assert "宛名が二重になります" in await warning.text_content()
+    box = await warning.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # within the phone's width
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await screenshot(page, "campaign-draft-warning-phone")

@@ -72,8 +72,11 @@ async def test_the_worker_command_writes_the_registration_mail_it_sends(client, 
     assert (sent["status"], sent["compose_json"]) == ("sent", "")
 
 
-def test_the_worker_command_refuses_to_start_without_smtp(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "MEETUP_SMTP_URL"} | {"MEETUP_VAR_DIR": str(tmp_path)}
+def test_the_worker_command_refuses_to_start_without_smtp_outside_dev(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "MEETUP_SMTP_URL"} | {
+        "MEETUP_VAR_DIR": str(tmp_path),
+        "MEETUP_ENV": "test",
+    }
     result = subprocess.run(
         [sys.executable, "main.py", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
