@@ -36,7 +36,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=workers,
+        # The client address (rate limits) comes from X-Forwarded-For only when the proxy is trusted.
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
     )
     return 0
@@ -72,6 +74,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from meetup import demo
+
+    if load_settings().is_prod:
+        print(
+            "error: seed loads demo accounts with a published password; it refuses to run when MEETUP_ENV=prod",
+            file=sys.stderr,
+        )
+        return 2
 
     async def run() -> None:
         if args.if_empty and not await demo.database_is_empty():
@@ -147,6 +156,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        load_settings()  # every command refuses to start on bad settings (e.g. a placeholder key in prod)
         return args.func(args)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         CampaignPages,
         FollowUpPages,
     ]
-    if settings.env != "prod":
+    if settings.env == "dev":  # it shows every mail, sign-in links too: never outside development
         route_handlers.append(DevMailbox)
     route_handlers.append(create_static_files_router(path="/static", directories=[ROOT / "meetup" / "static"]))
 
@@ -170,7 +170,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LocaleMiddleware(),
         ],
         csrf_config=CSRFConfig(
-            secret=settings.secret_key,
+            secret=settings.key_for("csrf").hex(),
             cookie_secure=settings.is_prod,
             cookie_samesite="lax",
         ),

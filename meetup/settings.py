@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -31,6 +34,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     inprocess_worker: bool = True
     mail_rate: float = 20.0  # campaign mails a second, per worker (0: no limit)
     var_dir: str = str(ROOT / "var")
+    # Addresses whose X-Forwarded-For / -Proto the server believes (the proxy in front of it).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,6 +55,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     def mail_domain(self) -> str:
         return urlsplit(self.base_url).hostname or "localhost"
 
+    def key_for(self, purpose: str) -> bytes:
+        """A key of its own for each thing we sign (CSRF, unsubscribe links, stay-in-touch links…),
+        derived from MEETUP_SECRET_KEY: a token made for one purpose never passes for another, and
+        nothing is ever signed with the raw secret."""
+        return hmac.new(self.secret_key.encode(), f"meetup/{purpose}".encode(), hashlib.sha256).digest()
+
     @property
     def sqlite_path(self) -> Path:
         path = Path(self.database_url.removeprefix("sqlite:///"))
@@ -67,7 +78,39 @@ _FIELDS = {
     "MEETUP_INPROCESS_WORKER": "inprocess_worker",
     "MEETUP_MAIL_RATE": "mail_rate",
     "MEETUP_VAR_DIR": "var_dir",
+    "MEETUP_FORWARDED_ALLOW_IPS": "forwarded_allow_ips",
 }
+
+MIN_SECRET_LENGTH = 32
+# Spelled without case or punctuation: "CHANGE-ME", "change_me" and "ChangeMe" are one placeholder.
+_PLACEHOLDER_WORDS = (
+    "changeme",
+    "changethis",
+    "replaceme",
+    "placeholder",
+    "example",
+    "yoursecret",
+    "secretkey",
+    "mysecret",
+    "notforproduction",
+    "notsecret",
+    "insecure",
+    "password",
+    "xxxxxx",
+)
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` cannot sign anything in production, or None when it can: it must be long and
+    not a placeholder, since anyone who knows the key can forge every signed link."""
+    if not key:
+        return "MEETUP_SECRET_KEY is required when MEETUP_ENV=prod"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"MEETUP_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters when MEETUP_ENV=prod"
+    plain = re.sub(r"[^a-z0-9]", "", key.lower())
+    if any(word in plain for word in _PLACEHOLDER_WORDS) or len(set(key)) < 10:
+        return "MEETUP_SECRET_KEY looks like a placeholder; it must be a random value when MEETUP_ENV=prod"
+    return None
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -89,9 +132,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError("MEETUP_MAIL_RATE must be 0 (no limit) or a positive number of mails a second")
     if not settings.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise SettingsError("MEETUP_DATABASE_URL must start with sqlite:/// or postgresql://")
+    if settings.is_prod:
+        problem = secret_key_problem(settings.secret_key)
+        if problem:
+            raise SettingsError(
+                f'{problem} (make one with: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
     if not settings.secret_key:
-        if settings.is_prod:
-            raise SettingsError("MEETUP_SECRET_KEY is required when MEETUP_ENV=prod")
         settings = msgspec.structs.replace(settings, secret_key=_dev_secret(Path(settings.var_dir)))
     return settings
 

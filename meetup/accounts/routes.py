@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from meetup.accounts import service
+from meetup.accounts import magic_link, service
 from meetup.accounts.auth import INTENT_KEY, client_address, log_in, log_out, login_required
 from meetup.accounts.ratelimit import RateLimiter
-from meetup.accounts.schemas import Accepted, LoginIn, MagicLinkIn, SignupIn, UserOut
+from meetup.accounts.schemas import Accepted, LoginIn, MagicLinkIn, NameIn, SignupIn, UserOut
 from meetup.errors import DomainError
 from meetup.i18n import gettext as _
 from meetup.settings import Settings
@@ -62,7 +63,7 @@ class AccountsApi(Controller):
         settings: NamedDependency[Settings],
     ) -> Accepted:
         data.next = safe_next(data.next)
-        await service.request_magic_link(
+        await magic_link.request_magic_link(
             data, limiter=limiter, client=client_address(request), base_url=settings.base_url
         )
         return Accepted(detail="If the address can receive mail, a sign-in link is on its way.")
@@ -70,6 +71,10 @@ class AccountsApi(Controller):
     @get("/me", guards=[login_required], summary="The signed-in account")
     async def me(self, request: Request) -> UserOut:
         return request.user
+
+    @patch("/me", guards=[login_required], summary="Change my display name (the name others see)")
+    async def rename(self, request: Request, data: JSONBody[NameIn]) -> UserOut:
+        return await service.set_display_name(request.user.id, data.display_name)
 
 
 class AccountPages(Controller):
@@ -151,22 +156,36 @@ class AccountPages(Controller):
                 status_code=400,
             )
         data.next = next_path
-        await service.request_magic_link(
+        await magic_link.request_magic_link(
             data, limiter=limiter, client=client_address(request), base_url=settings.base_url
         )
-        return Template(
-            "accounts/magic_sent.html",
-            context={"email": data.email, "dev_mailbox": not settings.smtp_url and settings.env == "dev"},
-            status_code=HTTP_202_ACCEPTED,
-        )
+        return magic_sent(data.email, settings)
 
     @get("/auth/magic/{token:str}")
-    async def magic_open(self, request: Request, token: FromPath[str]) -> Redirect:
-        user, next_path, intent = await service.sign_in_with_magic_link(token[:200])
+    async def magic_open(self, token: FromPath[str]) -> Template:
+        """Mail scanners open links: this page only looks at the link and offers one button."""
+        return await _magic_page(token)
+
+    @post("/auth/magic/{token:str}")
+    async def magic_press(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        """The button: signs in (once), creating the account of a new address."""
+        form = await request.form()
+        name = " ".join(str(form.get("display_name") or "").split())
+        if name:
+            try:
+                name = msgspec.convert({"display_name": name}, NameIn).display_name
+            except msgspec.ValidationError:
+                return await _magic_page(
+                    token, error=_("Enter the name people will see (up to 100 characters)."), name=name
+                )
+        try:
+            user, next_path, intent = await magic_link.sign_in_with_magic_link(token, name or None)
+        except (magic_link.LinkNotValid, magic_link.LinkExpired) as exc:
+            return _magic_problem(exc)
         await log_in(request, user, _store(request))
         if intent:
             request.session[INTENT_KEY] = intent  # picked up by the page `next` leads to
-        return Redirect(path=safe_next(next_path))
+        return Redirect(path=safe_next(next_path), status_code=303)
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
@@ -174,5 +193,60 @@ class AccountPages(Controller):
         return Redirect(path="/")
 
     @get("/me", guards=[login_required])
-    async def me(self) -> Template:
-        return Template("accounts/me.html", context={})
+    async def me(self, done: FromQuery[str | None] = None) -> Template:
+        return Template("accounts/me.html", context={"error": None, "done": done, "name": None})
+
+    @post("/me", guards=[login_required])
+    async def me_rename(self, request: Request) -> Template | Redirect:
+        data, raw, _field = await parse_form(request, NameIn, ("display_name",))
+        if data is None:
+            return Template(
+                "accounts/me.html",
+                context={
+                    "error": _("Enter the name people will see (up to 100 characters)."),
+                    "done": None,
+                    "name": raw.get("display_name", ""),
+                },
+                status_code=400,
+            )
+        await service.set_display_name(request.user.id, data.display_name)
+        return Redirect(path="/me?done=name", status_code=303)
+
+
+def magic_sent(email: str, settings: Settings, forum_title: str | None = None) -> Template:
+    """The page after a link was asked for: where it went, and (for a forum) that the
+    registration is not finished until the link's button is pressed."""
+    return Template(
+        "accounts/magic_sent.html",
+        context={
+            "email": email,
+            "forum_title": forum_title,
+            "dev_mailbox": not settings.smtp_url and settings.env == "dev",
+        },
+        status_code=HTTP_202_ACCEPTED,
+    )
+
+
+def _magic_problem(exc: magic_link.LinkNotValid | magic_link.LinkExpired) -> Template:
+    return Template(
+        "accounts/magic_open.html",
+        context={"link": None, "problem": exc.detail, "error": None, "name": ""},
+        status_code=exc.status_code,
+    )
+
+
+async def _magic_page(token: str, error: str | None = None, name: str | None = None) -> Template:
+    try:
+        link = await magic_link.pending_link(token)
+    except (magic_link.LinkNotValid, magic_link.LinkExpired) as exc:
+        return _magic_problem(exc)
+    return Template(
+        "accounts/magic_open.html",
+        context={
+            "link": link,
+            "problem": None,
+            "error": error,
+            "name": link.display_name if name is None else name,
+        },
+        status_code=400 if error else 200,
+    )

@@ -58,9 +58,19 @@ class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
 class MagicLinkIn(msgspec.Struct, forbid_unknown_fields=True):
     email: EmailText
     next: NextPath | None = None
+    display_name: DisplayName | None = None  # the new account's name, when the link creates one
 
     def __post_init__(self) -> None:
         self.email = normalize_email(self.email)
+        if self.display_name is not None:
+            self.display_name = clean_display_name(self.display_name)
+
+
+class NameIn(msgspec.Struct, forbid_unknown_fields=True):
+    display_name: DisplayName
+
+    def __post_init__(self) -> None:
+        self.display_name = clean_display_name(self.display_name)
 
 
 class UserOut(msgspec.Struct):

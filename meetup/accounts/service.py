@@ -1,46 +1,32 @@
-"""Accounts: sign-up, password and magic-link sign-in, roles.
+"""Accounts: sign-up, password sign-in, names and roles (magic links: `magic_link.py`).
 
 Rules:
 - an e-mail address belongs to one account, compared lower-cased;
 - a wrong e-mail and a wrong password look the same to the caller (no account enumeration);
-- failed logins and magic-link requests are limited per e-mail and per client address;
-- a magic link works once, within 15 minutes, and creates the account when the address is new.
+- logins are limited per e-mail and per client address, each attempt counted as it arrives (a
+  good one is taken back); a sign-up with an address in use counts as a failed login;
+- other people see a person's display name, never any part of their e-mail address.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
-from datetime import timedelta
 
-import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from meetup import i18n
-from meetup.accounts.ratelimit import RateLimiter
-from meetup.accounts.schemas import (
-    LoginIn,
-    MagicLinkIn,
-    SignupIn,
-    UserOut,
-    clean_display_name,
-    normalize_email,
-)
-from meetup.accounts.tables import Account, MagicLink
+from meetup.accounts.ratelimit import RateLimiter, count_attempt
+from meetup.accounts.schemas import LoginIn, SignupIn, UserOut, clean_display_name, normalize_email
+from meetup.accounts.tables import Account
 from meetup.db import fetch, utcnow, write_transaction
-from meetup.errors import Conflict, DomainError, NotAuthenticated, TooManyRequests
+from meetup.errors import Conflict, NotAuthenticated, TooManyRequests
 from meetup.i18n import gettext as _
-from meetup.mail.outbox import enqueue
-from meetup.templating import render_mail
 
-MAGIC_LINK_LIFETIME = timedelta(minutes=15)
 WINDOW = 15 * 60
 LOGIN_FAILURES_PER_EMAIL = 5
 LOGIN_FAILURES_PER_ADDRESS = 30
-MAGIC_LINKS_PER_EMAIL = 5
-MAGIC_LINKS_PER_ADDRESS = 30
 SIGNUPS_PER_ADDRESS_HOUR = 500
 
 _hasher = PasswordHasher()
@@ -49,10 +35,6 @@ _DUMMY_HASH = _hasher.hash("a password nobody has")
 
 class InvalidCredentials(NotAuthenticated):
     pass
-
-
-class LinkExpired(DomainError):
-    status_code = 410
 
 
 async def hash_password(password: str) -> str:
@@ -94,17 +76,28 @@ async def find_user_by_email(email: str) -> UserOut | None:
     return to_user(row) if row else None
 
 
-async def _check_limit(limiter: RateLimiter, keys_and_limits: list[tuple[str, int]]) -> None:
-    for key, limit in keys_and_limits:
-        if await limiter.count(key) >= limit:
-            raise TooManyRequests(_("Too many attempts. Please wait a few minutes and try again."))
+def _login_limits(email: str, client: str) -> list[tuple[str, int, int]]:
+    return [
+        (f"login:email:{email}", LOGIN_FAILURES_PER_EMAIL, WINDOW),
+        (f"login:addr:{client}", LOGIN_FAILURES_PER_ADDRESS, WINDOW),
+    ]
+
+
+async def _address_in_use(email: str, limiter: RateLimiter, client: str) -> Conflict:
+    """A sign-up with an address in use counts like a failed login (it tells whether the address
+    has an account, so it is as limited as guessing)."""
+    await count_attempt(limiter, _login_limits(email, client))
+    return Conflict(_("An account with this e-mail address already exists."), field="email")
 
 
 async def signup(data: SignupIn, *, limiter: RateLimiter, client: str) -> UserOut:
-    """Create a participant account; an address already in use is a 409."""
-    key = f"signup:addr:{client}"
-    if await limiter.count(key) >= SIGNUPS_PER_ADDRESS_HOUR:
+    """Create a participant account; an address already in use is a 409 and counts like a failed
+    login. Sign-ups are counted as they arrive, and the address is checked before the (slow,
+    memory-hungry) password hash is made."""
+    if await limiter.hit(f"signup:addr:{client}", 3600) > SIGNUPS_PER_ADDRESS_HOUR:
         raise TooManyRequests(_("Too many sign-ups from this address. Please try again later."))
+    if await Account.exists().where(Account.email == data.email):
+        raise await _address_in_use(data.email, limiter, client)
     password_hash = await hash_password(data.password)
     async with write_transaction():
         rows = (
@@ -120,20 +113,19 @@ async def signup(data: SignupIn, *, limiter: RateLimiter, client: str) -> UserOu
             .on_conflict(target=Account.email, action="DO NOTHING")
             .returning(*Account.all_columns())
         )
-    if not rows:
-        raise Conflict(_("An account with this e-mail address already exists."), field="email")
-    await limiter.hit(key, 3600)
+    if not rows:  # the same address signed up in the meantime
+        raise await _address_in_use(data.email, limiter, client)
     return to_user(rows[0])
 
 
 async def login(data: LoginIn, *, limiter: RateLimiter, client: str) -> UserOut:
-    """The account for this e-mail and password, or InvalidCredentials (the same either way)."""
-    email_key, addr_key = f"login:email:{data.email}", f"login:addr:{client}"
-    await _check_limit(limiter, [(email_key, LOGIN_FAILURES_PER_EMAIL), (addr_key, LOGIN_FAILURES_PER_ADDRESS)])
+    """The account for this e-mail and password, or InvalidCredentials (the same either way).
+    Every attempt counts as it arrives, per e-mail and per client address; a successful one is
+    taken back (the e-mail's count starts again)."""
+    limits = _login_limits(data.email, client)
+    await count_attempt(limiter, limits)
     row = await Account.select().where(Account.email == data.email).first()
     if not await _verify(row["password_hash"] if row else None, data.password):
-        await limiter.hit(email_key, WINDOW)
-        await limiter.hit(addr_key, WINDOW)
         raise InvalidCredentials(_("Wrong e-mail address or password."))
     assert row is not None
     changes = {Account.last_login_at: utcnow()}
@@ -141,77 +133,28 @@ async def login(data: LoginIn, *, limiter: RateLimiter, client: str) -> UserOut:
         changes[Account.password_hash] = await hash_password(data.password)
     async with write_transaction():
         await Account.update(changes).where(Account.id == row["id"])
+    (email_key, _limit, _window), (addr_key, _limit, _window) = limits
     await limiter.reset(email_key)
+    await limiter.refund(addr_key)
     return to_user(row)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def neutral_name(locale: str | None = None) -> str:
+    """The name of an account whose person gave none: never any part of the e-mail address,
+    which other people would then see on tickets, in rooms and in mail."""
+    with i18n.use_locale(locale or i18n.current_locale()):
+        return f"{_('Participant')} {1000 + secrets.randbelow(9000)}"
 
 
-async def request_magic_link(
-    data: MagicLinkIn, *, limiter: RateLimiter, client: str, base_url: str, intent: dict | None = None
-) -> None:
-    """Mail a one-time sign-in link. Known or not, the caller learns nothing about the address.
-    `intent` (opaque here) travels with the link and is handed back at sign-in."""
-    email_key, addr_key = f"magic:email:{data.email}", f"magic:addr:{client}"
-    await _check_limit(limiter, [(email_key, MAGIC_LINKS_PER_EMAIL), (addr_key, MAGIC_LINKS_PER_ADDRESS)])
-    await limiter.hit(email_key, WINDOW)
-    await limiter.hit(addr_key, WINDOW)
-    token = secrets.token_urlsafe(32)
-    account = await Account.select(Account.display_name, Account.locale).where(Account.email == data.email).first()
-    locale = account["locale"] if account else i18n.current_locale()
-    link = f"{base_url.rstrip('/')}/auth/magic/{token}"
-    with i18n.use_locale(locale):
-        subject = _("Your sign-in link for NEXT TOHOKU MEETUP")
-    text, html = render_mail(
-        "magic_link",
-        locale,
-        link=link,
-        name=account["display_name"] if account else "",
-        minutes=int(MAGIC_LINK_LIFETIME.total_seconds() // 60),
-    )
+async def set_display_name(user_id: int, display_name: str) -> UserOut:
+    """A person names themself: the name others see on tickets, in rooms and in mail."""
     async with write_transaction():
-        await MagicLink.insert(
-            MagicLink(
-                token_hash=_token_hash(token),
-                email=data.email,
-                next_path=data.next or "/",
-                expires_at=utcnow() + MAGIC_LINK_LIFETIME,
-                intent_json=msgspec.json.encode(intent).decode() if intent else "",
-            )
+        await Account.update({Account.display_name: clean_display_name(display_name)[:100]}).where(
+            Account.id == user_id
         )
-        await enqueue(to_addr=data.email, subject=subject, body_text=text, body_html=html)
-
-
-async def sign_in_with_magic_link(token: str) -> tuple[UserOut, str, dict | None]:
-    """Use a magic link once: returns the account (created if new), where to go next, and the
-    intent that was sent with the link."""
-    now = utcnow()
-    async with write_transaction():
-        used = (
-            await MagicLink.update({MagicLink.used_at: now})
-            .where(
-                (MagicLink.token_hash == _token_hash(token))
-                & MagicLink.used_at.is_null()
-                & (MagicLink.expires_at > now)
-            )
-            .returning(MagicLink.email, MagicLink.next_path, MagicLink.intent_json)
-        )
-        if not used:
-            raise LinkExpired(_("This sign-in link has expired or has already been used."))
-        email = used[0]["email"]
-        await Account.insert(
-            Account(
-                email=email,
-                display_name=clean_display_name(email.split("@")[0])[:100],
-                locale=i18n.current_locale(),
-            )
-        ).on_conflict(target=Account.email, action="DO NOTHING")
-        await Account.update({Account.last_login_at: now}).where(Account.email == email)
-        row = await Account.select().where(Account.email == email).first()
-    intent = msgspec.json.decode(used[0]["intent_json"]) if used[0]["intent_json"] else None
-    return to_user(row), used[0]["next_path"], intent
+    user = await get_user(user_id)
+    assert user is not None
+    return user
 
 
 async def set_locale(user_id: int, locale: str) -> None:
@@ -231,7 +174,7 @@ async def make_organizer(email: str, password: str | None, display_name: str | N
             rows = await Account.insert(
                 Account(
                     email=email,
-                    display_name=clean_display_name(display_name or email.split("@")[0]),
+                    display_name=clean_display_name(display_name) if display_name else neutral_name(),
                     password_hash=password_hash,
                     role="organizer",
                 )

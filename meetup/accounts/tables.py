@@ -25,3 +25,6 @@ class MagicLink(Table, tablename="magic_link"):
     used_at = Timestamptz(null=True, default=None)
     # What to do once signed in, e.g. {"register": {"event": "slug", "answers": {...}}}.
     intent_json = Text(default="")
+    # The name a newcomer gave when asking (their account's name), and the forum it registers for.
+    display_name = Varchar(length=100, default="")
+    forum_title = Varchar(length=200, default="")

@@ -8,17 +8,17 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_202_ACCEPTED
 from markupsafe import Markup
 
 from meetup import settings
-from meetup.accounts import service as accounts
+from meetup.accounts import magic_link
 from meetup.accounts.auth import client_address, current_user, login_required, pop_intent
 from meetup.accounts.ratelimit import RateLimiter
+from meetup.accounts.routes import magic_sent
 from meetup.accounts.schemas import MagicLinkIn
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.db import utcnow
-from meetup.errors import DomainError
+from meetup.errors import BadInput, DomainError
 from meetup.events import registration, service
 from meetup.events.calendar import calendar_links
 from meetup.events.errors import EventNotFound
@@ -53,6 +53,7 @@ async def _forum_context(request: Request, slug: str, **extra: object) -> dict:
         "prefectures": {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS},
         "error": None,
         "answers": {},
+        "newcomer": {},
         "done": None,
         **extra,
     }
@@ -88,34 +89,51 @@ class EventPages(Controller):
         try:
             data = msgspec.convert({"answers": answers, "prefecture": prefecture}, RegistrationIn, strict=False)
             if user is None:
-                return await self._register_by_mail(request, slug, form.get("email") or "", data, limiter)
+                return await self._register_by_mail(request, row, form, data, limiter)
             await registration.register(row, user.id, data, questions)
         except (DomainError, msgspec.ValidationError) as exc:
             detail = exc.detail if isinstance(exc, DomainError) else _("Please check your answers.")
             status = exc.status_code if isinstance(exc, DomainError) else 400
-            context = await _forum_context(request, slug, error=detail, answers=answers)
+            newcomer = {"email": form.get("email") or "", "display_name": form.get("display_name") or ""}
+            context = await _forum_context(request, slug, error=detail, answers=answers, newcomer=newcomer)
             return Template("events/detail.html", context=context, status_code=status)
         return Redirect(path=f"/events/{slug}?done=registered", status_code=303)
 
     async def _register_by_mail(
-        self, request: Request, slug: str, email: str, data: RegistrationIn, limiter: RateLimiter
+        self, request: Request, row: dict, form, data: RegistrationIn, limiter: RateLimiter
     ) -> Template:
-        """A newcomer registers in one step: a magic link signs them in and completes it."""
-        magic = msgspec.convert({"email": email, "next": f"/events/{slug}/register/continue"}, MagicLinkIn)
-        intent = {"register": {"event": slug, "answers": data.answers, "prefecture": data.prefecture}}
-        await accounts.request_magic_link(
+        """A newcomer registers in one step with a name and an e-mail address: the magic link
+        (its button) signs them in, creates their account under that name and completes it."""
+        name = " ".join(str(form.get("display_name") or "").split())
+        if not name:
+            raise BadInput(_("Enter the name people will see (up to 100 characters)."), field="display_name")
+        try:
+            magic = msgspec.convert(
+                {
+                    "email": form.get("email") or "",
+                    "display_name": name,
+                    "next": f"/events/{row['slug']}/register/continue",
+                },
+                MagicLinkIn,
+            )
+        except msgspec.ValidationError as exc:
+            field = "display_name" if "display_name" in str(exc) else "email"
+            hint = {
+                "display_name": _("Enter the name people will see (up to 100 characters)."),
+                "email": _("Enter a valid e-mail address."),
+            }[field]
+            raise BadInput(hint, field=field) from None
+        intent = {"register": {"event": row["slug"], "answers": data.answers, "prefecture": data.prefecture}}
+        current = settings.current()
+        await magic_link.request_magic_link(
             magic,
             limiter=limiter,
             client=client_address(request),
-            base_url=settings.current().base_url,
+            base_url=current.base_url,
             intent=intent,
+            forum_title=row["title"],
         )
-        current = settings.current()
-        return Template(
-            "accounts/magic_sent.html",
-            context={"email": magic.email, "dev_mailbox": not current.smtp_url and current.env == "dev"},
-            status_code=HTTP_202_ACCEPTED,
-        )
+        return magic_sent(magic.email, current, forum_title=row["title"])
 
     @get("/events/{slug:str}/register/continue", guards=[login_required])
     async def register_continue(self, request: Request, slug: FromPath[str]) -> Template | Redirect:

@@ -3,7 +3,9 @@
 Follow-ups (campaigns) can be turned off with one click (RFC 8058), from the link in every
 campaign mail, or on the preferences page; transactional mail (sign-in links, tickets,
 registration changes) always goes. Links carry `<account id>.<HMAC>`: opaque, unguessable,
-and valid without a session, as a mailbox provider's one-click POST has none.
+and valid without a session, as a mailbox provider's one-click POST has none. Each purpose signs
+with its own key derived from MEETUP_SECRET_KEY; anything that is not a well-formed token is
+simply not valid (a 404), whatever characters it holds.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 
 from meetup import settings
 from meetup.accounts import service as accounts
@@ -21,20 +24,23 @@ from meetup.i18n import gettext as _
 from meetup.mail.schemas import PreferencesOut
 from meetup.mail.tables import MailPreference
 
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,120}\.[A-Za-z0-9_-]{24}")
+
 
 def sign(purpose: str, payload: str) -> str:
-    """`payload.signature` for `purpose` (each purpose has its own signatures)."""
-    key = settings.current().secret_key.encode()
-    digest = hmac.new(key, f"{purpose}:{payload}".encode(), hashlib.sha256).digest()[:18]
+    """`payload.signature` for `purpose` (each purpose signs with its own derived key)."""
+    key = settings.current().key_for(f"link:{purpose}")
+    digest = hmac.new(key, payload.encode(), hashlib.sha256).digest()[:18]
     return f"{payload}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
 
 
-def verify(purpose: str, token: str) -> str | None:
-    """The payload of a token signed for `purpose`, or None when it was not."""
-    payload, _dot, _signature = token.rpartition(".")
-    if not payload or len(token) > 200:
+def verify(purpose: str, token: object) -> str | None:
+    """The payload of a token signed for `purpose`, or None when it was not (a token of another
+    shape, in other characters or of another length is never compared)."""
+    if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
         return None
-    return payload if hmac.compare_digest(sign(purpose, payload), token) else None
+    payload = token.rpartition(".")[0]
+    return payload if hmac.compare_digest(sign(purpose, payload).encode(), token.encode()) else None
 
 
 def unsubscribe_token(account_id: int) -> str:

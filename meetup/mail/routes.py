@@ -98,7 +98,8 @@ class MailPreferencesApi(Controller):
 
 
 class DevMailbox(Controller):
-    """The dev mailbox: with no SMTP server configured, organizers read outgoing mail here."""
+    """The dev mailbox: with no SMTP server configured, organizers read outgoing mail here. It
+    shows sign-in links too, so the app mounts it only when MEETUP_ENV=dev (404 in test and prod)."""
 
     path = "/dev/mailbox"
     guards = [organizer_required]

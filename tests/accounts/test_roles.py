@@ -3,23 +3,31 @@
 import subprocess
 import sys
 
+import msgspec
+
 from meetup import ROOT
 from meetup.accounts import service
+from tests.conftest import _with_csrf, http_client, running
 from tests.factories import PASSWORD, new_email, organizer, sign_up
 
 
-async def test_organizer_pages_by_role(client, make_client):
-    anonymous = await make_client()
-    to_login = await anonymous.get("/dev/mailbox/", follow_redirects=False)
-    assert to_login.status_code in (302, 303)
-    assert to_login.headers["location"].startswith("/login?next=")
+async def test_organizer_pages_by_role(settings):
+    # The dev mailbox exists only in development.
+    async with running(msgspec.structs.replace(settings, env="dev")) as client:
+        anonymous = await _with_csrf(http_client(client.app))
+        to_login = await anonymous.get("/dev/mailbox/", follow_redirects=False)
+        assert to_login.status_code in (302, 303)
+        assert to_login.headers["location"].startswith("/login?next=")
 
-    participant = await make_client()
-    await sign_up(participant)
-    assert (await participant.get("/dev/mailbox/")).status_code == 403
+        participant = await _with_csrf(http_client(client.app))
+        await sign_up(participant)
+        assert (await participant.get("/dev/mailbox/")).status_code == 403
 
-    await organizer(client)
-    assert (await client.get("/dev/mailbox/")).status_code == 200
+        await _with_csrf(client)
+        await organizer(client)
+        assert (await client.get("/dev/mailbox/")).status_code == 200
+        for person in (anonymous, participant):
+            await person.aclose()
 
 
 async def test_api_answers_401_not_a_redirect(make_client):

@@ -12,12 +12,13 @@ async def test_register_from_the_forum_page_and_check_in_at_the_desk(live_server
     await organizer(client, email="desk@example.jp")
     slug = await create_forum(client, title="関係人口セミナー in 石巻", capacity=5)
 
-    # A newcomer: e-mail only, then the magic link completes the registration.
+    # A newcomer: a name and an e-mail, then the magic link's button completes the registration.
     email = new_email("newcomer")
     context = await browser.new_context(viewport={"width": 390, "height": 844})
     page = await context.new_page()
     await page.goto(f"{live_server}/events")
     await page.get_by_role("link", name="関係人口セミナー in 石巻").click()
+    await page.get_by_label("表示名").fill("石巻 みなと")
     await page.get_by_label("メールアドレス").fill(email)
     await page.get_by_label("主な活動地域（都道府県）").select_option("宮城県")
     await screenshot(page, "forum-phone")
@@ -27,6 +28,8 @@ async def test_register_from_the_forum_page_and_check_in_at_the_desk(live_server
     [mail] = await outbox.recent(to_addr=email)
     link = re.search(r"/auth/magic/\S+", mail.body_text).group(0)
     await page.goto(f"{live_server}{link}")
+    await page.get_by_role("button", name="申込を完了する").click()
+    await page.wait_for_url(f"{live_server}/events/{slug}?done=registered")
     assert await page.get_by_text("参加が確定しています").is_visible()
     assert await page.get_by_role("link", name="https://teams.example/meet/secret-room").is_visible()
     await page.get_by_role("link", name="受付票を表示").click()

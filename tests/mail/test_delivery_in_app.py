@@ -24,17 +24,18 @@ async def test_a_magic_link_reaches_a_real_smtp_server(mail_settings, smtp_serve
     assert f"{BASE_URL}/auth/magic/" in message.get_body(("plain",)).get_content()
 
 
-async def test_without_smtp_organizers_read_mail_in_the_dev_mailbox(client, make_client):
+async def test_without_smtp_organizers_read_mail_in_the_dev_mailbox(settings):
     from tests.factories import organizer
 
     email = new_email()
-    person = await make_client()
-    await person.post("/api/v1/auth/magic-link", json={"email": email})
-    await organizer(client)
-    page = await client.get(f"/dev/mailbox/?to={email}")
-    assert page.status_code == 200
-    assert email in page.text
-    mail_id = page.text.split('href="/dev/mailbox/')[1].split('"')[0]
-    detail = await client.get(f"/dev/mailbox/{mail_id}")
+    async with running(msgspec.structs.replace(settings, env="dev")) as client:  # the mailbox is dev only
+        await _with_csrf(client)
+        await client.post("/api/v1/auth/magic-link", json={"email": email})
+        await organizer(client)
+        page = await client.get(f"/dev/mailbox/?to={email}")
+        assert page.status_code == 200
+        assert email in page.text
+        mail_id = page.text.split('href="/dev/mailbox/')[1].split('"')[0]
+        detail = await client.get(f"/dev/mailbox/{mail_id}")
     assert "/auth/magic/" in detail.text
     assert 'sandbox=""' in detail.text  # the HTML part is shown in a sandboxed frame

@@ -9,7 +9,8 @@ forum A; the confirmed registrant of another forum B; an organizer. Each route n
 - seat        forum A's confirmed registrants only (the ticket: others are sent to the forum page);
 - organizer   organizers only (anonymous: 401 or the login page; everyone else: 403);
 - link        a signed link in a mail is the key: everyone who has it;
-- dev         the dev mailbox: organizers only.
+- dev         the dev mailbox: only with MEETUP_ENV=dev (organizers only there), so a 404 for
+              everyone here, as the tests run with env "test".
 
 Every route of the app must be in the table (a new route without a rule fails the test), and no
 answer to anyone may be a 5xx. The README's "Who may do what" is this table.
@@ -54,13 +55,16 @@ TABLE: dict[str, str] = {
     "POST /api/v1/auth/magic-link": "public",
     "POST /api/v1/auth/signup": "public",
     "GET /api/v1/me": "member",
+    "PATCH /api/v1/me": "member",
     "GET /login": "public",
     "POST /login": "public",
     "POST /logout": "public",
     "GET /magic-link": "public",
     "POST /magic-link": "public",
     "GET /auth/magic/{token:str}": "link",
+    "POST /auth/magic/{token:str}": "link",
     "GET /me": "member",
+    "POST /me": "member",
     "GET /signup": "public",
     "POST /signup": "public",
     # forums and registration
@@ -187,7 +191,7 @@ ALLOWED = {
     "registrant": {"registrant", "organizer"},
     "seat": {"registrant"},
     "organizer": {"organizer"},
-    "dev": {"organizer"},
+    "dev": set(),
 }
 
 
@@ -274,7 +278,7 @@ def app_routes(app) -> set[str]:
 
 
 def test_every_route_has_a_rule(settings):
-    assert app_routes(create_app(settings)) == set(TABLE)
+    assert app_routes(create_app(msgspec.structs.replace(settings, env="dev"))) == set(TABLE)  # dev has the most
 
 
 @pytest.mark.parametrize("route", sorted(k for k in TABLE if not k.startswith("WS ")))
