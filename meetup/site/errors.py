@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from meetup.errors import SERVICE_DOWN, DomainError, TooManyRequests
 from meetup.i18n import gettext as _
+from meetup.templating import site_path
 
 log = logging.getLogger("meetup")
 
@@ -50,7 +51,7 @@ def _answer(
             body["extra"] = extra
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if status == 401 and request.method == "GET":
-        return Redirect(path=f"/login?next={quote(request.url.path)}")
+        return Redirect(path=f"/login?next={quote(site_path(request.url.path))}")
     title = _titles().get(status, _titles()[400 if status < 500 else 500])
     return Template(
         template_name="errors/error.html",
