@@ -305,7 +305,7 @@ class CoordinatorPages(Controller):
         people = {t["other"] for t in ties}
         people |= {r["requester"] for r in requests["incoming"]} | {r["recipient"] for r in requests["outgoing"]}
         profiles = await _names(people, user)
-        forums = await events.forum_refs(sorted({t["event_id"] for t in ties if t["event_id"]}))
+        forums = await events.forum_refs(sorted({t["event_id"] for t in ties if t["event_id"]}), drafts=False)
         return Template(
             "coordinators/connections.html",
             context={
