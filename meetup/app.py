@@ -164,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             sessions.middleware,
-            DefineMiddleware(AccountMiddleware, exclude=["^/static/"]),
+            DefineMiddleware(AccountMiddleware, exclude=["^/static/", "^/favicon.ico$"]),
             LocaleMiddleware(),
         ],
         csrf_config=CSRFConfig(

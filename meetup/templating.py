@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from meetup import ROOT, i18n
+from meetup.coordinators.prefectures import prefecture_name
 from meetup.markdown import render_markdown
 
 TEMPLATES = ROOT / "templates"
@@ -31,6 +32,7 @@ def environment() -> Environment:
     env.filters["datetime"] = i18n.format_datetime
     env.filters["span"] = i18n.format_span
     env.filters["markdown"] = render_markdown
+    env.filters["prefecture"] = lambda value: prefecture_name(value, i18n.current_locale())
     return env
 
 

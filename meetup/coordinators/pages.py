@@ -59,7 +59,7 @@ def _field_hints() -> dict[str, str]:
         "name": _("Enter your name (up to 100 characters, no control characters)."),
         "name_kana": _("Write the reading of your name in kana (up to 100 characters)."),
         "organization": _("Up to 200 characters."),
-        "prefecture": _("Choose a prefecture, or 海外."),
+        "prefecture": _("Choose a prefecture, or Overseas."),
         "municipality": _("Up to 100 characters."),
         "themes": _("Up to 20 themes, each up to 30 characters."),
         "bio": _("Up to 10,000 characters."),

@@ -48,6 +48,7 @@ ROLES = ("anonymous", "participant", "registrant", "other_registrant", "organize
 TABLE: dict[str, str] = {
     # site and accounts
     "GET /": "public",
+    "GET /favicon.ico": "public",
     "GET /healthz": "public",
     "POST /api/v1/auth/login": "public",
     "POST /api/v1/auth/logout": "public",
