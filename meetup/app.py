@@ -44,6 +44,7 @@ from meetup.rooms.routes import EventRoomsApi, RoomsApi
 from meetup.rooms.socket import announce_presence, room_socket
 from meetup.settings import Settings, load_settings, use
 from meetup.site.errors import EXCEPTION_HANDLERS
+from meetup.site.header import count_for_header
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
 from meetup.templating import environment
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
+        before_request=count_for_header,
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "limiter": Provide(lambda: limiter, sync_to_thread=False),
