@@ -46,6 +46,7 @@ from meetup.settings import Settings, load_settings, use
 from meetup.site.api_docs import SwaggerPage
 from meetup.site.errors import EXCEPTION_HANDLERS
 from meetup.site.headers import security_headers
+from meetup.site.header import count_for_header
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
 from meetup.templating import environment
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
+        before_request=count_for_header,
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "limiter": Provide(lambda: limiter, sync_to_thread=False),
@@ -166,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             sessions.middleware,
-            DefineMiddleware(AccountMiddleware, exclude=["^/static/"]),
+            DefineMiddleware(AccountMiddleware, exclude=["^/static/", "^/favicon.ico$"]),
             LocaleMiddleware(),
         ],
         csrf_config=CSRFConfig(

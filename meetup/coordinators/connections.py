@@ -2,7 +2,10 @@
 
 Rules:
 - a connection is asked for and accepted by the person asked (asking back accepts);
-- a person whose profile you may not see cannot be asked;
+- a person whose profile you may not see cannot be asked, and no name of theirs is ever shown to
+  you: names come from profiles you may see, never from the account;
+- a person asks at most REQUESTS_PER_HOUR times an hour; the person asked is mailed (unless they
+  turned that mail off) and sees the asker's short message; the asker may withdraw while it waits;
 - a tie between two people remembers where it came from (an accepted connection, a shared
   breakout room, a forum attended together); one tie per pair and source.
 """
@@ -10,18 +13,30 @@ Rules:
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime
 
 import msgspec
 
+from meetup import i18n, settings
+from meetup.accounts import service as accounts
+from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import UserOut
-from meetup.accounts.tables import Account
-from meetup.coordinators.schemas import ConnectionOut
-from meetup.coordinators.service import get_profile
-from meetup.coordinators.tables import ConnectionRequest, Profile, Tie, TieSource
+from meetup.coordinators.schemas import MESSAGE_LIMIT, ConnectionOut
+from meetup.coordinators.service import get_profile, profiles_of
+from meetup.coordinators.tables import ConnectionRequest, Tie, TieSource
 from meetup.db import utcnow, write_transaction
-from meetup.errors import BadInput, Conflict, NotFound
+from meetup.errors import BadInput, Conflict, NotFound, TooManyRequests
+from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
+from meetup.mail import preferences
+from meetup.mail.outbox import enqueue
+from meetup.templating import render_mail
+
+REQUESTS_PER_HOUR = 30
+_WINDOW = 3600
+# Control characters other than tab and line feed (a line break is kept, as \n).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -72,15 +87,40 @@ async def record_source_once(source: str) -> bool:
     return bool(rows)
 
 
-async def request_connection(requester: int, recipient: int, viewer: UserOut | None = None) -> ConnectionOut:
+def plain_message(text: str) -> str:
+    """A request's note as plain text: line breaks kept as \\n, other control characters dropped."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+async def request_connection(
+    requester: int,
+    recipient: int,
+    viewer: UserOut | None = None,
+    *,
+    message: str = "",
+    limiter: RateLimiter | None = None,
+) -> ConnectionOut:
     """Ask to connect. If the other side already asked, this accepts their request instead.
-    A person whose profile `viewer` may not see cannot be asked (it would reveal them)."""
+
+    - every ask counts against REQUESTS_PER_HOUR as it arrives (asks to nobody too, so account
+      ids cannot be probed): past it, 429;
+    - only a person whose profile the asker (`viewer`) may see can be asked; anyone else, with an
+      account or without, is the same 404;
+    - a new (or re-opened) request mails the person asked, in this transaction, unless they
+      turned that mail off; `message` (plain text, at most MESSAGE_LIMIT characters) is for them.
+    """
+    if limiter is not None and await limiter.hit(f"connect:{requester}", _WINDOW) > REQUESTS_PER_HOUR:
+        raise TooManyRequests(
+            _("You have sent many connection requests in the last hour. Please try again later."),
+            retry_after=_WINDOW,
+        )
     if requester == recipient:
         raise BadInput(_("You cannot connect with yourself."), field="user_id")
-    if await Profile.exists().where(Profile.account == recipient):
-        if viewer is not None and await get_profile(recipient, viewer) is None:
-            raise NotFound(_("No such person."))
-    elif not await Account.exists().where(Account.id == recipient):
+    if len(message) > MESSAGE_LIMIT:
+        raise BadInput(_("Keep the message to 300 characters."), field="message")
+    asker = viewer if viewer is not None and viewer.id == requester else await accounts.get_user(requester)
+    asked = await get_profile(recipient, asker) if asker is not None else None
+    if asked is None:
         raise NotFound(_("No such person."))
     reverse = (
         await ConnectionRequest.select()
@@ -89,9 +129,16 @@ async def request_connection(requester: int, recipient: int, viewer: UserOut | N
     )
     if reverse and reverse["status"] == "pending":
         return await accept_connection(reverse["id"], requester)
+    note = plain_message(message)
+    person = await accounts.get_user(recipient)
+    tell = person is not None and await preferences.wants_connection_requests(recipient)
+    # the asker as the person asked may see them: a profile's name, or no name at all
+    shown = await get_profile(requester, person) if tell else None
     async with write_transaction():
-        await ConnectionRequest.insert(ConnectionRequest(requester=requester, recipient=recipient)).on_conflict(
-            action="DO NOTHING"
+        opened = (
+            await ConnectionRequest.insert(ConnectionRequest(requester=requester, recipient=recipient, message=note))
+            .on_conflict(action="DO NOTHING")
+            .returning(ConnectionRequest.id)
         )
         row = (
             await ConnectionRequest.select()
@@ -99,11 +146,45 @@ async def request_connection(requester: int, recipient: int, viewer: UserOut | N
             .first()
         )
         if row["status"] == "declined":  # asking again after "not now" re-opens the request
-            await ConnectionRequest.update({ConnectionRequest.status: "pending"}).where(
-                ConnectionRequest.id == row["id"]
-            )
-            row["status"] = "pending"
+            reopened = {"status": "pending", "message": note, "created_at": utcnow(), "decided_at": None}
+            await ConnectionRequest.update(reopened).where(ConnectionRequest.id == row["id"])
+            row.update(reopened)
+            opened = True
+        if opened and tell:
+            await _mail_request(person, asked.name, requester, shown.name if shown else None, note)
     return msgspec.convert(row, ConnectionOut, from_attributes=False, strict=False)
+
+
+async def _mail_request(person: UserOut, name: str, requester: int, asker_name: str | None, note: str) -> None:
+    """The mail that tells `person` someone would like to connect: the asker by their profile's
+    name (or as "a coordinator"), their note, and links to the site; never an e-mail address.
+    At most one a day per asker and person, however often they withdraw and ask again."""
+    base = settings.current().base_url.rstrip("/")
+    with i18n.use_locale(person.locale):
+        subject = (
+            _("[Connection request] %(name)s") % {"name": asker_name}
+            if asker_name
+            else _("[Connection request] A coordinator would like to connect")
+        )
+    text, html = render_mail(
+        "connection_request",
+        person.locale,
+        name=name,
+        asker=asker_name,
+        message=note,
+        profile_url=f"{base}/coordinators/{requester}" if asker_name else "",
+        connections_url=f"{base}/me/connections",
+        settings_url=f"{base}/me/mail",
+    )
+    day = utcnow().astimezone(TOKYO).date().isoformat()
+    await enqueue(
+        to_addr=person.email,
+        to_name=name,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        dedupe_key=f"connection-request:{requester}:{person.id}:{day}",
+    )
 
 
 async def accept_connection(request_id: int, user_id: int) -> ConnectionOut:
@@ -172,15 +253,69 @@ async def remove_connection(user_id: int, other: int) -> None:
         )
 
 
-async def connection_requests(user_id: int) -> dict[str, list[dict]]:
-    """Requests to and from the person, with names: {'incoming': [...], 'outgoing': [...]}."""
-    incoming = await ConnectionRequest.select(
-        ConnectionRequest.all_columns(), ConnectionRequest.requester.display_name.as_alias("name")
-    ).where((ConnectionRequest.recipient == user_id) & (ConnectionRequest.status == "pending"))
-    outgoing = await ConnectionRequest.select(
-        ConnectionRequest.all_columns(), ConnectionRequest.recipient.display_name.as_alias("name")
-    ).where((ConnectionRequest.requester == user_id) & (ConnectionRequest.status == "pending"))
+async def connection_requests(user: UserOut) -> dict[str, list[dict]]:
+    """Pending requests to and from the person: {'incoming': [...], 'outgoing': [...]}, oldest
+    first. `name` is the other side's name on a profile the person may see, else None (never the
+    account's name); `message` is in incoming requests only: the asker's note is for the asked."""
+    incoming = (
+        await ConnectionRequest.select()
+        .where((ConnectionRequest.recipient == user.id) & (ConnectionRequest.status == "pending"))
+        .order_by(ConnectionRequest.created_at)
+    )
+    outgoing = (
+        await ConnectionRequest.select()
+        .where((ConnectionRequest.requester == user.id) & (ConnectionRequest.status == "pending"))
+        .order_by(ConnectionRequest.created_at)
+    )
+    names = {
+        other: profile.name
+        for other, profile in (
+            await profiles_of([r["requester"] for r in incoming] + [r["recipient"] for r in outgoing], user)
+        ).items()
+    }
+    for row in incoming:
+        row["name"] = names.get(row["requester"])
+    for row in outgoing:
+        row["name"] = names.get(row["recipient"])
+        del row["message"]
     return {"incoming": incoming, "outgoing": outgoing}
+
+
+async def pending_count(user_id: int) -> int:
+    """How many requests wait for the person's answer (the number in the header)."""
+    return await ConnectionRequest.count().where(
+        (ConnectionRequest.recipient == user_id) & (ConnectionRequest.status == "pending")
+    )
+
+
+async def withdraw_request(request_id: int, user_id: int) -> None:
+    """The asker takes back a request that was not accepted; the person asked no longer sees it.
+    Someone else's request (or none) is a 404; an accepted one is a connection (remove it): 409."""
+    row = await ConnectionRequest.select(ConnectionRequest.requester).where(ConnectionRequest.id == request_id).first()
+    if row is None or row["requester"] != user_id:
+        raise NotFound(_("No such connection request."))
+    async with write_transaction():
+        gone = (
+            await ConnectionRequest.delete()
+            .where((ConnectionRequest.id == request_id) & (ConnectionRequest.status != "accepted"))
+            .returning(ConnectionRequest.id)
+        )
+    if not gone:
+        raise Conflict(_("This request was already accepted; remove the connection instead."))
+
+
+async def outgoing_request(requester: int, recipient: int) -> int | None:
+    """The id of the request `requester` made to `recipient` that waits for an answer, if any."""
+    row = (
+        await ConnectionRequest.select(ConnectionRequest.id)
+        .where(
+            (ConnectionRequest.requester == requester)
+            & (ConnectionRequest.recipient == recipient)
+            & (ConnectionRequest.status == "pending")
+        )
+        .first()
+    )
+    return row["id"] if row else None
 
 
 async def ties_of(user_id: int) -> list[dict]:

@@ -179,7 +179,8 @@ async def _load(viewer: UserOut | None, at: datetime | None, event_id: int | Non
     wanted = {t.event_id for t in ties if t.event_id is not None}
     if event_id is not None:
         wanted.add(event_id)
-    forums = await events.forum_refs(sorted(wanted))
+    # organizers may look at a draft's before/after; everyone else never sees a draft's title
+    forums = await events.forum_refs(sorted(wanted), drafts=bool(viewer and viewer.is_organizer))
     if event_id is not None and event_id not in forums:
         raise NotFound(_("No such forum."))
     return _Loaded(nodes=nodes, ties=ties, forums=forums)

@@ -12,8 +12,9 @@ from litestar.response import Template
 from meetup.accounts.auth import current_user
 from meetup.coordinators import network
 from meetup.coordinators.network import NetworkOut
-from meetup.coordinators.prefectures import OVERSEAS, TOHOKU
+from meetup.coordinators.prefectures import ENGLISH, OVERSEAS, TOHOKU, prefecture_name
 from meetup.events import service as events
+from meetup.i18n import current_locale
 from meetup.i18n import gettext as _
 
 EventSlug = Annotated[
@@ -76,10 +77,11 @@ class NetworkPages(Controller):
             pictures = await network.forum_pictures(viewer, event_id)
             out, forum, maps = pictures.after, pictures.forum, network.map_pair(pictures)
         palette = {**TOHOKU_COLOURS, OVERSEAS: OVERSEAS_COLOUR}
+        locale = current_locale()
         legend = [
-            *TOHOKU_COLOURS.items(),
+            *((prefecture_name(p, locale), colour) for p, colour in TOHOKU_COLOURS.items()),
             (_("Other prefectures"), OTHER_COLOUR),
-            (_("Overseas (海外)"), OVERSEAS_COLOUR),
+            (prefecture_name(OVERSEAS, locale), OVERSEAS_COLOUR),
         ]
         return Template(
             "coordinators/network.html",
@@ -89,6 +91,12 @@ class NetworkPages(Controller):
                 "forum": forum,
                 "legend": legend,
                 "organizer": bool(viewer and viewer.is_organizer),
-                "data": {"maps": maps, "palette": palette, "other": OTHER_COLOUR},
+                "data": {
+                    "maps": maps,
+                    "palette": palette,
+                    "other": OTHER_COLOUR,
+                    # how the person panel names a prefecture (English pages; stored values are Japanese)
+                    "prefecture_names": ENGLISH if locale == "en" else {},
+                },
             },
         )

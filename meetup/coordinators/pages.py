@@ -13,14 +13,16 @@ from urllib.parse import urlencode, urlsplit
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import current_user, login_required
+from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections, service
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, PREFECTURES, TOHOKU
-from meetup.coordinators.schemas import CONSENT_TEXT, THEMES, ProfileIn, ProfileOut
+from meetup.coordinators.schemas import CONSENT_TEXT, MESSAGE_LIMIT, THEMES, ProfileIn, ProfileOut
 from meetup.errors import NotFound
 from meetup.events import service as events
 from meetup.i18n import gettext as _
@@ -59,7 +61,7 @@ def _field_hints() -> dict[str, str]:
         "name": _("Enter your name (up to 100 characters, no control characters)."),
         "name_kana": _("Write the reading of your name in kana (up to 100 characters)."),
         "organization": _("Up to 200 characters."),
-        "prefecture": _("Choose a prefecture, or 海外."),
+        "prefecture": _("Choose a prefecture, or Overseas."),
         "municipality": _("Up to 100 characters."),
         "themes": _("Up to 20 themes, each up to 30 characters."),
         "bio": _("Up to 10,000 characters."),
@@ -139,7 +141,9 @@ async def _profile_form(user: UserOut, values: dict, errors: dict[str, str], sta
 
 
 async def _names(ids: set[int], viewer: UserOut) -> dict[int, ProfileOut | None]:
-    return {other: await service.get_profile(other, viewer) for other in sorted(ids)}
+    """The profile of each person that `viewer` may see, None for the others (shown without a name)."""
+    found = await service.profiles_of(sorted(ids), viewer)
+    return {other: found.get(other) for other in sorted(ids)}
 
 
 def _people_with_ties(ties: list[dict], profiles: dict[int, ProfileOut | None], forums: dict[int, dict]) -> list:
@@ -221,6 +225,7 @@ class CoordinatorPages(Controller):
         if profile is None:
             raise _not_found()
         state = await connections.connection_state(viewer.id, user_id) if viewer and viewer.id != user_id else None
+        sent = await connections.outgoing_request(viewer.id, user_id) if state == "requested" else None
         return Template(
             "coordinators/profile.html",
             context={
@@ -228,16 +233,25 @@ class CoordinatorPages(Controller):
                 "links": _shown_links(profile),
                 "is_me": bool(viewer and viewer.id == user_id),
                 "state": state,
-                "done": done if done in ("saved", "requested", "connected", "removed") else None,
+                "sent_request": sent,
+                "message_limit": MESSAGE_LIMIT,
+                "done": done if done in ("saved", "requested", "connected", "removed", "withdrawn") else None,
             },
         )
 
     @post("/coordinators/{user_id:int}/connect", guards=[login_required])
-    async def connect(self, request: Request, user_id: FromPath[Id]) -> Redirect:
-        """Ask to connect, or accept their request if they asked first (the service decides)."""
-        if await service.get_profile(user_id, request.user) is None:
-            raise _not_found()  # a hidden profile cannot be reached this way either
-        out = await connections.request_connection(request.user.id, user_id, request.user)
+    async def connect(self, request: Request, user_id: FromPath[Id], limiter: NamedDependency[RateLimiter]) -> Redirect:
+        """Ask to connect, or accept their request if they asked first (the service decides; a
+        profile the asker may not see is a 404 there)."""
+        form = await request.form()
+        message = form.get("message")
+        out = await connections.request_connection(
+            request.user.id,
+            user_id,
+            request.user,
+            message=message if isinstance(message, str) else "",
+            limiter=limiter,
+        )
         done = "connected" if out.status == "accepted" else "requested"
         return Redirect(path=f"/coordinators/{user_id}?done={done}", status_code=303)
 
@@ -300,12 +314,12 @@ class CoordinatorPages(Controller):
     @get("/me/connections", guards=[login_required])
     async def connections(self, request: Request, done: FromQuery[str | None] = None) -> Template:
         user = request.user
-        requests = await connections.connection_requests(user.id)
+        requests = await connections.connection_requests(user)
         ties = await connections.ties_of(user.id)
         people = {t["other"] for t in ties}
         people |= {r["requester"] for r in requests["incoming"]} | {r["recipient"] for r in requests["outgoing"]}
         profiles = await _names(people, user)
-        forums = await events.forum_refs(sorted({t["event_id"] for t in ties if t["event_id"]}))
+        forums = await events.forum_refs(sorted({t["event_id"] for t in ties if t["event_id"]}), drafts=False)
         return Template(
             "coordinators/connections.html",
             context={
@@ -313,7 +327,7 @@ class CoordinatorPages(Controller):
                 "outgoing": requests["outgoing"],
                 "people": _people_with_ties(ties, profiles, forums),
                 "profiles": profiles,
-                "done": done if done in ("accepted", "declined", "removed") else None,
+                "done": done if done in ("accepted", "declined", "removed", "withdrawn") else None,
             },
         )
 
@@ -326,3 +340,13 @@ class CoordinatorPages(Controller):
     async def decline(self, request: Request, request_id: FromPath[Id]) -> Redirect:
         await connections.decline_connection(request_id, request.user.id)
         return Redirect(path="/me/connections?done=declined", status_code=303)
+
+    @post("/me/connections/{request_id:int}/withdraw", guards=[login_required])
+    async def withdraw(self, request: Request, request_id: FromPath[Id]) -> Redirect:
+        """The asker takes a request back, from this page or from the person's profile."""
+        await connections.withdraw_request(request_id, request.user.id)
+        form = await request.form()
+        back = form.get("back")
+        if isinstance(back, str) and back.isdigit() and len(back) < 11:
+            return Redirect(path=f"/coordinators/{back}?done=withdrawn", status_code=303)
+        return Redirect(path="/me/connections?done=withdrawn", status_code=303)

@@ -1,4 +1,5 @@
-"""Prefectures as people in Japan write them: the six Tohoku prefectures first."""
+"""Prefectures as people in Japan write them (the six Tohoku prefectures first), and their
+names on English pages."""
 
 TOHOKU = ("青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県")
 OTHERS = (
@@ -10,3 +11,23 @@ OTHERS = (
 )  # fmt: skip
 OVERSEAS = "海外"
 PREFECTURES = (*TOHOKU, *OTHERS, OVERSEAS)
+
+# How English pages name them, in the order above; stored values stay as Japanese people write them.
+_ENGLISH_NAMES = (
+    "Aomori", "Iwate", "Miyagi", "Akita", "Yamagata", "Fukushima",
+    "Hokkaido", "Ibaraki", "Tochigi", "Gunma", "Saitama", "Chiba", "Tokyo", "Kanagawa",
+    "Niigata", "Toyama", "Ishikawa", "Fukui", "Yamanashi", "Nagano", "Gifu", "Shizuoka", "Aichi",
+    "Mie", "Shiga", "Kyoto", "Osaka", "Hyogo", "Nara", "Wakayama", "Tottori", "Shimane",
+    "Okayama", "Hiroshima", "Yamaguchi", "Tokushima", "Kagawa", "Ehime", "Kochi", "Fukuoka", "Saga",
+    "Nagasaki", "Kumamoto", "Oita", "Miyazaki", "Kagoshima", "Okinawa",
+    "Overseas",
+)  # fmt: skip
+ENGLISH = dict(zip(PREFECTURES, _ENGLISH_NAMES, strict=True))
+
+
+def prefecture_name(prefecture: str | None, locale: str) -> str:
+    """A prefecture as a page in `locale` shows it: "Miyagi" in English, 宮城県 in Japanese;
+    a value not on the list is shown as stored."""
+    if not prefecture:
+        return ""
+    return ENGLISH.get(prefecture, prefecture) if locale == "en" else prefecture

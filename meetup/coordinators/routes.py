@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from meetup.accounts.auth import current_user, login_required
+from meetup.accounts.ratelimit import RateLimiter
 from meetup.coordinators import connections, service
 from meetup.coordinators.schemas import (
     ConnectIn,
@@ -101,15 +103,39 @@ class ConnectionsApi(Controller):
     tags = ["coordinators"]
     guards = [login_required]
 
-    @get("/", summary="My pending requests (incoming and outgoing) and ties")
+    @get(
+        "/",
+        summary="My pending requests (incoming and outgoing) and ties",
+        description="`name` is the other side's name on a profile I may see, else null. `message` (the asker's "
+        "note) is in incoming requests only.",
+    )
     async def mine(self, request: Request) -> dict[str, list[dict]]:
-        requests = await connections.connection_requests(request.user.id)
+        requests = await connections.connection_requests(request.user)
         return {**requests, "ties": await connections.ties_of(request.user.id)}
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Ask to connect (accepts theirs if they asked first)")
-    async def ask(self, request: Request, data: JSONBody[ConnectIn]) -> Response[ConnectionOut]:
-        out = await connections.request_connection(request.user.id, data.user_id, request.user)
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Ask to connect (accepts theirs if they asked first)",
+        description="Only a person whose profile I may see (otherwise 404). The person asked gets a mail, unless "
+        "they turned such mail off. At most 30 asks an hour per person (429 with Retry-After).",
+    )
+    async def ask(
+        self, request: Request, data: JSONBody[ConnectIn], limiter: NamedDependency[RateLimiter]
+    ) -> Response[ConnectionOut]:
+        out = await connections.request_connection(
+            request.user.id, data.user_id, request.user, message=data.message, limiter=limiter
+        )
         return Response(out, status_code=HTTP_200_OK if out.status == "accepted" else HTTP_201_CREATED)
+
+    @delete(
+        "/{request_id:int}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Withdraw a request I made",
+        description="While it is not accepted (then 409: remove the connection instead); someone else's: 404.",
+    )
+    async def withdraw(self, request: Request, request_id: FromPath[Id]) -> None:
+        await connections.withdraw_request(request_id, request.user.id)
 
     @post("/{request_id:int}/accept", status_code=HTTP_200_OK, summary="Accept a request made to me")
     async def accept(self, request: Request, request_id: FromPath[Id]) -> ConnectionOut:

@@ -113,8 +113,14 @@ class OrganizationDetail(msgspec.Struct):
     forums: list[ForumAttended]
 
 
+MESSAGE_LIMIT = 300
+
+
 class ConnectIn(msgspec.Struct, forbid_unknown_fields=True):
     user_id: Annotated[int, Meta(ge=1, le=2**31 - 1)]
+    message: Annotated[
+        str, Meta(max_length=MESSAGE_LIMIT, description="A short note, plain text, shown only to the person asked")
+    ] = ""
 
 
 class ConnectionOut(msgspec.Struct):

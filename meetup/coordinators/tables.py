@@ -57,6 +57,7 @@ class ConnectionRequest(Table, tablename="connection_request"):
     requester = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     recipient = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     status = Varchar(length=10, default="pending", index=True)  # pending | accepted | declined
+    message = Text(default="")  # a short note for the person asked, shown to them only
     created_at = Timestamptz(default=TimestamptzNow())
     decided_at = Timestamptz(null=True, default=None)
 

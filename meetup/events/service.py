@@ -300,7 +300,9 @@ async def ended_forums(since: datetime | None = None) -> list[dict]:
 
 
 async def forums_attended(user_ids: list[int]) -> list[dict]:
-    """Forums any of these people attended, newest first: {'slug', 'title', 'starts_at', 'people'}."""
+    """Published forums any of these people hold a confirmed seat at, newest first: {'slug',
+    'title', 'starts_at', 'people'}. A forum switched back to draft, or cancelled, is not listed:
+    this is shown in public (organisation pages)."""
     if not user_ids:
         return []
     rows = (
@@ -310,19 +312,27 @@ async def forums_attended(user_ids: list[int]) -> list[dict]:
             Registration.event.starts_at.as_alias("starts_at"),
             Count(alias="people"),
         )
-        .where(Registration.account.is_in(user_ids) & (Registration.status == "confirmed"))
+        .where(
+            Registration.account.is_in(user_ids)
+            & (Registration.status == "confirmed")
+            & (Registration.event.status == "published")
+        )
         .group_by(Registration.event.slug, Registration.event.title, Registration.event.starts_at)
     )
     return sorted(rows, key=lambda r: r["starts_at"], reverse=True)
 
 
-async def forum_refs(event_ids: list[int]) -> dict[int, dict]:
-    """{event id: {'slug', 'title', 'starts_at', 'ends_at'}} for the network's per-forum view."""
+async def forum_refs(event_ids: list[int], *, drafts: bool = True) -> dict[int, dict]:
+    """{event id: {'slug', 'title', 'starts_at', 'ends_at'}} for the network's per-forum view;
+    `drafts=False` where the public sees them (a draft's title appears nowhere public)."""
     if not event_ids:
         return {}
-    rows = await Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(
+    query = Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(
         Event.id.is_in(event_ids)
     )
+    if not drafts:
+        query = query.where(Event.status != "draft")
+    rows = await query
     return {row["id"]: row for row in rows}
 
 

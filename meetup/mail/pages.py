@@ -198,7 +198,10 @@ class FollowUpPages(Controller):
     @post("/me/mail", guards=[login_required], status_code=200)
     async def save_settings(self, request: Request) -> Template:
         form = await request.form()
-        prefs = await preferences.set_followups(request.user.id, form.get("followups") == "on", "preferences")
+        await preferences.set_followups(request.user.id, form.get("followups") == "on", "preferences")
+        prefs = await preferences.set_connection_requests(
+            request.user.id, form.get("connection_requests") == "on", "preferences"
+        )
         return Template("followups/settings.html", context={"prefs": prefs, "saved": True})
 
     @get("/stay-in-touch/{token:str}")

@@ -84,9 +84,17 @@ class MailPreferencesApi(Controller):
     async def get_preferences(self, request: Request) -> PreferencesOut:
         return await preferences.preferences(request.user.id)
 
-    @put("/me/mail-preferences", guards=[login_required], summary="Turn follow-up mail on or off")
+    @put(
+        "/me/mail-preferences",
+        guards=[login_required],
+        summary="Turn follow-up mail, or mail about connection requests, on or off (a choice left out stays)",
+    )
     async def set_preferences(self, request: Request, data: JSONBody[PreferencesIn]) -> PreferencesOut:
-        return await preferences.set_followups(request.user.id, data.followups, "preferences")
+        if data.followups is not None:
+            await preferences.set_followups(request.user.id, data.followups, "preferences")
+        if data.connection_requests is not None:
+            await preferences.set_connection_requests(request.user.id, data.connection_requests, "preferences")
+        return await preferences.preferences(request.user.id)
 
     @post(
         "/stay-in-touch/{token:str}",

@@ -118,11 +118,15 @@ class Retried(msgspec.Struct):
 
 
 class PreferencesIn(msgspec.Struct, forbid_unknown_fields=True):
-    followups: bool
+    """Each choice left out stays as it is."""
+
+    followups: bool | None = None
+    connection_requests: bool | None = None
 
 
 class PreferencesOut(msgspec.Struct):
     followups: bool
+    connection_requests: bool = True
     changed_at: datetime | None = None
 
 

@@ -56,6 +56,7 @@ class MailPreference(Table, tablename="mail_preference"):
 
     account = ForeignKey(references=Account, unique=True, on_delete=OnDelete.cascade)
     followups = Boolean(default=True)
+    connection_requests = Boolean(default=True)  # "someone would like to connect with you" mail
     changed_at = Timestamptz(default=TimestamptzNow())
     changed_via = Varchar(length=20, default="")  # one-click | link | preferences
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import quote
 
 from asyncpg.exceptions import DataError
@@ -11,8 +13,11 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from meetup import i18n
 from meetup.errors import SERVICE_DOWN, DomainError, TooManyRequests
 from meetup.i18n import gettext as _
+from meetup.site.locale import locale_of
+from meetup.templating import site_path
 
 log = logging.getLogger("meetup")
 
@@ -41,6 +46,20 @@ def _titles() -> dict[int, str]:
     }
 
 
+class _ErrorPage(Template):
+    """An error page rendered in the request's language: a path that matches no route never
+    passes the locale middleware, so the page sets the language itself."""
+
+    def __init__(self, *args: Any, locale: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.locale = locale
+        self.headers["content-language"] = locale
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        with i18n.use_locale(self.locale):
+            return super().to_asgi_response(*args, **kwargs)
+
+
 def _answer(
     request: Request, status: int, detail: str, extra: object = None, headers: dict[str, str] | None = None
 ) -> Response:
@@ -50,14 +69,26 @@ def _answer(
             body["extra"] = extra
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if status == 401 and request.method == "GET":
-        return Redirect(path=f"/login?next={quote(request.url.path)}")
-    title = _titles().get(status, _titles()[400 if status < 500 else 500])
-    return Template(
+        return Redirect(path=f"/login?next={quote(site_path(request.url.path))}")
+    locale = locale_of(request.scope)
+    with i18n.use_locale(locale):
+        title = _titles().get(status, _titles()[400 if status < 500 else 500])
+    # Litestar's own "Not Found" says nothing the title does not, and in English only
+    shown = detail if status < 500 and detail != _phrase(status) else ""
+    return _ErrorPage(
         template_name="errors/error.html",
-        context={"status": status, "title": title, "detail": detail if status < 500 else ""},
+        context={"status": status, "title": title, "detail": shown},
         status_code=status,
         headers=headers,
+        locale=locale,
     )
+
+
+def _phrase(status: int) -> str | None:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:

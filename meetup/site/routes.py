@@ -1,16 +1,19 @@
-"""The front door: home page and health check."""
+"""The front door: home page, the site icon and health check."""
 
 from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Response, get
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar.response import File, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from redis.asyncio import Redis
 
-from meetup import db
+from meetup import ROOT, db
 from meetup.events import service as events
+
+ICON = ROOT / "meetup" / "static" / "favicon.ico"
 
 
 class Health(msgspec.Struct):
@@ -25,6 +28,11 @@ class SitePages(Controller):
     @get("/")
     async def home(self) -> Template:
         return Template("site/home.html", context={"forums": await events.upcoming_events(limit=6)})
+
+    @get("/favicon.ico", cache_control=CacheControlHeader(max_age=86400, public=True))
+    async def favicon(self) -> File:
+        """Browsers ask for /favicon.ico whatever the page says: the same icon as a real .ico."""
+        return File(ICON, media_type="image/x-icon", content_disposition_type="inline")
 
 
 class HealthApi(Controller):

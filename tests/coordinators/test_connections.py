@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from meetup.coordinators import connections, service
+from meetup.coordinators.schemas import ProfileIn
 from meetup.coordinators.tables import Tie
 from meetup.coordinators.ties import record_forum_ties
 from meetup.db import utcnow
@@ -10,8 +11,15 @@ from meetup.events.tables import Event, Registration
 from tests.factories import create_forum, make_accounts, organizer, signed_in
 
 
+async def with_profiles(*people: int) -> None:
+    """Members-only profiles: a person can be asked to connect only through a profile."""
+    for uid in people:
+        await service.save_profile(uid, ProfileIn(name=f"東北 {uid}", prefecture="宮城県"))
+
+
 async def test_ask_accept_and_remove(client, make_client):
     a, b = await make_accounts(2)
+    await with_profiles(a, b)
     alice, bob = await signed_in(make_client, a), await signed_in(make_client, b)
     asked = await alice.post("/api/v1/connections", json={"user_id": b})
     assert asked.status_code == 201
@@ -34,6 +42,7 @@ async def test_ask_accept_and_remove(client, make_client):
 
 async def test_asking_back_accepts_and_asking_twice_is_one_request(make_client):
     a, b = await make_accounts(2)
+    await with_profiles(a, b)
     alice, bob = await signed_in(make_client, a), await signed_in(make_client, b)
     first = await alice.post("/api/v1/connections", json={"user_id": b})
     again = await alice.post("/api/v1/connections", json={"user_id": b})
@@ -90,8 +99,6 @@ async def test_when_people_checked_in_only_they_are_tied(client, make_client):
 
 
 async def test_a_hidden_profile_cannot_be_asked(make_client):
-    from meetup.coordinators.schemas import ProfileIn
-
     a, hidden = await make_accounts(2)
     await service.save_profile(hidden, ProfileIn(name="非公開 さん", prefecture="宮城県", visibility="private"))
     alice = await signed_in(make_client, a)

@@ -49,6 +49,7 @@ ROLES = ("anonymous", "participant", "registrant", "other_registrant", "organize
 TABLE: dict[str, str] = {
     # site and accounts
     "GET /": "public",
+    "GET /favicon.ico": "public",
     "GET /healthz": "public",
     "POST /api/v1/auth/login": "public",
     "POST /api/v1/auth/logout": "public",
@@ -119,6 +120,7 @@ TABLE: dict[str, str] = {
     "POST /api/v1/connections/{request_id:int}/accept": "member",
     "POST /api/v1/connections/{request_id:int}/decline": "member",
     "DELETE /api/v1/connections/with/{user_id:int}": "member",
+    "DELETE /api/v1/connections/{request_id:int}": "member",
     "GET /api/v1/network": "public",
     "GET /coordinators": "public",
     "GET /coordinators/{user_id:int}": "public",
@@ -129,6 +131,7 @@ TABLE: dict[str, str] = {
     "GET /me/connections": "member",
     "POST /me/connections/{request_id:int}/accept": "member",
     "POST /me/connections/{request_id:int}/decline": "member",
+    "POST /me/connections/{request_id:int}/withdraw": "member",
     "GET /organizations": "public",
     "GET /organizations/{organization_id:int}": "public",
     "GET /network": "public",

@@ -91,7 +91,8 @@
     var person = node.data();
     panel.querySelector('[data-field="name"]').textContent = person.label;
     panel.querySelector('[data-field="organization"]').textContent = person.organization;
-    panel.querySelector('[data-field="prefecture"]').textContent = person.prefecture;
+    panel.querySelector('[data-field="prefecture"]').textContent =
+      (data.prefecture_names || {})[person.prefecture] || person.prefecture;
     panel.querySelector('[data-field="link"]').setAttribute("href", "/coordinators/" + encodeURIComponent(person.person));
     panel.hidden = false;
   }
