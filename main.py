@@ -25,6 +25,8 @@ async def _with_database(coro_factory):
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from meetup.rooms.limits import MAX_FRAME_BYTES
+
     settings = load_settings()
     workers = args.workers
     if workers > 1 and settings.is_sqlite:
@@ -38,6 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        ws_max_size=MAX_FRAME_BYTES,  # CONTRACT §3: a bigger frame is refused unread (close 1009)
     )
     return 0
 

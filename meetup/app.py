@@ -38,10 +38,11 @@ from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.mail.pages import CampaignPages, FollowUpPages
 from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
 from meetup.mail.worker import MailWorker
-from meetup.rooms.hub import Hub, Presence, SayLimiter, relay_client
+from meetup.rooms.hub import Hub, Presence, relay_client
+from meetup.rooms.limits import RoomSockets, SayLimiter
 from meetup.rooms.pages import RoomPages
 from meetup.rooms.routes import EventRoomsApi, RoomsApi
-from meetup.rooms.socket import announce_presence, room_socket
+from meetup.rooms.socket import announce_presence, hear_revocations, room_socket
 from meetup.settings import Settings, load_settings, use
 from meetup.site.errors import EXCEPTION_HANDLERS
 from meetup.site.locale import LocaleMiddleware
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     hub.on_reconnect.append(after_redis_outage)
     say_limiter = SayLimiter()
+    room_sockets = RoomSockets()
     session_store = make_session_store(settings, redis)
     sessions = SessionConfig(
         store="sessions",
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.open_database()
         app.state.hub = hub
         await hub.start()
+        stop_hearing_revocations = hear_revocations(hub)
         stop = asyncio.Event()
         tasks = []
         if settings.inprocess_worker:
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             for task in tasks:
                 with suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(task, timeout=10)
+            stop_hearing_revocations()
             await hub.stop()
             if redis is not None:
                 await redis.aclose()
@@ -161,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "channels": Provide(lambda: hub, sync_to_thread=False),
             "presence": Provide(lambda: presence, sync_to_thread=False),
             "say_limiter": Provide(lambda: say_limiter, sync_to_thread=False),
+            "room_sockets": Provide(lambda: room_sockets, sync_to_thread=False),
         },
         middleware=[
             sessions.middleware,
