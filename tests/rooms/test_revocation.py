@@ -10,7 +10,7 @@ import pytest
 from meetup.accounts import service as accounts
 from meetup.errors import BadInput
 from meetup.events import registration
-from meetup.rooms import socket as room_socket_module
+from meetup.rooms import connection as room_connection
 from tests.factories import make_accounts
 from tests.rooms.conftest import close_code, frame, frame_of, http_as, members_become
 from tests.rooms.factories import forum_with_people, organizer_id, room_in
@@ -83,13 +83,13 @@ async def test_an_organizer_lowered_to_participant_who_is_registered_stays(live,
     alice = await live.connect(room_id, a)
     await frame(alice)
     checked = asyncio.Event()
-    real_check = room_socket_module.RoomConnection.check_rights
+    real_check = room_connection.RoomConnection.check_rights
 
     async def check_and_tell(connection):
         await real_check(connection)
         checked.set()
 
-    monkeypatch.setattr(room_socket_module.RoomConnection, "check_rights", check_and_tell)
+    monkeypatch.setattr(room_connection.RoomConnection, "check_rights", check_and_tell)
     await accounts.set_role(a, "participant")
     await asyncio.wait_for(checked.wait(), timeout=10)  # the revocation was heard and checked...
     await still_open(alice)  # ...and she is still a confirmed registrant
