@@ -25,6 +25,8 @@ async def _with_database(coro_factory):
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from meetup.rooms.limits import MAX_FRAME_BYTES
+
     settings = load_settings()
     workers = args.workers
     if workers > 1 and settings.is_sqlite:
@@ -40,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
+        ws_max_size=MAX_FRAME_BYTES,  # CONTRACT §3: a bigger frame is refused unread (close 1009)
     )
     return 0
 

@@ -38,15 +38,16 @@ from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.mail.pages import CampaignPages, FollowUpPages
 from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
 from meetup.mail.worker import inprocess_worker
-from meetup.rooms.hub import Hub, Presence, SayLimiter, relay_client
+from meetup.rooms.hub import Hub, Presence, relay_client
+from meetup.rooms.limits import RoomSockets, SayLimiter
 from meetup.rooms.pages import RoomPages
 from meetup.rooms.routes import EventRoomsApi, RoomsApi
-from meetup.rooms.socket import announce_presence, room_socket
+from meetup.rooms.socket import announce_presence, hear_revocations, room_socket
 from meetup.settings import Settings, load_settings, use
 from meetup.site.api_docs import SwaggerPage
 from meetup.site.errors import EXCEPTION_HANDLERS
-from meetup.site.headers import security_headers
 from meetup.site.header import count_for_header
+from meetup.site.headers import security_headers
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
 from meetup.templating import environment
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     hub.on_reconnect.append(after_redis_outage)
     say_limiter = SayLimiter()
+    room_sockets = RoomSockets()
     session_store = make_session_store(settings, redis)
     sessions = SessionConfig(
         store="sessions",
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.open_database()
         app.state.hub = hub
         await hub.start()
+        stop_hearing_revocations = hear_revocations(hub)
         stop = asyncio.Event()
         tasks = []
         if settings.inprocess_worker:
@@ -122,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             for task in tasks:
                 with suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(task, timeout=10)
+            stop_hearing_revocations()
             await hub.stop()
             if redis is not None:
                 await redis.aclose()
@@ -165,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "channels": Provide(lambda: hub, sync_to_thread=False),
             "presence": Provide(lambda: presence, sync_to_thread=False),
             "say_limiter": Provide(lambda: say_limiter, sync_to_thread=False),
+            "room_sockets": Provide(lambda: room_sockets, sync_to_thread=False),
         },
         middleware=[
             sessions.middleware,

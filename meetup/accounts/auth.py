@@ -12,6 +12,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty
 
+from meetup import revocation
 from meetup.accounts import service
 from meetup.accounts.schemas import UserOut
 
@@ -54,9 +55,11 @@ async def log_in(connection: ASGIConnection, user: UserOut, store: Any) -> None:
 
 
 async def log_out(connection: ASGIConnection, store: Any) -> None:
+    """End this session: its cookie, its stored data, and whatever is still open on it."""
     old = connection.cookies.get("session")
     if old:
         await store.delete(old)
+        await revocation.session_ended(old)  # e.g. its room sockets close with 4401
     connection.clear_session()
 
 

@@ -16,12 +16,12 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from meetup import i18n
+from meetup import i18n, revocation
 from meetup.accounts.ratelimit import RateLimiter, count_attempt
 from meetup.accounts.schemas import LoginIn, SignupIn, UserOut, clean_display_name, normalize_email
 from meetup.accounts.tables import Account
 from meetup.db import fetch, utcnow, write_transaction
-from meetup.errors import Conflict, NotAuthenticated, TooManyRequests
+from meetup.errors import BadInput, Conflict, NotAuthenticated, NotFound, TooManyRequests
 from meetup.i18n import gettext as _
 
 WINDOW = 15 * 60
@@ -189,6 +189,26 @@ async def make_organizer(email: str, password: str | None, display_name: str | N
     user = await get_user(row["id"])
     assert user is not None
     return user, False
+
+
+ROLE_RANK = {"participant": 0, "organizer": 1, "admin": 2}
+
+
+async def set_role(user_id: int, role: str) -> UserOut:
+    """Give an account this role. A lowered role ends at once what only the higher one allowed
+    (a room an organizer was only looking into closes on them; revocation is fired after commit)."""
+    if role not in ROLE_RANK:
+        raise BadInput(_("Choose participant, organizer or admin."), field="role")
+    async with write_transaction():
+        row = await Account.select(Account.role).where(Account.id == user_id).first()
+        if row is None:
+            raise NotFound(_("No such person."))
+        await Account.update({Account.role: role}).where(Account.id == user_id)
+    if ROLE_RANK[role] < ROLE_RANK.get(row["role"], 0):
+        await revocation.role_lowered(user_id)
+    user = await get_user(user_id)
+    assert user is not None
+    return user
 
 
 async def count_accounts() -> int:

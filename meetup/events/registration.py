@@ -6,6 +6,7 @@ lock serialises), or in one conditional UPDATE of the forum that takes the seat.
 held, `confirmed_count` and `waitlisted_count` are the truth and the waitlist order cannot
 change under us: so a seat is never given twice and positions have no gaps. Whatever moves a
 registration onto or off the waitlist changes `waitlisted_count` in the same transaction.
+Whatever moves a registration off `confirmed` fires `revocation.place_ended` once committed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 
 import msgspec
 
+from meetup import revocation
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import engine, fetch, insert, insert_statement, unique_violation, utcnow, write_transaction
@@ -373,6 +375,8 @@ async def cancel(event: dict, user_id: int) -> None:
         if row is None or row["status"] not in ACTIVE:
             raise NotRegistered(_("You are not registered for this forum."))
         await _release(row, event, "cancelled")
+    if row["status"] == "confirmed":
+        await revocation.place_ended(user_id, event["id"])
 
 
 async def _release(row: dict, event: dict, status: str) -> dict:
@@ -421,7 +425,10 @@ async def reject(event: dict, reg_id: int) -> dict:
         row = await registration_in_event(event, reg_id)
         if row["status"] in ("rejected", "cancelled"):
             return row
-        return await _release(row, event, "rejected")
+        updated = await _release(row, event, "rejected")
+    if row["status"] == "confirmed":
+        await revocation.place_ended(row["account"], event["id"])
+    return updated
 
 
 async def check_in(event: dict, reg_id: int | None = None, code: str | None = None, undo: bool = False) -> dict:

@@ -15,6 +15,7 @@ from datetime import datetime
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
+from meetup import revocation
 from meetup.db import fetch, utcnow, write_transaction
 from meetup.events import registration
 from meetup.events.errors import EventNotFound, SeatsConflict
@@ -136,6 +137,8 @@ async def update_event(slug: str, patch: EventPatch) -> None:
             await registration.notify_event_cancelled(row["id"])
         elif "capacity" in changes or "status" in changes:
             await registration.promote_waitlist(row["id"])
+    if changes.get("status") == "cancelled" and row["status"] != "cancelled":
+        await revocation.forum_ended(row["id"])
 
 
 async def _counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -323,11 +326,11 @@ async def forums_attended(user_ids: list[int]) -> list[dict]:
 
 
 async def forum_refs(event_ids: list[int], *, drafts: bool = True) -> dict[int, dict]:
-    """{event id: {'slug', 'title', 'starts_at', 'ends_at'}} for the network's per-forum view;
+    """{event id: {'slug', 'title', 'starts_at', 'ends_at', 'status'}} for the network's per-forum view;
     `drafts=False` where the public sees them (a draft's title appears nowhere public)."""
     if not event_ids:
         return {}
-    query = Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at).where(
+    query = Event.select(Event.id, Event.slug, Event.title, Event.starts_at, Event.ends_at, Event.status).where(
         Event.id.is_in(event_ids)
     )
     if not drafts:

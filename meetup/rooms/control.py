@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from meetup.db import utcnow
 from meetup.i18n import TOKYO
 from meetup.rooms import service
 from meetup.rooms.hub import Hub, event_channel, publish, room_channel
@@ -16,10 +15,16 @@ def tokyo_time(value: datetime | None) -> str | None:
     return value.astimezone(TOKYO).isoformat() if value else None
 
 
+def broadcast_frame(row: dict) -> dict:
+    """A kept broadcast as sockets see it (live, and in hello's extra `broadcasts`)."""
+    return {"type": "broadcast", "id": row["id"], "body": row["body"], "sent_at": tokyo_time(row["sent_at"])}
+
+
 async def broadcast(channels: Hub, event_id: int, body: str) -> bool:
-    """One message shown in every room of the forum; False when the fan-out failed."""
-    frame = {"type": "broadcast", "body": body.strip(), "sent_at": tokyo_time(utcnow())}
-    return await publish(channels, frame, event_channel(event_id))
+    """One message shown in every room of the forum, kept for those who come later; False when
+    the fan-out failed (it is kept all the same)."""
+    row = await service.store_broadcast(event_id, body)
+    return await publish(channels, broadcast_frame(row), event_channel(event_id))
 
 
 async def close_or_time(channels: Hub, room_id: int, after_seconds: int | None) -> datetime:

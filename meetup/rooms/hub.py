@@ -1,7 +1,8 @@
 """Fan-out for live rooms, and who is present in each room.
 
 Channels: `room:{id}` for a room's lines, presence, deletions and timer; `event:{id}` for the
-organizer's broadcast to every room of a forum.
+organizer's broadcast to every room of a forum; `rights:…` (per person, per session, per forum)
+for "check again whether this member may stay", which sockets hear and never pass on.
 
 `Hub` delivers every frame to this process's members at once and, when there is Redis, publishes
 it for the other processes, whose relay task hands it to theirs. When Redis is lost a room keeps
@@ -17,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import hashlib
 import logging
 import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import msgspec
@@ -31,6 +32,7 @@ log = logging.getLogger("meetup.rooms")
 
 RESYNC = b'{"type":"resync"}'  # to this process's members only: fetch what the outage kept from you
 OUTAGE = b'{"type":"outage"}'  # to this process's members only: lines may stop arriving from elsewhere
+CHECK_RIGHTS = b'{"type":"check_rights"}'  # on a rights channel: a right may have ended
 
 
 def relay_client(url: str) -> Redis:
@@ -44,6 +46,19 @@ def room_channel(room_id: int) -> str:
 
 def event_channel(event_id: int) -> str:
     return f"event:{event_id}"
+
+
+def person_rights_channel(user_id: int) -> str:
+    return f"rights:person:{user_id}"
+
+
+def session_rights_channel(session_id: str) -> str:
+    # a session id is a secret: only its hash travels through Redis
+    return "rights:session:" + hashlib.sha256(session_id.encode()).hexdigest()[:32]
+
+
+def forum_rights_channel(event_id: int) -> str:
+    return f"rights:forum:{event_id}"
 
 
 class Subscription:
@@ -315,22 +330,3 @@ class Presence:
                 await self._write(room_id, user_id)
             if room_id not in self._rooms:
                 self._touched.discard(room_id)
-
-
-class SayLimiter:
-    """More than `limit` lines in `window` seconds from one person is refused (per process)."""
-
-    def __init__(self, limit: int = 10, window: float = 5.0):
-        self.limit = limit
-        self.window = window
-        self._sent: dict[int, list[float]] = {}
-
-    def allow(self, user_id: int) -> bool:
-        now = time.monotonic()
-        recent = [t for t in self._sent.get(user_id, []) if now - t < self.window]
-        if len(recent) >= self.limit:
-            self._sent[user_id] = recent
-            return False
-        recent.append(now)
-        self._sent[user_id] = recent
-        return True

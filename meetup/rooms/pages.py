@@ -164,6 +164,7 @@ class RoomPages(Controller):
                 "lines": lines,
                 "last_id": lines[-1].id if lines else 0,
                 "members": await presence.members(room_id) if live else [],
+                "broadcasts": await service.recent_broadcasts(room["event"]) if live else [],
             },
         )
 

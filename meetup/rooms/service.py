@@ -1,13 +1,15 @@
 """Breakout rooms: rooms, who may join, assignment, and the chat record.
 
 Rules:
-- the forum's confirmed registrants and organizers may join any open room of the forum;
+- the forum's confirmed registrants (while it is not cancelled) and organizers may join any open
+  room of the forum;
 - a line is stored before anyone hears it, numbered under the room's row lock, so numbers only
   grow within a room and a reconnecting client that asks for "after N" misses nothing;
 - a resend with the same client_id is stored once;
 - a room is closed when closed by hand or when its timer runs out; its chat stays readable to
   those who were in it;
-- sharing a room ties people together (a tie of kind "room" in the coordinators' network).
+- sharing a room ties people together (a tie of kind "room" in the coordinators' network);
+  organizers looking in, and anyone who is not a confirmed registrant, make no visit and no tie.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from meetup.errors import BadInput, Conflict, Forbidden, NotFound
 from meetup.events import service as events
 from meetup.i18n import gettext as _
 from meetup.rooms.schemas import MAX_BODY, MessageOut, Person, RoomIn, RoomOut
-from meetup.rooms.tables import BreakoutRoom, RoomAssignment, RoomMessage, RoomVisit
+from meetup.rooms.tables import BreakoutRoom, RoomAssignment, RoomBroadcast, RoomMessage, RoomVisit
 
 HISTORY = 50
 RESUME_LIMIT = 5000
+RECENT_BROADCASTS = 3  # what a late joiner or a reload is shown: the last few...
+BROADCASTS_SHOWN_FOR = timedelta(hours=2)  # ...that still concern what is going on now
 
 
 class RoomClosed(Conflict):
@@ -49,10 +53,15 @@ async def room_row(room_id: int) -> dict:
 
 
 async def may_enter_forum(event_id: int, user: UserOut | None) -> bool:
-    """Organizers and the forum's confirmed registrants may enter its rooms."""
+    """Organizers and the confirmed registrants of a forum that is not cancelled may enter its rooms."""
     if user is None:
         return False
-    return user.is_organizer or await events.is_confirmed_registrant(event_id, user.id)
+    if user.is_organizer:
+        return True
+    forum = (await events.forum_refs([event_id])).get(event_id)
+    if forum is None or forum["status"] == "cancelled":
+        return False
+    return await events.is_confirmed_registrant(event_id, user.id)
 
 
 async def may_join(room: dict, user: UserOut | None) -> bool:
@@ -203,6 +212,29 @@ async def delete_message(room_id: int, seq: int) -> None:
         raise NotFound(_("No such message."))
 
 
+# --- broadcasts ---------------------------------------------------------------------------------
+
+
+async def store_broadcast(event_id: int, body: str) -> dict:
+    """Keep an organizer's message to every room of the forum: {'id', 'body', 'sent_at'}."""
+    async with write_transaction():
+        rows = await RoomBroadcast.insert(RoomBroadcast(event=event_id, body=body.strip(), sent_at=utcnow())).returning(
+            RoomBroadcast.id, RoomBroadcast.body, RoomBroadcast.sent_at
+        )
+    return rows[0]
+
+
+async def recent_broadcasts(event_id: int) -> list[dict]:
+    """The forum's last RECENT_BROADCASTS messages of the past BROADCASTS_SHOWN_FOR, oldest first."""
+    rows = (
+        await RoomBroadcast.select(RoomBroadcast.id, RoomBroadcast.body, RoomBroadcast.sent_at)
+        .where((RoomBroadcast.event == event_id) & (RoomBroadcast.sent_at > utcnow() - BROADCASTS_SHOWN_FOR))
+        .order_by(RoomBroadcast.id, ascending=False)
+        .limit(RECENT_BROADCASTS)
+    )
+    return list(reversed(rows))
+
+
 # --- assignment ---------------------------------------------------------------------------------
 
 
@@ -304,9 +336,19 @@ async def assigned_room(event_id: int, user_id: int) -> int | None:
     return row["room"] if row else None
 
 
+async def is_attendee(event_id: int, user_id: int) -> bool:
+    """Who attends a forum's rooms (and so makes visits and ties there): its confirmed
+    registrants who are not organizers. An organizer looking in is moderating, not meeting."""
+    person = await accounts.get_user(user_id)
+    return person is not None and not person.is_organizer and await events.is_confirmed_registrant(event_id, user_id)
+
+
 async def record_visit(room: dict, user_id: int) -> int:
-    """The first time a person is present in a room they are tied to everyone present in it
-    before (sharing a room is a weak tie); a reconnect changes nothing. Returns the new ties."""
+    """The first time an attendee (see `is_attendee`) is present in a room they are tied to every
+    attendee present in it before (sharing a room is a weak tie); a reconnect changes nothing,
+    and nobody else leaves a trace. Returns the new ties."""
+    if not await is_attendee(room["event"], user_id):
+        return 0
     async with write_transaction():
         first = (
             await RoomVisit.insert(RoomVisit(room=room["id"], account=user_id, event_id=room["event"]))

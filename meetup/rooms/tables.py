@@ -48,3 +48,11 @@ class RoomVisit(Table, tablename="room_visit"):
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     event_id = Integer(index=True)
     first_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class RoomBroadcast(Table, tablename="room_broadcast"):
+    """An organizer's message to every room of a forum, kept so late joiners and reloads see it."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    body = Text()
+    sent_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -14,7 +14,7 @@ from meetup.events import service as events
 from meetup.events.schemas import EventIn, RegistrationIn
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
-from tests.e2e.conftest import open_page, screenshot
+from tests.e2e.conftest import SCREENSHOTS, open_page, screenshot
 from tests.factories import PASSWORD, forum, new_email
 
 
@@ -125,4 +125,84 @@ async def test_two_people_chat_and_a_dropped_connection_resumes(live_server, bro
     await expect(bob.locator(f"a[href='/rooms/{room_id}']")).to_have_count(1)
     await screenshot(bob, "rooms-forum-phone")
     for page in (alice, bob, host):
+        await page.context.close()
+
+
+async def in_viewport(page, selector: str) -> bool:
+    box = await page.locator(selector).bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844
+
+
+async def organizer_api(base_url: str):
+    """The organizer, signed in over the JSON API of the running server."""
+    import httpx
+
+    await accounts.make_organizer("phone-host@example.jp", PASSWORD, "主催 花子")
+    client = httpx.AsyncClient(base_url=base_url)
+    await client.get("/healthz")
+    client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+    response = await client.post("/api/v1/auth/login", json={"email": "phone-host@example.jp", "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return client
+
+
+async def test_the_room_on_a_phone_keeps_the_message_box_in_view_and_late_joiners_see_broadcasts(
+    live_server, browser, database
+):
+    slug = await events.create_event(msgspec.convert(forum(title="東北コーディネーター・フォーラム"), EventIn), None)
+    event = await events.event_row(slug)
+    alice_email = await participant(event, "宮城 あかり")
+    bob_email = await participant(event, "岩手 ぶん太")
+    room_id = (await rooms.create_room(event["id"], RoomIn(name="関係人口の部屋", topic="移住と関わりしろ"))).id
+    talkers = [await accounts.find_user_by_email(alice_email), await accounts.find_user_by_email(bob_email)]
+    for n in range(40):
+        await rooms.post_message(room_id, talkers[n % 2], f"これまでの発言 {n + 1}: 関わりしろの話", None)
+
+    alice = await open_room(browser, live_server, alice_email, room_id)
+    assert alice.viewport_size == {"width": 390, "height": 844}
+    await expect(line(alice, "これまでの発言 40:")).to_be_in_viewport()
+    assert await in_viewport(alice, "#composer")  # on load, with 40 lines above it
+    await screenshot(alice, "room-phone-40-lines")
+    await alice.screenshot(path=str(SCREENSHOTS / "room-phone-40-lines-screen.png"))  # what she sees
+
+    host = await organizer_api(live_server)
+    response = await host.post(f"/api/v1/events/{slug}/rooms/broadcast", json={"body": "10時から全体会に戻ります"})
+    assert response.status_code == 202
+    await expect(alice.locator(".broadcast", has_text="10時から全体会に戻ります")).to_be_visible()
+
+    bob = await open_room(browser, live_server, bob_email, room_id)  # came after the broadcast
+    await expect(bob.locator(".broadcast", has_text="10時から全体会に戻ります")).to_be_visible()
+    assert await in_viewport(bob, ".broadcast")
+    await bob.screenshot(path=str(SCREENSHOTS / "room-phone-late-joiner-screen.png"))
+    for n in range(5):
+        await say(bob, f"遅れて参加しました {n + 1}")
+    await expect(line(alice, "遅れて参加しました 5")).to_be_in_viewport()  # the log follows
+    assert await in_viewport(alice, "#composer")
+    await bob.reload()  # a reload still shows it, once
+    await expect(bob.locator("#member-list li.me")).to_have_count(1)
+    await expect(bob.locator(".broadcast")).to_have_count(1)
+    await bob.locator(".broadcast-dismiss").click()
+    await bob.reload()  # dismissed stays dismissed
+    await expect(bob.locator("#member-list li.me")).to_have_count(1)
+    await expect(bob.locator(".broadcast")).to_have_count(0)
+
+    await expect(alice.locator("#room-warning")).to_be_hidden()
+    response = await host.post(f"/api/v1/rooms/{room_id}/close", json={"after_seconds": 45})
+    assert response.status_code == 200
+    warning = alice.locator("#room-warning")
+    await expect(warning).to_be_visible()
+    await expect(warning).to_have_text("あと1分で終了します")
+    assert await in_viewport(alice, "#room-warning") and await in_viewport(alice, "#composer")
+    last = await line(alice, "遅れて参加しました 5").bounding_box()
+    composer = await alice.locator("#composer").bounding_box()
+    assert last["y"] + last["height"] <= composer["y"]  # the last line is not hidden behind the message box
+    await alice.locator("#composer-body").focus()
+    assert await in_viewport(alice, "#composer")
+    await screenshot(alice, "room-phone-one-minute")
+    await alice.screenshot(path=str(SCREENSHOTS / "room-phone-one-minute-screen.png"))
+    assert await alice.eval_on_selector("#chat-log", "log => log.closest('[role=log]').getAttribute('aria-live')") == (
+        "polite"
+    )
+    await host.aclose()
+    for page in (alice, bob):
         await page.context.close()

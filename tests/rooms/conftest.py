@@ -7,6 +7,7 @@ with the services and share the session store the app uses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ import uvicorn
 import websockets
 
 from meetup.app import create_app
+from meetup.rooms.limits import MAX_FRAME_BYTES
 from tests.conftest import free_port
 
 
@@ -35,9 +37,15 @@ class LiveApp:
     async def connect(
         self, room_id: int, user_id: int | None = None, *, after: int | None = None, origin=None, **options
     ):
+        session = await self.session_for(user_id) if user_id is not None else None
+        return await self.connect_with_session(room_id, session, after=after, origin=origin, **options)
+
+    async def connect_with_session(
+        self, room_id: int, session: str | None, *, after: int | None = None, origin=None, **options
+    ):
         headers = {}
-        if user_id is not None:
-            headers["Cookie"] = f"session={await self.session_for(user_id)}"
+        if session is not None:
+            headers["Cookie"] = f"session={session}"
         url = f"{self.ws_url}/ws/rooms/{room_id}" + (f"?after={after}" if after is not None else "")
         return await websockets.connect(
             url,
@@ -53,7 +61,10 @@ async def live(settings) -> AsyncIterator[LiveApp]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(msgspec.structs.replace(settings, base_url=base_url))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws_max_size=MAX_FRAME_BYTES
+    )  # as `python main.py serve`
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -76,6 +87,16 @@ async def frame_of(ws, kind: str, timeout: float = 5.0) -> dict:
         received = await frame(ws, timeout)
         if received["type"] == kind:
             return received
+
+
+async def close_code(ws, within: float = 10.0) -> int:
+    """Read frames until the server closes the connection; its close code. `within` only bounds a
+    test that would otherwise hang (a revocation is pushed at once; the periodic check takes 15 s)."""
+    async with asyncio.timeout(within):
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await ws.recv()
+    return ws.close_code
 
 
 async def members_become(ws, expected: set[int], timeout: float = 5.0) -> None:

@@ -4,6 +4,7 @@ import asyncio
 import json
 import secrets
 
+import httpx
 import msgspec
 import pytest
 import websockets
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 
 from meetup.app import make_session_store
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, free_port
+from tests.rooms.conftest import close_code
 from tests.rooms.factories import forum_with_people, room_in
 from tests.servers import start_server, wait_up
 
@@ -61,6 +63,49 @@ async def test_a_line_sent_through_one_process_reaches_a_member_on_the_other(dat
         assert (await next_of(alice, "message", author=b))["body"] == "石巻のプロセスから"
         await alice.close()
         await bob.close()
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=15)
+        await redis.aclose()
+
+
+async def test_a_revocation_in_one_process_puts_the_member_out_on_the_other(database, tmp_path):
+    """Alice cancels and Bob logs out through the first process; their sockets are on the second."""
+    event, (a, b) = await forum_with_people(2)
+    room_id = await room_in(event)
+    redis = Redis.from_url(TEST_REDIS_URL)
+    store = make_session_store(database, redis)
+    sessions = {}
+    for uid in (a, b):
+        sessions[uid] = secrets.token_hex(32)
+        await store.set(sessions[uid], msgspec.json.encode({"uid": uid}), expires_in=600)
+    ports = [free_port(), free_port()]
+    base_url = f"http://127.0.0.1:{ports[0]}"
+    servers = [start_server(port, base_url, tmp_path, TEST_REDIS_URL) for port in ports]
+    try:
+        for port, server in zip(ports, servers, strict=True):
+            await asyncio.to_thread(wait_up, f"http://127.0.0.1:{port}/healthz", server)
+        sockets = {}
+        for uid in (a, b):
+            sockets[uid] = await websockets.connect(
+                f"ws://127.0.0.1:{ports[1]}/ws/rooms/{room_id}",
+                additional_headers={"Cookie": f"session={sessions[uid]}"},
+                origin=base_url,
+            )
+            assert json.loads(await asyncio.wait_for(sockets[uid].recv(), timeout=10))["type"] == "hello"
+
+        async def through_the_first(uid: int, method: str, path: str) -> int:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}") as client:
+                client.cookies.set("session", sessions[uid])
+                await client.get("/healthz")
+                headers = {"x-csrftoken": client.cookies["csrftoken"]}
+                return (await client.request(method, path, headers=headers)).status_code
+
+        assert await through_the_first(a, "DELETE", f"/api/v1/events/{event['slug']}/registration") == 204
+        assert await close_code(sockets[a]) == 4403
+        assert await through_the_first(b, "POST", "/api/v1/auth/logout") == 204
+        assert await close_code(sockets[b]) == 4401
     finally:
         for server in servers:
             server.terminate()

@@ -9,7 +9,6 @@ import websockets
 
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
-from meetup.rooms import socket as room_socket_module
 from meetup.rooms.tables import RoomAssignment
 from tests.factories import make_accounts
 from tests.rooms.conftest import frame, frame_of, http_as
@@ -89,8 +88,7 @@ async def test_messages_api_resumes_and_is_for_participants_only(live):
     await ws.close(), await member.aclose(), await outsider.aclose()
 
 
-async def test_logout_closes_long_lived_sockets(live, monkeypatch):
-    monkeypatch.setattr(room_socket_module, "SESSION_CHECK_SECONDS", 0.2)
+async def test_logout_closes_long_lived_sockets(live):
     event, (a,) = await forum_with_people(1)
     room_id = await room_in(event)
     client = await http_as(live, a)

@@ -8,7 +8,7 @@ import os
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from meetup.rooms import socket as room_socket
+from meetup.rooms import connection as room_connection
 from meetup.rooms.hub import publish, room_channel
 from tests.rooms.conftest import frame, frame_of
 from tests.rooms.factories import forum_with_people, room_in
@@ -18,8 +18,8 @@ BIG = base64.b64encode(os.urandom(66_000)).decode()
 
 
 async def test_a_client_that_stops_reading_is_dropped_and_the_others_keep_receiving(live, monkeypatch):
-    monkeypatch.setattr(room_socket, "LAG_LIMIT", 20)
-    monkeypatch.setattr(room_socket, "SEND_TIMEOUT", 2.0)
+    monkeypatch.setattr(room_connection, "LAG_LIMIT", 20)
+    monkeypatch.setattr(room_connection, "SEND_TIMEOUT", 2.0)
     event, (reader_id, stalled_id) = await forum_with_people(2)
     room_id = await room_in(event)
     reader = await live.connect(room_id, reader_id, compression=None)

@@ -8,7 +8,7 @@ import websockets
 from meetup.accounts.service import get_user
 from meetup.coordinators.tables import Tie
 from meetup.rooms import service as rooms
-from meetup.rooms.tables import RoomMessage
+from meetup.rooms.tables import RoomMessage, RoomVisit
 from tests.factories import make_accounts
 from tests.rooms.conftest import frame, frame_of, members_become
 from tests.rooms.factories import forum_with_people, organizer_id, room_in
@@ -170,6 +170,43 @@ async def test_sharing_a_room_ties_people(live):
     [tie] = await Tie.select()
     assert (tie["kind"], tie["source"], tie["event_id"]) == ("room", f"room:{room_id}", event["id"])
     await alice.close(), await bob.close()
+
+
+async def test_an_organizer_looking_in_leaves_no_visit_and_no_tie(live):
+    event, (a, b) = await forum_with_people(2)
+    room_id = await room_in(event)
+    boss = await organizer_id()
+    alice, bob = await live.connect(room_id, a), await live.connect(room_id, b)
+    await frame(alice), await frame(bob)
+    host = await live.connect(room_id, boss)
+    await frame(host)
+    await alice.send('{"type":"say","body":"主催者さん、こんにちは"}')
+    await frame_of(host, "message")  # lines reach a member only once their visit is recorded
+    visitors = {row["account"] for row in await RoomVisit.select(RoomVisit.account)}
+    assert visitors == {a, b}
+    ties = await Tie.select(Tie.person_low, Tie.person_high, Tie.kind)
+    assert ties == [{"person_low": min(a, b), "person_high": max(a, b), "kind": "room"}]
+    assert await rooms.visitors(event["id"]) == {a, b}
+    await alice.close(), await bob.close(), await host.close()
+
+
+async def test_a_line_the_database_cannot_store_is_unavailable_and_the_connection_stays(live, monkeypatch):
+    event, (a,) = await forum_with_people(1)
+    room_id = await room_in(event)
+    ws = await live.connect(room_id, a)
+    await frame(ws)
+
+    async def database_away(*args, **kwargs):
+        raise ConnectionRefusedError("the database is restarting")
+
+    monkeypatch.setattr(rooms, "post_message", database_away)
+    await ws.send('{"type":"say","body":"あとで送ります","client_id":"later"}')
+    refused = await frame_of(ws, "error")
+    assert refused["code"] == "unavailable" and refused["detail"]
+    monkeypatch.undo()
+    await ws.send('{"type":"say","body":"あとで送ります","client_id":"later"}')
+    assert (await frame_of(ws, "message"))["body"] == "あとで送ります"
+    await ws.close()
 
 
 async def test_joins_that_come_together_share_presence_frames(live):

@@ -2,6 +2,9 @@
 // duplicates; automatic reconnection with backoff that resumes with ?after=<highest id seen>;
 // a composer whose unconfirmed lines are resent after a reconnect (their client_id makes the
 // server store a resend once). Every body a person wrote is set with textContent, never as HTML.
+// On a phone the page itself scrolls and the message box sticks to the bottom of the screen; on a
+// wide screen the chat scrolls in its own box. The organizers' broadcasts are kept by the server
+// (hello's extra `broadcasts`): each is shown once, and one dismissed stays dismissed.
 (function () {
   "use strict";
 
@@ -17,8 +20,13 @@
   var PING_MS = 25000;
   var FIRST_RETRY_MS = 1000;
   var LAST_RETRY_MS = 30000;
+  var WARN_SECONDS = 60;
   // Close codes after which trying again cannot help.
   var FINAL = { 4401: "login", 4403: "forbidden", 4404: "gone", 4410: "closed" };
+  var TOO_MANY = 4429; // this person holds too many room sockets: try again, later than usual
+  // Error codes this page knows (CONTRACT §3); any other is shown as an error.
+  var RESEND_LATER = { rate_limited: 5000, unavailable: 3000 };
+  var DISMISSED_KEY = "meetup.rooms.dismissed";
 
   var el = {
     scroll: document.getElementById("chat-scroll"),
@@ -29,6 +37,7 @@
     broadcasts: document.getElementById("room-broadcasts"),
     timer: document.getElementById("room-timer"),
     countdown: document.getElementById("room-countdown"),
+    warning: document.getElementById("room-warning"),
     members: document.getElementById("member-list"),
     memberCount: document.getElementById("member-count"),
     form: document.getElementById("composer"),
@@ -48,6 +57,7 @@
   var rateTimer = null;
   var finished = false; // the room closed or we may not be here: no more reconnecting
   var closesAt = null;
+  var shownBroadcasts = new Set();
 
   // --- lines ------------------------------------------------------------------------------
 
@@ -60,12 +70,27 @@
     return Array.from(text).length; // the server counts characters, not UTF-16 units
   }
 
+  function scroller() {
+    // the chat's own box where it scrolls (wide screens), else the page (phones)
+    var own = getComputedStyle(el.scroll).overflowY;
+    return own === "auto" || own === "scroll" ? el.scroll : document.scrollingElement || document.documentElement;
+  }
+
+  function bottomOf(box) {
+    // the page: where the chat ends (its message box at the foot of the screen), not the footer
+    if (box === el.scroll) return box.scrollHeight;
+    var chat = el.scroll.parentElement.getBoundingClientRect();
+    return Math.min(box.scrollHeight, chat.bottom + box.scrollTop + 8);
+  }
+
   function nearBottom() {
-    return el.scroll.scrollHeight - el.scroll.scrollTop - el.scroll.clientHeight < 80;
+    var box = scroller();
+    return bottomOf(box) - box.scrollTop - box.clientHeight < 120;
   }
 
   function toBottom() {
-    el.scroll.scrollTop = el.scroll.scrollHeight;
+    var box = scroller();
+    box.scrollTop = bottomOf(box) - box.clientHeight;
   }
 
   function refreshEmpty() {
@@ -173,27 +198,53 @@
     if (el.memberCount) el.memberCount.textContent = String(members.length);
   }
 
-  function showBroadcast(frame) {
-    var box = document.createElement("div");
-    box.className = "broadcast";
-    box.setAttribute("role", "alert");
-    var head = document.createElement("p");
-    head.className = "broadcast-head";
-    head.textContent = T.broadcast + (frame.sent_at ? " · " + hhmm(frame.sent_at) : "");
-    var body = document.createElement("p");
-    body.className = "broadcast-body";
-    body.textContent = frame.body;
+  function dismissed() {
+    try {
+      return JSON.parse(window.localStorage.getItem(DISMISSED_KEY) || "[]");
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function remember(id) {
+    try {
+      var ids = dismissed().concat([id]).slice(-100);
+      window.localStorage.setItem(DISMISSED_KEY, JSON.stringify(ids));
+    } catch (e) { /* private mode: dismissed for this page only */ }
+  }
+
+  function addDismissButton(box) {
     var dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "broadcast-dismiss";
     dismiss.setAttribute("aria-label", T.dismiss);
     dismiss.title = T.dismiss;
     dismiss.textContent = "×";
-    dismiss.addEventListener("click", function () { box.remove(); });
+    dismiss.addEventListener("click", function () {
+      if (box.dataset.id) remember(Number(box.dataset.id));
+      box.remove();
+    });
+    box.appendChild(dismiss);
+  }
+
+  function showBroadcast(frame) {
+    if (typeof frame.id === "number") {
+      if (shownBroadcasts.has(frame.id) || dismissed().indexOf(frame.id) >= 0) return;
+      shownBroadcasts.add(frame.id);
+    }
+    var box = document.createElement("div");
+    box.className = "broadcast";
+    if (typeof frame.id === "number") box.dataset.id = String(frame.id);
+    var head = document.createElement("p");
+    head.className = "broadcast-head";
+    head.textContent = T.broadcast + (frame.sent_at ? " · " + hhmm(frame.sent_at) : "");
+    var body = document.createElement("p");
+    body.className = "broadcast-body";
+    body.textContent = frame.body;
     box.appendChild(head);
     box.appendChild(body);
-    box.appendChild(dismiss);
-    el.broadcasts.insertBefore(box, el.broadcasts.firstChild);
+    addDismissButton(box);
+    el.broadcasts.insertBefore(box, el.broadcasts.firstChild); // the newest on top
   }
 
   function pad(n) {
@@ -204,7 +255,13 @@
     if (!closesAt) return;
     var left = Math.max(0, Math.ceil((closesAt.getTime() - Date.now()) / 1000));
     el.countdown.textContent = pad(Math.floor(left / 60)) + ":" + pad(left % 60);
-    el.timer.classList.toggle("is-urgent", left <= 60);
+    el.timer.classList.toggle("is-urgent", left <= WARN_SECONDS);
+    var warn = !finished && left > 0 && left <= WARN_SECONDS;
+    if (el.warning && el.warning.hidden === warn) {
+      var follow = nearBottom(); // the message box grows: keep the last line above it
+      el.warning.hidden = !warn;
+      if (follow) toBottom();
+    }
     if (left === 0 && !finished) el.countdown.title = T.time_up;
   }
 
@@ -212,6 +269,7 @@
     var when = iso ? new Date(iso) : null;
     closesAt = when && !isNaN(when.getTime()) ? when : null;
     el.timer.hidden = !closesAt;
+    if (!closesAt && el.warning) el.warning.hidden = true;
     tick();
   }
 
@@ -300,6 +358,7 @@
     el.form.hidden = true;
     if (el.members) el.members.closest("aside").hidden = true; // nobody is in a room that is gone
     root.querySelector(".room-layout").classList.remove("is-live"); // the record reads as a page
+    root.classList.remove("is-live");
     markUnsent(null);
     var roomsUrl = root.dataset.roomsUrl;
     if (reason === "closed") {
@@ -320,6 +379,7 @@
         youName = frame.you.display_name;
         showStatus("");
         frame.history.forEach(addMessage);
+        (frame.broadcasts || []).forEach(showBroadcast);
         renderMembers(frame.members);
         setTimer(frame.room.closes_at);
         resendOutbox();
@@ -343,12 +403,18 @@
         finish("closed");
         break;
       case "error":
-        showError(T[frame.code] || frame.detail || T.bad_frame);
-        if (frame.code === "rate_limited") {
+        if (Object.prototype.hasOwnProperty.call(RESEND_LATER, frame.code)) {
+          showError(T[frame.code]);
           if (rateTimer) clearTimeout(rateTimer);
-          rateTimer = setTimeout(resendOutbox, 5000); // refused lines go again; stored ones count once
+          // refused lines go again later; one stored meanwhile is stored once (its client_id)
+          rateTimer = setTimeout(resendOutbox, RESEND_LATER[frame.code]);
         } else if (frame.code === "too_long" || frame.code === "empty") {
+          showError(T[frame.code]);
           markUnsent(function (body) { return !body.trim() || codePoints(body) > MAX_BODY; });
+        } else if (frame.code === "bad_frame") {
+          showError(T.bad_frame);
+        } else { // a code this page does not know: an error all the same
+          showError(frame.detail ? T.error + " " + frame.detail : T.error);
         }
         break;
       default: // pong, and anything newer than this page
@@ -356,9 +422,9 @@
     }
   }
 
-  function retry() {
+  function retry(atLeast) {
     if (finished || retryTimer) return;
-    var ceiling = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * Math.pow(2, attempt));
+    var ceiling = Math.max(atLeast || 0, Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * Math.pow(2, attempt)));
     attempt += 1;
     retryTimer = setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2); // jitter spreads a crowd
   }
@@ -400,6 +466,10 @@
       ready = false;
       stopPing();
       if (FINAL[event.code]) return finish(FINAL[event.code]);
+      if (event.code === TOO_MANY) {
+        showStatus(T.too_many, "error");
+        return retry(LAST_RETRY_MS);
+      }
       showStatus(T.reconnecting, "reconnecting");
       retry();
     };
@@ -407,6 +477,12 @@
 
   // --- start ----------------------------------------------------------------------------------
 
+  Array.prototype.forEach.call(el.broadcasts.querySelectorAll(".broadcast[data-id]"), function (box) {
+    var id = Number(box.dataset.id);
+    if (dismissed().indexOf(id) >= 0) return box.remove();
+    shownBroadcasts.add(id);
+    addDismissButton(box);
+  });
   Array.prototype.forEach.call(el.log.querySelectorAll("li[data-id]"), function (li) {
     var id = Number(li.dataset.id);
     lines.set(id, li);

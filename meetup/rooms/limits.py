@@ -1,0 +1,76 @@
+"""What one person or one connection may cost a live room (CONTRACT §3 and README "Breakout rooms").
+
+- lines: more than 10 `say` frames in 5 seconds from one person are refused (`rate_limited`);
+- noise: a connection's frames that store nothing — pings, bad frames, refused lines — are
+  counted; more than 30 in 10 seconds closes it with 1008 (a page pings every 25 seconds);
+- sockets: one person holds at most 5 room sockets open in a process (organizers, who look into
+  many rooms, 40); one more is closed with 4429 and its page tries again later;
+- size: a frame over 64 KiB is refused by the server before it is read (`MAX_FRAME_BYTES`,
+  uvicorn's `ws_max_size`: close 1009).
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+
+MAX_FRAME_BYTES = 64 * 1024
+SOCKETS_PER_PERSON = 5
+SOCKETS_PER_ORGANIZER = 40
+
+
+class SayLimiter:
+    """More than `limit` lines in `window` seconds from one person is refused (per process)."""
+
+    def __init__(self, limit: int = 10, window: float = 5.0):
+        self.limit = limit
+        self.window = window
+        self._sent: dict[int, list[float]] = {}
+
+    def allow(self, user_id: int) -> bool:
+        now = time.monotonic()
+        recent = [t for t in self._sent.get(user_id, []) if now - t < self.window]
+        if len(recent) >= self.limit:
+            self._sent[user_id] = recent
+            return False
+        recent.append(now)
+        self._sent[user_id] = recent
+        return True
+
+
+class NoiseBudget:
+    """One connection's frames that store nothing: `spend()` is False once more than `limit`
+    came within `window` seconds."""
+
+    def __init__(self, limit: int = 30, window: float = 10.0):
+        self.limit = limit
+        self.window = window
+        self._spent: collections.deque[float] = collections.deque()
+
+    def spend(self) -> bool:
+        now = time.monotonic()
+        while self._spent and now - self._spent[0] >= self.window:
+            self._spent.popleft()
+        self._spent.append(now)
+        return len(self._spent) <= self.limit
+
+
+class RoomSockets:
+    """How many room sockets each person holds open in this process."""
+
+    def __init__(self, per_person: int = SOCKETS_PER_PERSON, per_organizer: int = SOCKETS_PER_ORGANIZER):
+        self.per_person = per_person
+        self.per_organizer = per_organizer
+        self._open: collections.Counter[int] = collections.Counter()
+
+    def take(self, user_id: int, *, organizer: bool) -> bool:
+        """Count one more socket for this person; False (nothing counted) past their limit."""
+        if self._open[user_id] >= (self.per_organizer if organizer else self.per_person):
+            return False
+        self._open[user_id] += 1
+        return True
+
+    def release(self, user_id: int) -> None:
+        self._open[user_id] -= 1
+        if self._open[user_id] <= 0:
+            del self._open[user_id]
