@@ -19,5 +19,9 @@ class InvalidAnswers(BadInput):
     pass
 
 
+class TooManyHeldSeats(BadInput):
+    """The lottery holds more seats for prefectures than it draws."""
+
+
 class SeatsConflict(Conflict):
     """E.g. lowering capacity below the seats already confirmed."""

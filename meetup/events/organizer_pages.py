@@ -18,6 +18,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import organizer_required
+from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow
 from meetup.errors import DomainError
 from meetup.events import chart, exports, forum_form, lottery, registration, service
@@ -99,7 +100,7 @@ async def _manage_page(
     request: Request,
     event: dict,
     *,
-    lottery_form: dict[str, str] | None = None,
+    lottery_form: dict | None = None,
     result: LotteryResult | None = None,
     error: str | None = None,
     status_code: int = 200,
@@ -119,7 +120,7 @@ async def _manage_page(
             "filters": filters,
             "back": urlencode({k: v for k, v in filters.items() if v}),
             "curve": chart.registration_curve(await exports.daily_registrations(event["id"])),
-            "lottery_form": lottery_form or {"seats": "", "min_per_prefecture": "0"},
+            "lottery_form": lottery_form or _blank_lottery_form(),
             "result": result,
             "error": error,
             "statuses": STATUSES,
@@ -173,14 +174,26 @@ async def _act(
     return Redirect(path=path, status_code=303)
 
 
+def _blank_lottery_form() -> dict:
+    return {"seats": "", "held": dict.fromkeys(TOHOKU, "0")}
+
+
 async def _lottery(request: Request, slug: str, draw: bool) -> Template:
+    """The lottery form: seats to draw and a number held for each Tohoku prefecture."""
     event = await _forum(slug)
     form = await request.form()
-    raw = {name: _text(form.get(name)).strip() for name in ("seats", "min_per_prefecture")}
+    raw = {
+        "seats": _text(form.get("seats")).strip(),
+        "held": {p: _text(form.get(f"held-{p}")).strip() for p in TOHOKU},
+    }
+    values = {
+        "seats": raw["seats"] or None,
+        "held": {p: v for p, v in raw["held"].items() if v},
+    }
     try:
-        data = msgspec.convert({k: v for k, v in raw.items() if v}, LotteryIn, strict=False)
+        data = msgspec.convert(values, LotteryIn, strict=False)
     except msgspec.ValidationError:
-        message = _("Seats and the minimum per prefecture are whole numbers from 0.")
+        message = _("Seats to draw and seats held are whole numbers from 0.")
         return await _manage_page(request, event, lottery_form=raw, error=message, status_code=400)
     try:
         result = await (lottery.run if draw else lottery.preview)(event, data)

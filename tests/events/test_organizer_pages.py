@@ -278,7 +278,7 @@ async def test_lottery_preview_and_draw_from_the_page(client, make_client):
     assert f'action="/organizer/events/{slug}/lottery/preview"' in page.text
 
     preview = await client.post(
-        f"/organizer/events/{slug}/lottery/preview", data=form_data(client, seats="", min_per_prefecture="1")
+        f"/organizer/events/{slug}/lottery/preview", data=form_data(client, seats="", **{"held-岩手県": "1"})
     )
     assert preview.status_code == 200
     result = preview.text[preview.text.index('class="lottery-result"') :]
@@ -288,7 +288,7 @@ async def test_lottery_preview_and_draw_from_the_page(client, make_client):
     bad = await client.post(f"/organizer/events/{slug}/lottery/preview", data=form_data(client, seats="-1"))
     assert bad.status_code == 400
 
-    drawn = await client.post(f"/organizer/events/{slug}/lottery", data=form_data(client, min_per_prefecture="1"))
+    drawn = await client.post(f"/organizer/events/{slug}/lottery", data=form_data(client, **{"held-岩手県": "1"}))
     assert drawn.status_code == 200
     assert "lottery-result" in drawn.text
     assert await Registration.count().where(Registration.status == "confirmed") == 3
