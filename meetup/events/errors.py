@@ -19,6 +19,10 @@ class InvalidAnswers(BadInput):
     pass
 
 
+class NotATicketCode(BadInput):
+    """Typed or scanned text that cannot be a ticket code (a code of nobody is NotRegistered)."""
+
+
 class TooManyHeldSeats(BadInput):
     """The lottery holds more seats for prefectures than it draws."""
 

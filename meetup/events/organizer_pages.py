@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import organizer_required
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow
 from meetup.errors import DomainError
-from meetup.events import chart, exports, forum_form, lottery, registration, service
+from meetup.events import chart, exports, forum_form, lottery, registration, service, tickets
 from meetup.events.errors import EventNotFound, NotRegistered
 from meetup.events.schemas import EventIn, EventPatch, LotteryIn, LotteryResult
 from meetup.i18n import gettext as _
@@ -136,11 +136,13 @@ async def _desk_page(
     again: bool = False,
     error: str | None = None,
     code: str = "",
+    q: str = "",
     status_code: int = 200,
 ) -> Template:
     checked = await exports.registration_rows(event["id"], status="confirmed", checked_in=True)
     checked.sort(key=lambda row: row.checked_in_at, reverse=True)
     counts = await exports.status_counts(event["id"])
+    matches, more = await tickets.find_by_name(event["id"], q) if q else ([], False)
     return Template(
         "organizer/check_in.html",
         context={
@@ -151,15 +153,24 @@ async def _desk_page(
             "again": again,
             "error": error,
             "code": code,
+            "q": q,
+            "matches": matches,
+            "more_matches": more,
         },
         status_code=status_code,
     )
 
 
 async def _act(
-    request: Request, slug: str, reg_id: int, action: Callable[[dict, int], Awaitable[dict]]
+    request: Request,
+    slug: str,
+    reg_id: int,
+    action: Callable[[dict, int], Awaitable[dict]],
+    *,
+    arrival: bool = False,
 ) -> Template | Redirect:
-    """Run one registration action and go back where the button was (manage page or desk)."""
+    """Run one registration action and go back where the button was (manage page or desk);
+    the desk greets an `arrival` by name."""
     event = await _forum(slug)
     desk = request.query_params.get("from") == "desk"
     try:
@@ -171,6 +182,8 @@ async def _act(
             return await _desk_page(event, error=exc.detail, status_code=exc.status_code)
         return await _manage_page(request, event, error=exc.detail, status_code=exc.status_code)
     path = f"/organizer/events/{slug}/check-in" if desk else _manage_url(slug, _filters(request))
+    if desk and arrival:
+        path += f"?arrived={reg_id}"
     return Redirect(path=path, status_code=303)
 
 
@@ -257,7 +270,9 @@ class OrganizerPages(Controller):
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/check-in")
     async def check_in(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
-        return await _act(request, slug, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid))
+        return await _act(
+            request, slug, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid), arrival=True
+        )
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/undo-check-in")
     async def undo_check_in(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
@@ -272,8 +287,12 @@ class OrganizerPages(Controller):
         return await _lottery(request, slug, draw=True)
 
     @get("/events/{slug:str}/check-in")
-    async def desk(self, slug: FromPath[str]) -> Template:
-        return await _desk_page(await _forum(slug))
+    async def desk(
+        self, slug: FromPath[str], q: FromQuery[str | None] = None, arrived: FromQuery[int | None] = None
+    ) -> Template:
+        """The desk; `q` finds confirmed registrants by name (kanji, kana or romaji), `arrived`
+        greets the person just checked in from that list."""
+        return await _desk_page(await _forum(slug), q=_text(q).strip()[:100], arrived=arrived)
 
     @post("/events/{slug:str}/check-in")
     async def desk_check_in(self, request: Request, slug: FromPath[str]) -> Template:

@@ -152,7 +152,14 @@ class OrganizerEventsApi(Controller):
         event = await service.event_row(slug, organizer=True)
         return await registration.to_out(await registration.check_in(event, reg_id=reg_id, undo=True), slug)
 
-    @post("/check-in", status_code=HTTP_200_OK, summary="Check in by ticket code (typed or scanned)")
+    @post(
+        "/check-in",
+        status_code=HTTP_200_OK,
+        summary="Check in by ticket code (typed or scanned)",
+        description="`code` as the ticket shows it (`XXXX-XXXX`), in any case, with or without the dash or "
+        "spaces; a scanned ticket URL counts by its last segment. Text that cannot be a code is a 400; a code "
+        "of no registration of this forum a 404.",
+    )
     async def check_in_by_code(self, slug: FromPath[str], data: JSONBody[CheckInIn]) -> RegistrationOut:
         event = await service.event_row(slug, organizer=True)
         return await registration.to_out(await registration.check_in(event, code=data.code), slug)
