@@ -19,5 +19,13 @@ class InvalidAnswers(BadInput):
     pass
 
 
+class NotATicketCode(BadInput):
+    """Typed or scanned text that cannot be a ticket code (a code of nobody is NotRegistered)."""
+
+
+class TooManyHeldSeats(BadInput):
+    """The lottery holds more seats for prefectures than it draws."""
+
+
 class SeatsConflict(Conflict):
     """E.g. lowering capacity below the seats already confirmed."""

@@ -1,19 +1,23 @@
 """The lottery (抽選): pending applicants are drawn at random for the seats.
 
-The draw may hold seats per prefecture ("at least 3 seats for each Tohoku prefecture"): those
-are filled first from each prefecture's applicants, then the rest of the seats from everyone
-left. Everyone not drawn goes to the waitlist in a random order, so later cancellations
-promote them fairly.
+The organizer may hold a number of seats for each Tohoku prefecture ("2 for 福島県, 1 for
+青森県"). A prefecture's held seats are drawn at random among the applicants who gave that
+prefecture when applying; seats a prefecture cannot fill (too few applicants) go back to the
+open draw, which gives the rest of the seats at random among everyone not yet drawn. Held seats
+never add up to more than the seats drawn (that is refused, saying so), so every prefecture gets
+all its held seats it can fill, whatever its place in the list. Everyone not drawn goes to the
+waitlist in a random order, so later cancellations promote them fairly.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow, write_transaction
 from meetup.events import notifications
-from meetup.events.errors import RegistrationClosed
+from meetup.events.errors import RegistrationClosed, TooManyHeldSeats
 from meetup.events.registration import lock_event
 from meetup.events.schemas import LotteryIn, LotteryResult, PrefectureDraw
 from meetup.events.tables import Event, Registration
@@ -28,31 +32,72 @@ def _free_seats(locked: dict, asked: int | None) -> int:
     return min(asked, free) if asked is not None else free
 
 
-def draw(applicants: list[dict], seats: int, min_per_prefecture: int) -> tuple[list[dict], list[dict]]:
-    """(winners, the rest in waitlist order). Pure: the caller decides what to do with it."""
+def check_held(held: Mapping[str, int], seats: int) -> None:
+    """Held seats may not add up to more than the seats drawn: which prefecture would lose out
+    is no choice for the list's order to make."""
+    total = sum(held.values())
+    if total > seats:
+        raise TooManyHeldSeats(
+            _(
+                "%(held)s seats are held for prefectures, but only %(seats)s seats are drawn. "
+                "Hold fewer seats, or draw more."
+            )
+            % {"held": total, "seats": seats},
+            field="held",
+        )
+
+
+def draw(
+    applicants: list[dict], seats: int, held: Mapping[str, int], rng: random.Random = _random
+) -> tuple[list[dict], list[dict]]:
+    """(winners, the rest in waitlist order). Pure: the caller decides what to do with it.
+
+    Each prefecture's held seats go to its applicants at random, the remaining seats to
+    everyone else at random; `held` must fit in `seats` (check_held)."""
     pool = applicants[:]
-    _random.shuffle(pool)
+    rng.shuffle(pool)
     winners: list[dict] = []
-    if min_per_prefecture:
-        for prefecture in TOHOKU:
-            local = [a for a in pool if a["prefecture"] == prefecture][:min_per_prefecture]
-            for applicant in local[: max(seats - len(winners), 0)]:
-                winners.append(applicant)
-                pool.remove(applicant)
-    take = max(seats - len(winners), 0)
-    winners.extend(pool[:take])
-    return winners, pool[take:]
+    for prefecture, count in held.items():
+        winners.extend([a for a in pool if a["prefecture"] == prefecture][:count])
+    if len(winners) > seats:
+        raise ValueError("held seats exceed the seats drawn")
+    chosen = {id(a) for a in winners}
+    rest = [a for a in pool if id(a) not in chosen]
+    # Shuffle again: the applicant a held seat passed over stands, by that very choice, later
+    # in the first shuffle than the one it took, and would be drawn less often in the open draw.
+    rng.shuffle(rest)
+    take = seats - len(winners)
+    return winners + rest[:take], rest[take:]
 
 
-def _summary(applicants: list[dict], seats: int, min_per_prefecture: int) -> list[PrefectureDraw]:
-    """Applicants and held seats per Tohoku prefecture; held seats never add up past `seats`."""
-    summary, left = [], seats
+def plan(applicants: list[dict], held: Mapping[str, int]) -> list[PrefectureDraw]:
+    """Per Tohoku prefecture: applicants, seats held, how many of them its applicants fill and
+    how many go back to the open draw."""
+    lines = []
     for prefecture in TOHOKU:
         count = sum(1 for a in applicants if a["prefecture"] == prefecture)
-        held = min(count, min_per_prefecture, left)
-        left -= held
-        summary.append(PrefectureDraw(prefecture=prefecture, applicants=count, reserved=held))
-    return summary
+        asked = held.get(prefecture, 0)
+        filled = min(count, asked)
+        lines.append(
+            PrefectureDraw(
+                prefecture=prefecture, applicants=count, held=asked, reserved=filled, returned=asked - filled
+            )
+        )
+    return lines
+
+
+def _result(applicants: list[dict], seats: int, held: Mapping[str, int], winners: int, drawn: bool) -> LotteryResult:
+    lines = plan(applicants, held)
+    return LotteryResult(
+        applicants=len(applicants),
+        seats=seats,
+        winners=winners,
+        waitlisted=len(applicants) - winners,
+        per_prefecture=lines,
+        drawn=drawn,
+        held=sum(held.values()),
+        open_seats=seats - sum(line.reserved for line in lines),
+    )
 
 
 async def _pending(event_id: int) -> list[dict]:
@@ -65,29 +110,29 @@ def _lottery_only(event: dict) -> None:
 
 
 async def preview(event: dict, data: LotteryIn) -> LotteryResult:
-    """What a draw would do now: how many seats, applicants and reserved seats per prefecture."""
+    """What a draw would do now: seats, applicants, and held seats per prefecture (filled or
+    returned to the open draw). Refused like the draw when held seats exceed the seats."""
     _lottery_only(event)
+    held = data.held_seats()
     applicants = await _pending(event["id"])
     row = await Event.select(Event.capacity, Event.confirmed_count).where(Event.id == event["id"]).first()
-    seats = min(_free_seats(row, data.seats), len(applicants))
-    return LotteryResult(
-        applicants=len(applicants),
-        seats=seats,
-        winners=seats,
-        waitlisted=len(applicants) - seats,
-        per_prefecture=_summary(applicants, seats, data.min_per_prefecture),
-        drawn=False,
-    )
+    available = _free_seats(row, data.seats)
+    check_held(held, available)
+    seats = min(available, len(applicants))
+    return _result(applicants, seats, held, seats, drawn=False)
 
 
 async def run(event: dict, data: LotteryIn) -> LotteryResult:
     """Draw now: winners are confirmed, the rest waitlisted in random order; everyone is mailed."""
     _lottery_only(event)
+    held = data.held_seats()
     async with write_transaction():
         locked = await lock_event(event["id"])
+        available = _free_seats(locked, data.seats)
+        check_held(held, available)
         applicants = await _pending(event["id"])
-        seats = min(_free_seats(locked, data.seats), len(applicants))
-        winners, rest = draw(applicants, seats, data.min_per_prefecture)
+        seats = min(available, len(applicants))
+        winners, rest = draw(applicants, seats, held)
         now = utcnow()
         for winner in winners:
             await Registration.update(
@@ -111,11 +156,4 @@ async def run(event: dict, data: LotteryIn) -> LotteryResult:
         for drawn in [*winners, *rest]:
             row = await Registration.select().where(Registration.id == drawn["id"]).first()
             await notifications.status_changed(row, event, lottery=True)
-    return LotteryResult(
-        applicants=len(applicants),
-        seats=seats,
-        winners=len(winners),
-        waitlisted=len(rest),
-        per_prefecture=_summary(applicants, seats, data.min_per_prefecture),
-        drawn=True,
-    )
+    return _result(applicants, seats, held, len(winners), drawn=True)

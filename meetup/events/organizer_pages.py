@@ -14,13 +14,14 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import organizer_required
+from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow
 from meetup.errors import DomainError
-from meetup.events import chart, exports, forum_form, lottery, registration, service
+from meetup.events import chart, exports, forum_form, lottery, registration, service, tickets
 from meetup.events.errors import EventNotFound, NotRegistered
 from meetup.events.schemas import EventIn, EventPatch, LotteryIn, LotteryResult
 from meetup.i18n import gettext as _
@@ -99,7 +100,7 @@ async def _manage_page(
     request: Request,
     event: dict,
     *,
-    lottery_form: dict[str, str] | None = None,
+    lottery_form: dict | None = None,
     result: LotteryResult | None = None,
     error: str | None = None,
     status_code: int = 200,
@@ -119,7 +120,7 @@ async def _manage_page(
             "filters": filters,
             "back": urlencode({k: v for k, v in filters.items() if v}),
             "curve": chart.registration_curve(await exports.daily_registrations(event["id"])),
-            "lottery_form": lottery_form or {"seats": "", "min_per_prefecture": "0"},
+            "lottery_form": lottery_form or _blank_lottery_form(),
             "result": result,
             "error": error,
             "statuses": STATUSES,
@@ -135,11 +136,13 @@ async def _desk_page(
     again: bool = False,
     error: str | None = None,
     code: str = "",
+    q: str = "",
     status_code: int = 200,
 ) -> Template:
     checked = await exports.registration_rows(event["id"], status="confirmed", checked_in=True)
     checked.sort(key=lambda row: row.checked_in_at, reverse=True)
     counts = await exports.status_counts(event["id"])
+    matches, more = await tickets.find_by_name(event["id"], q) if q else ([], False)
     return Template(
         "organizer/check_in.html",
         context={
@@ -150,15 +153,24 @@ async def _desk_page(
             "again": again,
             "error": error,
             "code": code,
+            "q": q,
+            "matches": matches,
+            "more_matches": more,
         },
         status_code=status_code,
     )
 
 
 async def _act(
-    request: Request, slug: str, reg_id: int, action: Callable[[dict, int], Awaitable[dict]]
+    request: Request,
+    slug: str,
+    reg_id: int,
+    action: Callable[[dict, int], Awaitable[dict]],
+    *,
+    arrival: bool = False,
 ) -> Template | Redirect:
-    """Run one registration action and go back where the button was (manage page or desk)."""
+    """Run one registration action and go back where the button was (manage page or desk);
+    the desk greets an `arrival` by name."""
     event = await _forum(slug)
     desk = request.query_params.get("from") == "desk"
     try:
@@ -170,17 +182,31 @@ async def _act(
             return await _desk_page(event, error=exc.detail, status_code=exc.status_code)
         return await _manage_page(request, event, error=exc.detail, status_code=exc.status_code)
     path = f"/organizer/events/{slug}/check-in" if desk else _manage_url(slug, _filters(request))
+    if desk and arrival:
+        path += f"?arrived={reg_id}"
     return Redirect(path=path, status_code=303)
 
 
+def _blank_lottery_form() -> dict:
+    return {"seats": "", "held": dict.fromkeys(TOHOKU, "0")}
+
+
 async def _lottery(request: Request, slug: str, draw: bool) -> Template:
+    """The lottery form: seats to draw and a number held for each Tohoku prefecture."""
     event = await _forum(slug)
     form = await request.form()
-    raw = {name: _text(form.get(name)).strip() for name in ("seats", "min_per_prefecture")}
+    raw = {
+        "seats": _text(form.get("seats")).strip(),
+        "held": {p: _text(form.get(f"held-{p}")).strip() for p in TOHOKU},
+    }
+    values = {
+        "seats": raw["seats"] or None,
+        "held": {p: v for p, v in raw["held"].items() if v},
+    }
     try:
-        data = msgspec.convert({k: v for k, v in raw.items() if v}, LotteryIn, strict=False)
+        data = msgspec.convert(values, LotteryIn, strict=False)
     except msgspec.ValidationError:
-        message = _("Seats and the minimum per prefecture are whole numbers from 0.")
+        message = _("Seats to draw and seats held are whole numbers from 0.")
         return await _manage_page(request, event, lottery_form=raw, error=message, status_code=400)
     try:
         result = await (lottery.run if draw else lottery.preview)(event, data)
@@ -244,7 +270,9 @@ class OrganizerPages(Controller):
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/check-in")
     async def check_in(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
-        return await _act(request, slug, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid))
+        return await _act(
+            request, slug, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid), arrival=True
+        )
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/undo-check-in")
     async def undo_check_in(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
@@ -259,8 +287,12 @@ class OrganizerPages(Controller):
         return await _lottery(request, slug, draw=True)
 
     @get("/events/{slug:str}/check-in")
-    async def desk(self, slug: FromPath[str]) -> Template:
-        return await _desk_page(await _forum(slug))
+    async def desk(
+        self, slug: FromPath[str], q: FromQuery[str | None] = None, arrived: FromQuery[int | None] = None
+    ) -> Template:
+        """The desk; `q` finds confirmed registrants by name (kanji, kana or romaji), `arrived`
+        greets the person just checked in from that list."""
+        return await _desk_page(await _forum(slug), q=_text(q).strip()[:100], arrived=arrived)
 
     @post("/events/{slug:str}/check-in")
     async def desk_check_in(self, request: Request, slug: FromPath[str]) -> Template:

@@ -19,7 +19,7 @@ from meetup.accounts.schemas import MagicLinkIn
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.db import utcnow
 from meetup.errors import BadInput, DomainError
-from meetup.events import registration, service
+from meetup.events import registration, service, tickets
 from meetup.events.calendar import calendar_links
 from meetup.events.errors import EventNotFound
 from meetup.events.routes import calendar_response
@@ -165,12 +165,13 @@ class EventPages(Controller):
         if mine is None or mine["status"] != "confirmed":
             return Redirect(path=f"/events/{slug}", status_code=303)
         event = await service.get_event(slug, request.user.id)
-        qr = segno.make(mine["ticket_code"], error="m")
+        code = tickets.shown(mine["ticket_code"])
+        qr = segno.make_qr(code, error="m")  # never a Micro QR, which phones and jsQR cannot read
         return Template(
             "events/ticket.html",
             context={
                 "event": event,
-                "code": mine["ticket_code"],
+                "code": code,
                 "checked_in_at": mine["checked_in_at"],
                 # segno writes the SVG from our own ticket code: nothing a person typed.
                 "qr_svg": Markup(qr.svg_inline(scale=8, dark="#1d2a35", omitsize=True)),  # noqa: S704

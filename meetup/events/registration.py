@@ -11,7 +11,6 @@ Whatever moves a registration off `confirmed` fires `revocation.place_ended` onc
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 import msgspec
@@ -20,8 +19,8 @@ from meetup import revocation
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import engine, fetch, insert, insert_statement, unique_violation, utcnow, write_transaction
-from meetup.events import notifications
-from meetup.events.errors import InvalidAnswers, NotRegistered, RegistrationClosed
+from meetup.events import notifications, tickets
+from meetup.events.errors import InvalidAnswers, NotATicketCode, NotRegistered, RegistrationClosed
 from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
 from meetup.events.tables import Event, Registration
 from meetup.i18n import TOKYO
@@ -252,7 +251,7 @@ async def _take_place(
                     event["id"],
                     event["id"],
                     user_id,
-                    secrets.token_urlsafe(12),
+                    tickets.new_code(),
                     values["answers_json"],
                     data.prefecture,
                     now,
@@ -273,7 +272,9 @@ async def _take_place(
                 await notifications.status_changed(row, event, recipient=person)
             return row
     except Exception as error:
-        if unique_violation(error):  # the same person registering twice at once: theirs is there
+        # The same person registering twice at once (theirs is there), or, about once in a
+        # trillion, a ticket code another registration holds: the next attempt draws a new one.
+        if unique_violation(error):
             raise _Raced from error
         raise
 
@@ -300,9 +301,7 @@ async def _claim(event: dict, now: datetime) -> dict:
 
 async def _write_row(event_id: int, user_id: int, existing: dict | None, values: dict) -> dict:
     if existing is None:
-        rows = await insert(
-            Registration(event=event_id, account=user_id, ticket_code=secrets.token_urlsafe(12), **values)
-        )
+        rows = await insert(Registration(event=event_id, account=user_id, ticket_code=tickets.new_code(), **values))
         return rows[0]
     # came back after cancelling: the same row, if nobody changed it meanwhile
     rows = (
@@ -432,10 +431,19 @@ async def reject(event: dict, reg_id: int) -> dict:
 
 
 async def check_in(event: dict, reg_id: int | None = None, code: str | None = None, undo: bool = False) -> dict:
-    """Mark a confirmed registrant as arrived (by id or ticket code); `undo` takes it back."""
+    """Mark a confirmed registrant as arrived (by id or ticket code); `undo` takes it back.
+
+    A code is read as `tickets.read` does (any case, dash and spaces optional); something that
+    cannot be a code is a 400, a code of no registration of this forum a 404."""
     query = Registration.select().where(Registration.event == event["id"])
     if code is not None:
-        query = query.where(Registration.ticket_code == code.strip().rsplit("/", 1)[-1])
+        ticket = tickets.read(code)
+        if ticket is None:
+            raise NotATicketCode(
+                _("This is not a ticket code: a ticket code has 8 letters and digits, like %(example)s.")
+                % {"example": "7KQM-3XRD"}
+            )
+        query = query.where(Registration.ticket_code == ticket)
     else:
         query = query.where(Registration.id == reg_id)
     row = await query.first()

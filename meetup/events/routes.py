@@ -152,17 +152,37 @@ class OrganizerEventsApi(Controller):
         event = await service.event_row(slug, organizer=True)
         return await registration.to_out(await registration.check_in(event, reg_id=reg_id, undo=True), slug)
 
-    @post("/check-in", status_code=HTTP_200_OK, summary="Check in by ticket code (typed or scanned)")
+    @post(
+        "/check-in",
+        status_code=HTTP_200_OK,
+        summary="Check in by ticket code (typed or scanned)",
+        description="`code` as the ticket shows it (`XXXX-XXXX`), in any case, with or without the dash or "
+        "spaces; a scanned ticket URL counts by its last segment. Text that cannot be a code is a 400; a code "
+        "of no registration of this forum a 404.",
+    )
     async def check_in_by_code(self, slug: FromPath[str], data: JSONBody[CheckInIn]) -> RegistrationOut:
         event = await service.event_row(slug, organizer=True)
         return await registration.to_out(await registration.check_in(event, code=data.code), slug)
 
-    @post("/lottery", status_code=HTTP_200_OK, summary="Draw the pending applicants at random")
+    @post(
+        "/lottery",
+        status_code=HTTP_200_OK,
+        summary="Draw the pending applicants at random",
+        description="`{seats?, held?}`: `held` holds seats per Tohoku prefecture, drawn among that "
+        "prefecture's applicants; held seats a prefecture cannot fill go back to the open draw. More held "
+        "seats than seats drawn is a 400 whose `detail` says so.",
+    )
     async def draw(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
         event = await service.event_row(slug, organizer=True)
         return await lottery.run(event, data)
 
-    @post("/lottery/preview", status_code=HTTP_200_OK, summary="What a draw would do, without drawing")
+    @post(
+        "/lottery/preview",
+        status_code=HTTP_200_OK,
+        summary="What a draw would do, without drawing",
+        description="Takes what the draw takes and answers as it would (held seats filled and returned per "
+        "prefecture), changing nothing.",
+    )
     async def preview(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
         event = await service.event_row(slug, organizer=True)
         return await lottery.preview(event, data)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from meetup.coordinators.prefectures import TOHOKU
 from meetup.links import check_url
 from meetup.text import multi_line, one_line
 
@@ -214,15 +215,42 @@ class RegistrationRow(msgspec.Struct):
     waitlist_position: int | None = None
 
 
+DrawnSeats = Annotated[int, Meta(ge=0, le=100_000, description="seats to draw; default: every free seat")]
+HeldSeats = Annotated[int, Meta(ge=0, le=100_000)]
+
+
 class LotteryIn(msgspec.Struct, forbid_unknown_fields=True):
-    seats: Annotated[int, Meta(ge=0, le=100_000)] | None = None
-    min_per_prefecture: Annotated[int, Meta(ge=0, le=1000)] = 0
+    seats: DrawnSeats | None = None
+    held: Annotated[
+        dict[str, HeldSeats],
+        Meta(
+            max_length=len(TOHOKU),
+            description='seats held for a Tohoku prefecture\'s applicants, e.g. {"青森県": 2, "福島県": 1}'
+            " (keys: 青森県, 岩手県, 宮城県, 秋田県, 山形県, 福島県; absent: 0). Held seats are drawn at random"
+            " among that prefecture's applicants; seats a prefecture cannot fill go back to the open draw."
+            " More held seats in all than `seats` is a 400.",
+        ),
+    ] = {}
+    min_per_prefecture: Annotated[
+        int, Meta(ge=0, le=1000, description="the same held number for each Tohoku prefecture `held` leaves out")
+    ] = 0
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.held) - set(TOHOKU))
+        if unknown:
+            raise ValueError(f"held: {unknown[0]} is not one of the six Tohoku prefectures ({'、'.join(TOHOKU)})")
+
+    def held_seats(self) -> dict[str, int]:
+        """Seats held per Tohoku prefecture, in the order TOHOKU lists them."""
+        return {p: self.held.get(p, self.min_per_prefecture) for p in TOHOKU}
 
 
 class PrefectureDraw(msgspec.Struct):
     prefecture: str
     applicants: int
-    reserved: int
+    held: int  # seats the organizer held for this prefecture
+    reserved: int  # of those, the seats this prefecture's applicants fill
+    returned: int  # the rest, back in the open draw
 
 
 class LotteryResult(msgspec.Struct):
@@ -232,6 +260,8 @@ class LotteryResult(msgspec.Struct):
     waitlisted: int
     per_prefecture: list[PrefectureDraw]
     drawn: bool
+    held: int = 0  # seats held in all
+    open_seats: int = 0  # seats drawn among everyone not drawn for a held seat
 
 
 class CheckInIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -194,7 +194,9 @@ async def test_check_in_and_undo(client, make_client):
     by_code = await client.post(f"/api/v1/events/{slug}/check-in", json={"code": f"https://x/t/{code}"})
     assert by_code.status_code == 200
     assert by_code.json()["checked_in_at"]
-    unknown = await client.post(f"/api/v1/events/{slug}/check-in", json={"code": "nope"})
+    not_a_code = await client.post(f"/api/v1/events/{slug}/check-in", json={"code": "nope"})
+    assert not_a_code.status_code == 400
+    unknown = await client.post(f"/api/v1/events/{slug}/check-in", json={"code": "2222-2222"})
     assert unknown.status_code == 404
 
 
