@@ -156,6 +156,7 @@ async def _manage_page(
             "result": result,
             "error": error,
             "statuses": STATUSES,
+            "now": utcnow(),
         },
         status_code=status_code,
     )

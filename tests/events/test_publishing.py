@@ -72,3 +72,20 @@ async def test_a_called_off_forum_is_not_published_again(client):
     assert refused.status_code == 409 and 'class="alert"' in refused.text
     assert await status_of(slug) == "cancelled"
     assert (await client.post("/organizer/events/no-such-forum/publish", data={})).status_code == 404
+
+
+async def test_the_publish_panel_says_when_registration_opens(client):
+    from datetime import timedelta
+
+    from meetup.db import utcnow
+
+    await organizer(client)
+    opens = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    later = await create_forum(client, status="draft", registration_opens_at=opens.isoformat())
+    page = (await client.get(f"/organizer/events/{later}")).text
+    assert "申込受付は" in page and "に始まります" in page
+    assert "申込の受付もすぐに始まります" not in page
+    earlier = await create_forum(
+        client, status="draft", registration_opens_at=(utcnow() - timedelta(days=1)).isoformat()
+    )
+    assert "申込の受付もすぐに始まります" in (await client.get(f"/organizer/events/{earlier}")).text
