@@ -35,6 +35,7 @@ from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
+from meetup.events.series_pages import SeriesOrganizerPages
 from meetup.mail.pages import CampaignPages, FollowUpPages
 from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
 from meetup.mail.worker import inprocess_worker
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         OrganizerEventsApi,
         EventPages,
         OrganizerPages,
+        SeriesOrganizerPages,
         CoordinatorsApi,
         ConnectionsApi,
         CoordinatorPages,

@@ -19,7 +19,7 @@ from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow
 from meetup.events import registration as registrations
 from meetup.events import service as events
-from meetup.events.schemas import EventIn, Question, RegistrationIn
+from meetup.events.schemas import EventIn, EventPatch, Question, RegistrationIn
 from meetup.i18n import TOKYO
 from meetup.mail import campaigns
 from meetup.mail.schemas import CampaignIn
@@ -62,12 +62,27 @@ SAMPLE_PARTICIPANTS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The series: (slug, title, description in Markdown), from the source document.
 MIGITE = "migite-2021"
 MIGITE_TITLE = "右腕人材育成プログラム 〜将来の経営幹部を育てる、充実の7日間〜"
 MIGITE_SUMMARY = (
     "東北経済産業局が東北大学地域イノベーション研究センターと連携し、地域未来牽引企業の経営者を支え、"
-    "経営者と同じ目線で経営課題を解決しうる経営幹部（「右腕人材」）を育成する全7回の講座。"
-    "講師：藤本 雅彦 氏（東北大学 大学院経済学研究科 教授／地域イノベーション研究センター長）。"
+    "経営者と同じ目線で経営課題を解決しうる経営幹部（「右腕人材」）を育成する全7回の講座です。\n\n"
+    "- 集合研修（仙台）3日とオンライン講義4回の組み合わせ\n"
+    "- 講師：藤本 雅彦 氏（東北大学 大学院経済学研究科 教授／地域イノベーション研究センター長）\n\n"
+    "今後は同センターの「地域イノベーションプロデューサー塾（RIPS）」などとの連携による担い手づくりを予定しています。"
+)
+COORDINATOR_FORUM = "coordinator-forum"
+COORDINATOR_FORUM_TITLE = "東北コーディネーター・フォーラム"
+COORDINATOR_FORUM_SUMMARY = (
+    "NEXT TOHOKU MEETUP の中心となるフォーラムです。東北の復興や地域活性化を支えてきたのは、"
+    "各地域で奮闘してきたコーディネーターであり、関係人口が注目されるこれからの地方創生でも大きな役割を果たします。\n\n"
+    "第一弾は2021年3月1日にオンラインで開催し、東北内外のハブ人材100名超が参加しました。"
+    "各地のコーディネーターが出会い、つながり、価値を共に創る場として続けていきます。"
+)
+SERIES = (
+    (MIGITE, MIGITE_TITLE, MIGITE_SUMMARY),
+    (COORDINATOR_FORUM, COORDINATOR_FORUM_TITLE, COORDINATOR_FORUM_SUMMARY),
 )
 SENDAI = "仙台（集合研修）"
 # (month, day, start, end, format, theme) from the programme's own timetable (2021).
@@ -93,8 +108,11 @@ def _days_ahead(days: int, hhmm: str) -> datetime:
 
 
 async def _forum(slug: str, data: EventIn, organizer_id: int) -> bool:
-    """Create the demo forum unless it is there already; True when created."""
+    """Create the demo forum unless it is there already; True when created. A forum loaded
+    before it had a series joins it."""
     if await events.forum_exists(slug):
+        if data.series and (await events.get_event(slug, None, organizer=True)).series is None:
+            await events.update_event(slug, EventPatch(series=data.series))
         return False
     await events.create_event(data, organizer_id, slug=slug)
     return True
@@ -103,7 +121,8 @@ async def _forum(slug: str, data: EventIn, organizer_id: int) -> bool:
 async def load_forums(organizer_id: int) -> int:
     """The real 2021 programme and forum, and upcoming demo forums to register for."""
     created = 0
-    await events.ensure_series(MIGITE, MIGITE_TITLE, MIGITE_SUMMARY)
+    for slug, title, summary in SERIES:
+        await events.ensure_series(slug, title, summary)
     for number, (month, day, start, end, form, theme) in enumerate(MIGITE_SESSIONS, start=1):
         data = EventIn(
             title=f"右腕人材育成プログラム 第{number}回：{theme}",
@@ -129,6 +148,7 @@ async def load_forums(organizer_id: int) -> int:
         format="online",
         capacity=150,
         status="published",
+        series=COORDINATOR_FORUM,
     )
     created += await _forum("coordinator-forum-2021", forum_2021, organizer_id)
     upcoming = (
@@ -145,6 +165,7 @@ async def load_forums(organizer_id: int) -> int:
                 online_url="https://teams.example/meet/next-tohoku-demo",
                 capacity=100,
                 status="published",
+                series=COORDINATOR_FORUM,
                 questions=[Question(id="organization", label="所属団体", kind="text", required=True)],
             ),
         ),
@@ -160,6 +181,8 @@ async def load_forums(organizer_id: int) -> int:
                 online_url="https://teams.example/meet/ishinomaki-demo",
                 capacity=30,
                 registration_mode="lottery",
+                registration_closes_at=_days_ahead(21, "17:00"),
+                draws_at=_days_ahead(22, "12:00"),
                 status="published",
                 questions=[
                     Question(

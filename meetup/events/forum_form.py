@@ -1,12 +1,15 @@
-"""The organizer's forum form: times typed as Tokyo local time, the questions written one per
-line, and the hint shown next to a field the form refuses.
+"""The organizer's forum form: times typed as Tokyo local time, the registration questions as
+one fieldset each (added, moved and removed with buttons that work without JavaScript), the
+series picked from a list or created with a title, and the hint shown next to a field the form
+refuses.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -18,13 +21,22 @@ from meetup.site.forms import error_field
 
 FIELDS = (
     "title", "summary", "description", "starts_at", "ends_at", "format", "venue", "online_url", "capacity",
-    "registration_mode", "registration_opens_at", "registration_closes_at", "status", "series", "questions",
+    "registration_mode", "registration_opens_at", "registration_closes_at", "draws_at", "status", "series",
+    "series_title",
 )  # fmt: skip
-_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "draws_at")
 _LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
-_YES = {"yes", "y", "true", "1", "はい", "必須"}
-_NO = {"no", "n", "false", "0", "いいえ", "任意", ""}
 T = TypeVar("T")
+
+NEW_SERIES = "new"  # the series select's "create a new series" choice
+MAX_QUESTIONS = 30
+MAX_CHOICES = 30
+# The kinds an organizer picks, and how the registration form asks them (schemas.Question):
+# multiple choice is a checkbox question with options, yes/no one without.
+KINDS = ("text", "choice", "multiple", "yes_no")
+_AS_QUESTION = {"text": "text", "choice": "choice", "multiple": "checkbox", "yes_no": "checkbox"}
+_WITH_CHOICES = ("choice", "multiple")
+_ID = re.compile(r"[a-z0-9_]{1,40}")
 
 
 def _hints() -> dict[str, str]:
@@ -41,9 +53,10 @@ def _hints() -> dict[str, str]:
         "registration_mode": _("Choose how seats are given."),
         "registration_opens_at": _("Enter a date and time."),
         "registration_closes_at": _("Registration must close after it opens."),
+        "draws_at": _("The draw comes after registration closes and before the forum starts."),
         "status": _("Choose draft or published."),
-        "series": _("A series is written in lower-case letters, digits and hyphens."),
-        "questions": _("Up to 30 questions, each with its own id."),
+        "series": _("Choose a series from the list."),
+        "questions": _("Up to %(n)s questions.") % {"n": MAX_QUESTIONS},
     }
 
 
@@ -60,73 +73,165 @@ def _tokyo_time(field: str, text: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=TOKYO)
 
 
-def questions_text(questions: list[Question]) -> str:
-    """Questions as the form shows them: `id | label | kind | yes/no | option1, option2`."""
-    return "\n".join(
-        f"{q.id} | {q.label} | {q.kind} | {'yes' if q.required else 'no'}"
-        + (f" | {', '.join(q.options)}" if q.options else "")
-        for q in questions
-    )
+# -- the questions ------------------------------------------------------------------------------
 
 
-def parse_questions(text: str) -> list[dict]:
-    """One question per line of `id | label | kind | required (yes/no) | option1, option2`."""
+def blank_question() -> dict[str, Any]:
+    return {"id": "", "label": "", "kind": "text", "required": False, "choices": ""}
+
+
+def read_questions(form: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The question fieldsets as typed (`q-0-label`, `q-0-kind`, …), in the order shown; one
+    more than allowed is read, so that too many is refused rather than cut off."""
+    rows = []
+    for index in range(MAX_QUESTIONS + 1):
+        prefix = f"q-{index}-"
+        if form.get(prefix + "kind") is None and form.get(prefix + "label") is None:
+            break
+        rows.append(
+            {
+                "id": _text(form.get(prefix + "id")).strip(),
+                "label": _text(form.get(prefix + "label")).strip(),
+                "kind": _text(form.get(prefix + "kind")).strip() or "text",
+                "required": form.get(prefix + "required") is not None,
+                "choices": _text(form.get(prefix + "choices")),
+            }
+        )
+    return rows
+
+
+def apply_op(rows: list[dict[str, Any]], op: str) -> int | None:
+    """Add, move up, move down or remove a question (`add`, `up:2`, `down:0`, `remove:1`), in
+    place; returns the position of the question to show, None when none is left to show."""
+    action, _sep, number = op.partition(":")
+    if action == "add":
+        if len(rows) >= MAX_QUESTIONS:
+            raise BadInput(_("Up to %(n)s questions.") % {"n": MAX_QUESTIONS}, field="questions")
+        rows.append(blank_question())
+        return len(rows) - 1
+    index = int(number) if number.isdigit() else -1
+    if not 0 <= index < len(rows):
+        return None
+    if action == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+        return index - 1
+    if action == "down" and index < len(rows) - 1:
+        rows[index + 1], rows[index] = rows[index], rows[index + 1]
+        return index + 1
+    if action == "remove":
+        del rows[index]
+        return min(index, len(rows) - 1) if rows else None
+    return index
+
+
+def _choices(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _new_id(label: str, position: int, used: set[str]) -> str:
+    """An id from the label's latin words, else from the question's position ("q3")."""
+    base = "_".join(re.findall(r"[a-z0-9]+", label.lower()))[:30].strip("_") or f"q{position}"
+    candidate, number = base, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{base}_{number}"
+    return candidate
+
+
+def question_values(rows: list[dict[str, Any]], taken: set[str] = frozenset()) -> list[dict[str, Any]]:
+    """The questions as the API takes them (schemas.Question). A question keeps the id it was
+    given; a new one gets an id no earlier question or answer of the forum used (`taken`), so
+    answers already given stay with their own question. An untouched blank question is left out."""
+    if len(rows) > MAX_QUESTIONS:
+        raise BadInput(_("Up to %(n)s questions.") % {"n": MAX_QUESTIONS}, field="questions")
+    kept = [row["id"] for row in rows if row["id"]]
+    if len(kept) != len(set(kept)) or not all(_ID.fullmatch(qid) for qid in kept):
+        raise BadInput(_("The questions were not read correctly; please reload the page."), field="questions")
+    used = set(taken) | set(kept)
     questions = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for index, row in enumerate(rows):
+        field = f"q-{index}-"
+        choices = _choices(row["choices"])
+        if not (row["label"] or choices or row["id"]):
             continue
-        parts = [part.strip() for part in line.split("|")]
-        problem = None
-        if not 2 <= len(parts) <= 5:
-            problem = _("write “id | label | kind | required | options”")
-        else:
-            qid, label, kind, required, options = parts + [""] * (5 - len(parts))
-            if required.lower() not in _YES | _NO:
-                problem = _("write yes or no for “required”")
-            else:
-                item = {
-                    "id": qid,
-                    "label": label,
-                    "kind": kind or "text",
-                    "required": required.lower() in _YES,
-                    "options": [o.strip() for o in re.split(r"[,、]", options) if o.strip()],
-                }
-                try:
-                    msgspec.convert(item, Question)
-                except msgspec.ValidationError as exc:
-                    problem = _question_problem(error_field(exc))
-                else:
-                    questions.append(item)
-        if problem:
-            raise BadInput(
-                _("Questions, line %(line)s: %(problem)s.") % {"line": number, "problem": problem}, field="questions"
-            )
+        if not row["label"]:
+            raise BadInput(_("Write the question."), field=field + "label")
+        if len(row["label"]) > 200:
+            raise BadInput(_("Keep the question to 200 characters."), field=field + "label")
+        if row["kind"] not in KINDS:
+            raise BadInput(_("Choose the kind of answer."), field=field + "kind")
+        if row["kind"] in _WITH_CHOICES:
+            if not choices:
+                raise BadInput(_("Write the choices, one per line."), field=field + "choices")
+            if len(choices) > MAX_CHOICES or any(len(choice) > 100 for choice in choices):
+                raise BadInput(
+                    _("Up to %(n)s choices, each up to 100 characters.") % {"n": MAX_CHOICES}, field=field + "choices"
+                )
+            if len(set(choices)) != len(choices):
+                raise BadInput(_("Each choice must be different."), field=field + "choices")
+        qid = row["id"] or _new_id(row["label"], len(questions) + 1, used)
+        used.add(qid)
+        questions.append(
+            {
+                "id": qid,
+                "label": row["label"],
+                "kind": _AS_QUESTION[row["kind"]],
+                "required": row["required"],
+                "options": choices if row["kind"] in _WITH_CHOICES else [],
+            }
+        )
     return questions
 
 
-def _question_problem(field: str | None) -> str:
-    return {
-        "id": _("the id uses lower-case letters, digits and _ (up to 40)"),
-        "label": _("the label must be 1 to 200 characters"),
-        "kind": _("the kind is text, choice or checkbox"),
-        "options": _("each option must be 1 to 100 characters, up to 30 options"),
-    }.get(field or "", _("a choice question needs options"))
+def question_rows(questions: list[Question]) -> list[dict[str, Any]]:
+    """Saved questions as the form shows them."""
+    return [
+        {
+            "id": q.id,
+            "label": q.label,
+            "kind": ("multiple" if q.options else "yes_no") if q.kind == "checkbox" else q.kind,
+            "required": q.required,
+            "choices": "\n".join(q.options),
+        }
+        for q in questions
+    ]
 
 
-def event_values(raw: dict[str, str]) -> dict[str, object]:
-    """The form's text as the values EventIn and EventPatch expect (times in Tokyo, empty = none)."""
+def _text(value: object) -> str:
+    """A form value as text; a NUL byte is never meant and PostgreSQL refuses it."""
+    return str(value or "").replace("\x00", "")
+
+
+# -- the whole form -----------------------------------------------------------------------------
+
+
+def event_values(raw: dict[str, str], questions: list[dict[str, Any]]) -> dict[str, object]:
+    """The form's text as the values EventIn and EventPatch expect (times in Tokyo, empty = none).
+    A new series is left out here: the page creates it once everything else is valid."""
     for field in ("title", "starts_at", "ends_at"):
         if not raw[field]:
             raise BadInput(_hints()[field] if field != "ends_at" else _("Enter when the forum ends."), field=field)
     values: dict[str, object] = {name: raw[name] for name in FIELDS if name not in _TIMES}
     values.update({name: _tokyo_time(name, raw[name]) for name in _TIMES})
+    del values["series_title"]
     values["capacity"] = raw["capacity"] or None
-    values["series"] = raw["series"] or None
-    values["questions"] = parse_questions(raw["questions"])
+    values["series"] = raw["series"] if raw["series"] not in ("", NEW_SERIES) else None
+    values["questions"] = questions
     for name in ("format", "registration_mode", "status"):  # a missing choice keeps the default
         if not values[name]:
             del values[name]
     return values
+
+
+def new_series_title(raw: dict[str, str]) -> str | None:
+    """The title of the series to create with this forum, if the form asks for one: "new series"
+    chosen (a title is then needed), or no series chosen and a new title written."""
+    title = raw["series_title"]
+    if raw["series"] == NEW_SERIES and not title:
+        raise BadInput(_("Give the new series a title."), field="series_title")
+    if len(title) > 200:
+        raise BadInput(_("Keep the title to 200 characters."), field="series_title")
+    return title if raw["series"] in ("", NEW_SERIES) and title else None
 
 
 def convert(values: dict[str, object], schema: type[T]) -> T:
@@ -160,7 +265,8 @@ def filled_form(out: EventOut) -> dict[str, str]:
         "registration_mode": out.registration_mode,
         "registration_opens_at": local(out.registration_opens_at),
         "registration_closes_at": local(out.registration_closes_at),
+        "draws_at": local(out.draws_at),
         "status": out.status,
         "series": out.series.slug if out.series else "",
-        "questions": questions_text(out.questions),
+        "series_title": "",
     }

@@ -151,6 +151,7 @@ async def run(event: dict, data: LotteryIn) -> LotteryResult:
                 Event.confirmed_count: Event.confirmed_count + len(winners),
                 Event.waitlist_seq: Event.waitlist_seq + len(rest),
                 Event.waitlisted_count: Event.waitlisted_count + len(rest),
+                Event.drawn_at: now,  # the forum's page and card say "drawn" from now on
             }
         ).where(Event.id == event["id"])
         for drawn in [*winners, *rest]:

@@ -19,11 +19,11 @@ from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import organizer_required
 from meetup.coordinators.prefectures import TOHOKU
-from meetup.db import utcnow
-from meetup.errors import DomainError
-from meetup.events import chart, exports, forum_form, lottery, registration, service, tickets
+from meetup.db import utcnow, write_transaction
+from meetup.errors import BadInput, DomainError
+from meetup.events import chart, exports, forum_form, lottery, registration, series, service, tickets
 from meetup.events.errors import EventNotFound, NotRegistered
-from meetup.events.schemas import EventIn, EventPatch, LotteryIn, LotteryResult
+from meetup.events.schemas import EventIn, EventPatch, LotteryIn, LotteryResult, SeriesIn
 from meetup.i18n import gettext as _
 
 STATUSES = ("confirmed", "waitlisted", "pending", "rejected", "cancelled")
@@ -46,34 +46,67 @@ async def _forum(slug: str) -> dict:
 # -- the forum form ---------------------------------------------------------------------------
 
 
-def _form_page(
-    form: dict[str, str], event: dict | None, error: DomainError | None = None, status_code: int = 200
+async def _form_page(
+    form: dict[str, str],
+    questions: list[dict],
+    event: dict | None,
+    *,
+    error: DomainError | None = None,
+    status_code: int = 200,
+    changed: bool = False,
+    added: int | None = None,
 ) -> Template:
     return Template(
         "organizer/event_form.html",
         context={
             "form": form,
+            "questions": questions,
+            "max_questions": forum_form.MAX_QUESTIONS,
+            "series_options": await series.list_series(),
+            "new_series": forum_form.NEW_SERIES,
             "event": event,
             "error": error.detail if error else None,
             "errors": {error.field: error.detail} if error and error.field else {},
+            "changed": changed,  # a question was added, moved or removed: nothing is saved yet
+            "added": added,
         },
         status_code=status_code,
     )
 
 
 async def _save(request: Request, slug: str | None) -> Template | Redirect:
+    """Save the forum form; a question button (`op=add`, `op=up:2`, …) instead shows the form
+    again with that change made and nothing saved, so the form works without JavaScript."""
     event = await _forum(slug) if slug else None
     form = await request.form()
     raw = {name: _text(form.get(name)) for name in forum_form.FIELDS}
-    raw.update({name: raw[name].strip() for name in forum_form.FIELDS if name not in ("description", "questions")})
+    raw.update({name: raw[name].strip() for name in forum_form.FIELDS if name != "description"})
+    questions = forum_form.read_questions(form)
+    op = _text(form.get("op"))
+    if op and op != "save":
+        try:
+            shown = forum_form.apply_op(questions, op)
+        except DomainError as exc:
+            return await _form_page(raw, questions, event, error=exc, status_code=exc.status_code)
+        return await _form_page(raw, questions, event, changed=True, added=shown if op == "add" else None)
     try:
-        values = forum_form.event_values(raw)
-        if slug is None:
-            slug = await service.create_event(forum_form.convert(values, EventIn), request.user.id)
-        else:
-            await service.update_event(slug, forum_form.convert(values, EventPatch))
+        if raw["series"] not in ("", forum_form.NEW_SERIES) and not await series.get_series(raw["series"]):
+            raise BadInput(_("Choose a series from the list."), field="series")
+        taken = (
+            (await service.answer_ids(event["id"]) | {q.id for q in service.questions_of(event)}) if event else set()
+        )
+        values = forum_form.event_values(raw, forum_form.question_values(questions, taken))
+        series_title = forum_form.new_series_title(raw)
+        data = forum_form.convert(values, EventIn if slug is None else EventPatch)
+        async with write_transaction():  # a new series is made only with the forum that joins it
+            if series_title:
+                data.series = await series.create_series(SeriesIn(title=series_title))
+            if slug is None:
+                slug = await service.create_event(data, request.user.id)
+            else:
+                await service.update_event(slug, data)
     except DomainError as exc:
-        return _form_page(raw, event, exc, exc.status_code)
+        return await _form_page(raw, questions, event, error=exc, status_code=exc.status_code)
     return Redirect(path=f"/organizer/events/{slug}", status_code=303)
 
 
@@ -124,6 +157,7 @@ async def _manage_page(
             "result": result,
             "error": error,
             "statuses": STATUSES,
+            "now": utcnow(),
         },
         status_code=status_code,
     )
@@ -215,6 +249,15 @@ async def _lottery(request: Request, slug: str, draw: bool) -> Template:
     return await _manage_page(request, event, lottery_form=raw, result=result)
 
 
+async def _publish(request: Request, slug: str, *, published: bool) -> Template | Redirect:
+    event = await _forum(slug)
+    try:
+        await service.set_published(slug, published)
+    except DomainError as exc:
+        return await _manage_page(request, event, error=exc.detail, status_code=exc.status_code)
+    return Redirect(path=_manage_url(slug, _filters(request)), status_code=303)
+
+
 class OrganizerPages(Controller):
     path = "/organizer"
     guards = [organizer_required]
@@ -234,7 +277,7 @@ class OrganizerPages(Controller):
 
     @get("/events/new")
     async def new_form(self) -> Template:
-        return _form_page(forum_form.blank_form(), None)
+        return await _form_page(forum_form.blank_form(), [], None)
 
     @post("/events/new")
     async def create(self, request: Request) -> Template | Redirect:
@@ -243,7 +286,8 @@ class OrganizerPages(Controller):
     @get("/events/{slug:str}/edit")
     async def edit_form(self, request: Request, slug: FromPath[str]) -> Template:
         event = await _forum(slug)
-        return _form_page(forum_form.filled_form(await service.get_event(slug, request.user.id, organizer=True)), event)
+        out = await service.get_event(slug, request.user.id, organizer=True)
+        return await _form_page(forum_form.filled_form(out), forum_form.question_rows(out.questions), event)
 
     @post("/events/{slug:str}/edit")
     async def edit(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -255,6 +299,16 @@ class OrganizerPages(Controller):
         await _forum(slug)
         await service.update_event(slug, EventPatch(status="cancelled"))
         return Redirect(path=f"/organizer/events/{slug}", status_code=303)
+
+    @post("/events/{slug:str}/publish")
+    async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Publish a draft: it appears in the list and on its page, and registration opens."""
+        return await _publish(request, slug, published=True)
+
+    @post("/events/{slug:str}/unpublish")
+    async def unpublish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Back to draft: hidden from everyone but organizers; registrations are kept."""
+        return await _publish(request, slug, published=False)
 
     @get("/events/{slug:str}")
     async def manage(self, request: Request, slug: FromPath[str]) -> Template:

@@ -19,7 +19,7 @@ from meetup.accounts.schemas import MagicLinkIn
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.db import utcnow
 from meetup.errors import BadInput, DomainError
-from meetup.events import registration, service, tickets
+from meetup.events import registration, series, service, tickets
 from meetup.events.calendar import calendar_links
 from meetup.events.errors import EventNotFound
 from meetup.events.routes import calendar_response
@@ -184,12 +184,9 @@ class EventPages(Controller):
         return Template("events/my_registrations.html", context={"items": items})
 
     @get("/series/{slug:str}")
-    async def series(self, slug: FromPath[str]) -> Template:
-        series = await service.get_series(slug)
-        if series is None:
+    async def series_page(self, slug: FromPath[str]) -> Template:
+        found = await series.get_series(slug)
+        if found is None:
             raise EventNotFound(_("No such series."))
         sessions = await service.list_events(series_slug=slug, statuses=("published", "cancelled"))
-        return Template(
-            "events/series.html",
-            context={"series": series, "summary": await service.series_summary(slug), "sessions": sessions},
-        )
+        return Template("events/series.html", context={"series": found, "sessions": sessions})

@@ -27,6 +27,10 @@ Venue = Annotated[str, Meta(max_length=300)]
 Url = Annotated[str, Meta(max_length=500, description="http(s) URL")]
 Capacity = Annotated[int, Meta(ge=1, le=100_000)]
 AwareTime = Annotated[datetime, Meta(tz=True, description="ISO 8601 with offset")]
+DrawDate = Annotated[
+    datetime,
+    Meta(tz=True, description="lottery forums: when the draw is made (after registration closes, before the start)"),
+]
 SeriesSlug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Answer = Annotated[str, Meta(max_length=2000)] | list[Annotated[str, Meta(max_length=100)]] | bool
 
@@ -50,11 +54,22 @@ class Question(msgspec.Struct, forbid_unknown_fields=True):
 Questions = Annotated[list[Question], Meta(max_length=30)]
 
 
-def _check_times(starts_at, ends_at, opens_at, closes_at) -> None:
+def _check_times(starts_at, ends_at, opens_at, closes_at, draws_at=None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValueError("ends_at: must be after starts_at")
     if opens_at and closes_at and closes_at <= opens_at:
         raise ValueError("registration_closes_at: must be after registration_opens_at")
+    check_draw_date(starts_at, closes_at, draws_at)
+
+
+def check_draw_date(starts_at, closes_at, draws_at) -> None:
+    """A lottery is drawn once registration has closed, and before the forum starts."""
+    if draws_at is None:
+        return
+    if closes_at and draws_at < closes_at:
+        raise ValueError("draws_at: must not be before registration_closes_at")
+    if starts_at is not None and draws_at >= starts_at:
+        raise ValueError("draws_at: must be before starts_at")
 
 
 def _check_questions(questions) -> None:
@@ -80,6 +95,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["draft", "published"] = "draft"
     series: SeriesSlug | None = None
     questions: Questions = []
+    draws_at: DrawDate | None = None
 
     def __post_init__(self) -> None:
         self.title, self.summary, self.venue = one_line(self.title), one_line(self.summary), one_line(self.venue)
@@ -87,7 +103,9 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
         if not self.title:
             raise ValueError("title: must not be blank")
         self.online_url = check_url("online_url", self.online_url)
-        _check_times(self.starts_at, self.ends_at, self.registration_opens_at, self.registration_closes_at)
+        _check_times(
+            self.starts_at, self.ends_at, self.registration_opens_at, self.registration_closes_at, self.draws_at
+        )
         _check_questions(self.questions)
 
 
@@ -107,6 +125,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     status: EventStatus | UnsetType = UNSET
     series: SeriesSlug | None | UnsetType = UNSET
     questions: Questions | UnsetType = UNSET
+    draws_at: DrawDate | None | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         for field in ("title", "summary", "venue"):
@@ -130,6 +149,43 @@ class SeriesRef(msgspec.Struct):
     title: str
 
 
+SeriesTitle = Annotated[str, Meta(min_length=1, max_length=200)]
+SeriesSummary = Annotated[str, Meta(max_length=20000, description="Markdown")]
+
+
+class SeriesIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new series; the slug is made from the title when not given (CONTRACT §5.3)."""
+
+    title: SeriesTitle
+    slug: SeriesSlug | None = None
+    summary: SeriesSummary = ""
+
+    def __post_init__(self) -> None:
+        self.title = self.title.strip()
+        if not self.title:
+            raise ValueError("title: must not be blank")
+
+
+class SeriesPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A series' title and description change; its slug (its address) never does."""
+
+    title: SeriesTitle | UnsetType = UNSET
+    summary: SeriesSummary | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.title is not UNSET:
+            self.title = self.title.strip()
+            if not self.title:
+                raise ValueError("title: must not be blank")
+
+
+class SeriesOut(msgspec.Struct):
+    slug: str
+    title: str
+    summary: str  # Markdown
+    session_count: int = 0
+
+
 class EventSummary(msgspec.Struct):
     slug: str
     title: str
@@ -145,6 +201,8 @@ class EventSummary(msgspec.Struct):
     venue: str = ""
     seats_left: int | None = None
     series: SeriesRef | None = None
+    draws_at: datetime | None = None
+    drawn_at: datetime | None = None  # lottery forums: when the organizer drew
 
 
 class EventOut(msgspec.Struct, omit_defaults=True):
@@ -169,6 +227,8 @@ class EventOut(msgspec.Struct, omit_defaults=True):
     questions: list[Question]
     series: SeriesRef | None = None
     online_url: str | UnsetType = UNSET  # only for confirmed registrants and organizers
+    draws_at: datetime | None = None  # lottery forums: when the draw is planned
+    drawn_at: datetime | None = None  # lottery forums: when the organizer drew
 
 
 class Created(msgspec.Struct):

@@ -3,7 +3,9 @@
 Rules:
 - only organizers see drafts; the public list holds published forums, soonest first;
 - the online URL is shown only to the forum's confirmed registrants and to organizers;
-- raising capacity hands the new seats to the waitlist in order (registration.py).
+- raising capacity hands the new seats to the waitlist in order (registration.py);
+- a lottery's draw date falls after registration closes and before the forum starts;
+- a called-off forum is never published again (series live in series.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from piccolo.query.functions.aggregate import Count
 
 from meetup import revocation
 from meetup.db import fetch, utcnow, write_transaction
+from meetup.errors import BadInput, Conflict
 from meetup.events import registration
 from meetup.events.errors import EventNotFound, SeatsConflict
 from meetup.events.schemas import (
@@ -26,6 +29,7 @@ from meetup.events.schemas import (
     EventSummary,
     Question,
     SeriesRef,
+    check_draw_date,
 )
 from meetup.events.tables import Event, Registration, Series
 from meetup.i18n import TOKYO
@@ -83,6 +87,7 @@ async def create_event(data: EventIn, created_by: int | None, *, slug: str | Non
                 status=data.status,
                 series=series_id,
                 questions_json=msgspec.json.encode(data.questions).decode(),
+                draws_at=data.draws_at,
                 created_by=created_by,
             )
         )
@@ -111,6 +116,16 @@ async def update_event(slug: str, patch: EventPatch) -> None:
     ends_at = changes.get("ends_at", row["ends_at"])
     if ends_at <= starts_at:
         raise SeatsConflict(_("The end must be after the start."), field="ends_at")
+    try:
+        check_draw_date(
+            starts_at,
+            changes.get("registration_closes_at", row["registration_closes_at"]),
+            changes.get("draws_at", row["draws_at"]),
+        )
+    except ValueError:
+        raise BadInput(
+            _("The draw comes after registration closes and before the forum starts."), field="draws_at"
+        ) from None
     values: dict = {}
     for name, value in changes.items():
         if name == "questions":
@@ -217,6 +232,8 @@ async def list_events(
             venue=r["venue"],
             seats_left=_seats_left(r),
             series=series.get(r["series"]),
+            draws_at=tokyo(r["draws_at"]),
+            drawn_at=tokyo(r["drawn_at"]),
         )
         for r in rows
     ]
@@ -257,20 +274,30 @@ async def get_event(slug: str, viewer_id: int | None, *, organizer: bool = False
         registration_open=registration.window_open(row),
         questions=questions_of(row),
         series=series,
+        draws_at=tokyo(row["draws_at"]),
+        drawn_at=tokyo(row["drawn_at"]),
     )
     if row["online_url"] and (organizer or await registration.is_confirmed(row["id"], viewer_id)):
         out.online_url = row["online_url"]
     return out
 
 
-async def get_series(slug: str) -> SeriesRef | None:
-    row = await Series.select(Series.slug, Series.title, Series.summary).where(Series.slug == slug).first()
-    return SeriesRef(slug=row["slug"], title=row["title"]) if row else None
+async def set_published(slug: str, published: bool) -> None:
+    """Publish a draft, or take a published forum back to draft (its registrations stay, and
+    only organizers see it until it is published again). A called-off forum stays called off."""
+    row = await event_row(slug, organizer=True)
+    if row["status"] == "cancelled":
+        raise Conflict(_("This forum has been called off; it cannot be published again."))
+    wanted = "published" if published else "draft"
+    if row["status"] != wanted:
+        await update_event(slug, EventPatch(status=wanted))
 
 
-async def series_summary(slug: str) -> str:
-    row = await Series.select(Series.summary).where(Series.slug == slug).first()
-    return row["summary"] if row else ""
+async def answer_ids(event_id: int) -> set[str]:
+    """Every question id a registrant of this forum has answered: a new question never takes one,
+    so old answers are never read as answers to it."""
+    rows = await Registration.select(Registration.answers_json).where(Registration.event == event_id)
+    return {key for row in rows for key in msgspec.json.decode(row["answers_json"])}
 
 
 async def attendees(event_id: int) -> list[int]:

@@ -8,9 +8,9 @@ from meetup.accounts.tables import Account
 
 
 class Series(Table, tablename="series"):
-    slug = Varchar(length=80, unique=True)
+    slug = Varchar(length=80, unique=True)  # its address: never changes once made
     title = Varchar(length=200)
-    summary = Text(default="")
+    summary = Text(default="")  # the description, Markdown
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -31,6 +31,8 @@ class Event(Table, tablename="event"):
     status = Varchar(length=20, default="draft", index=True)  # draft | published | cancelled
     series = ForeignKey(references=Series, null=True, on_delete=OnDelete.set_null)
     questions_json = Text(default="[]")
+    draws_at = Timestamptz(null=True, default=None)  # lottery forums: when the draw is planned
+    drawn_at = Timestamptz(null=True, default=None)  # lottery forums: set by the draw itself
     # Seats and the waitlist's order change only while this row is locked (see service.py).
     confirmed_count = Integer(default=0)
     waitlist_seq = Integer(default=0)  # the last waitlist number given out

@@ -94,3 +94,19 @@ async def test_demo_coordinators_and_the_ties_of_the_2021_forum(database):
     assert forum_ties == 14 * 13 // 2
     await demo.load_demo()
     assert await Tie.count().where(Tie.kind == "forum") == forum_ties
+
+
+async def test_demo_series_have_their_japanese_titles_and_descriptions(database):
+    from meetup.events import series
+    from meetup.events import service as events
+
+    await demo.load_demo()
+    found = {s.slug: s for s in await series.list_series()}
+    assert found[demo.MIGITE].title.startswith("右腕人材育成プログラム")
+    assert found[demo.COORDINATOR_FORUM].title == "東北コーディネーター・フォーラム"
+    assert "100名超" in found[demo.COORDINATOR_FORUM].summary
+    assert found[demo.COORDINATOR_FORUM].session_count == 2
+    forum = await events.get_event("coordinator-forum-2021", None)
+    assert forum.series.title == "東北コーディネーター・フォーラム"
+    lottery = await events.get_event("kankei-jinko-ishinomaki", None)
+    assert lottery.registration_closes_at < lottery.draws_at < lottery.starts_at

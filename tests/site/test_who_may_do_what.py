@@ -100,6 +100,12 @@ TABLE: dict[str, str] = {
     "GET /organizer/events/{slug:str}/edit": "organizer",
     "POST /organizer/events/{slug:str}/edit": "organizer",
     "POST /organizer/events/{slug:str}/cancel": "organizer",
+    "POST /organizer/events/{slug:str}/publish": "organizer",
+    "POST /organizer/events/{slug:str}/unpublish": "organizer",
+    "GET /organizer/series": "organizer",
+    "POST /organizer/series": "organizer",
+    "GET /organizer/series/{slug:str}": "organizer",
+    "POST /organizer/series/{slug:str}": "organizer",
     "GET /organizer/events/{slug:str}/check-in": "organizer",
     "POST /organizer/events/{slug:str}/check-in": "organizer",
     "POST /organizer/events/{slug:str}/lottery": "organizer",
@@ -247,7 +253,7 @@ async def build_world() -> World:
 
 def fill(path: str, world: World) -> str:
     ids = dict(world.ids)
-    if path.startswith("/series/"):
+    if path.startswith(("/series/", "/organizer/series/")):
         ids["slug"] = "migiude-2021"
     if path.startswith("/unsubscribe/"):
         ids["token"] = preferences.unsubscribe_token(world.users["registrant"])
