@@ -161,7 +161,7 @@ class SeriesIn(msgspec.Struct, forbid_unknown_fields=True):
     summary: SeriesSummary = ""
 
     def __post_init__(self) -> None:
-        self.title = self.title.strip()
+        self.title, self.summary = one_line(self.title), multi_line(self.summary)
         if not self.title:
             raise ValueError("title: must not be blank")
 
@@ -173,8 +173,10 @@ class SeriesPatch(msgspec.Struct, forbid_unknown_fields=True):
     summary: SeriesSummary | UnsetType = UNSET
 
     def __post_init__(self) -> None:
+        if self.summary is not UNSET:
+            self.summary = multi_line(self.summary)
         if self.title is not UNSET:
-            self.title = self.title.strip()
+            self.title = one_line(self.title)
             if not self.title:
                 raise ValueError("title: must not be blank")
 
