@@ -121,3 +121,18 @@ async def test_a_tampered_stay_link_is_a_404(client, make_client):
         assert (await stranger.get(forged)).status_code == 404
         assert (await stranger.post(f"/api/v1{forged}")).status_code == 404
     assert await StayInTouch.count() == 0
+
+
+def test_an_introduction_in_english_names_the_prefecture_in_english():
+    from types import SimpleNamespace
+
+    from meetup.templating import render_mail
+
+    other = SimpleNamespace(display_name="Iwate Iwao", email="iwao@example.jp")
+    profile = SimpleNamespace(organization="", prefecture="岩手県")
+    context = dict(other=other, profile=profile, forum=None, profile_url="/p", connections_url="/c")
+    text, html = render_mail("introduction", "en", name="Aoi", **context)
+    assert "Iwate" in text and "岩手県" not in text
+    assert "Iwate" in html and "岩手県" not in html
+    text, _ = render_mail("introduction", "ja", name="あおい", **context)
+    assert "岩手県" in text
