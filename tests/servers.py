@@ -14,11 +14,14 @@ from meetup import ROOT
 from tests.conftest import TEST_DATABASE_URL
 
 
-def start_server(port: int, base_url: str, tmp_path: Path, redis_url: str, **env: str) -> subprocess.Popen:
+def start_server(
+    port: int, base_url: str, tmp_path: Path, redis_url: str | None, database_url: str | None = None, **env: str
+) -> subprocess.Popen:
+    """`main.py serve` on `port` (the test database unless told otherwise; Redis only if given)."""
     environment = {
-        **os.environ,
-        "MEETUP_DATABASE_URL": TEST_DATABASE_URL,
-        "MEETUP_REDIS_URL": redis_url,
+        **{k: v for k, v in os.environ.items() if not k.startswith("MEETUP_")},
+        "MEETUP_DATABASE_URL": database_url or TEST_DATABASE_URL,
+        **({"MEETUP_REDIS_URL": redis_url} if redis_url else {}),
         "MEETUP_BASE_URL": base_url,
         "MEETUP_ENV": "test",
         "MEETUP_SECRET_KEY": "two-process-secret",

@@ -4,10 +4,6 @@ MEETUP_FORWARDED_ALLOW_IPS (anyone else could write that header to dodge the lim
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,40 +11,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from meetup import ROOT
 from meetup.accounts.magic_link import PER_ADDRESS
 from tests.conftest import free_port
+from tests.servers import start_server, wait_up
 
 
 @contextmanager
 def serve(database_url: str, tmp_path: Path, trusted: str) -> Iterator[str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MEETUP_", "FORWARDED_ALLOW_IPS"))},
-        "MEETUP_DATABASE_URL": database_url,
-        "MEETUP_BASE_URL": base_url,
-        "MEETUP_ENV": "test",
-        "MEETUP_SECRET_KEY": "proxy-test-secret",
-        "MEETUP_VAR_DIR": str(tmp_path / f"var{port}"),
-        "MEETUP_FORWARDED_ALLOW_IPS": trusted,
-    }
-    log = tmp_path / f"server{port}.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
+    server = start_server(
+        port, base_url, tmp_path, None, database_url, MEETUP_INPROCESS_WORKER="1", MEETUP_FORWARDED_ALLOW_IPS=trusted
+    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start:\n" + log.read_text())
-            time.sleep(0.1)
+        wait_up(f"{base_url}/healthz", server)
         yield base_url
     finally:
         server.terminate()

@@ -55,6 +55,7 @@ async def test_lottery_held_seats_preview_on_a_phone(live_server, browser, clien
         ".map(e => e.outerHTML.slice(0, 80))"
     )
     assert wide == []  # the lottery section fits the phone
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # and so does the whole page
 
 
 async def test_the_ticket_shows_a_readable_code_on_a_phone(live_server, browser, client):
