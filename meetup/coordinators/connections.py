@@ -30,7 +30,7 @@ from meetup.errors import BadInput, Conflict, NotFound, TooManyRequests
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 from meetup.mail import preferences
-from meetup.mail.outbox import enqueue
+from meetup.mail.outbox import enqueue, withdraw
 from meetup.templating import render_mail
 
 REQUESTS_PER_HOUR = 30
@@ -155,6 +155,11 @@ async def request_connection(
     return msgspec.convert(row, ConnectionOut, from_attributes=False, strict=False)
 
 
+def _request_mail_key(requester: int, recipient: int) -> str:
+    """One request mail a day per asker and person, however often they withdraw and ask again."""
+    return f"connection-request:{requester}:{recipient}:{utcnow().astimezone(TOKYO).date().isoformat()}"
+
+
 async def _mail_request(person: UserOut, name: str, requester: int, asker_name: str | None, note: str) -> None:
     """The mail that tells `person` someone would like to connect: the asker by their profile's
     name (or as "a coordinator"), their note, and links to the site; never an e-mail address.
@@ -176,14 +181,13 @@ async def _mail_request(person: UserOut, name: str, requester: int, asker_name: 
         connections_url=f"{base}/me/connections",
         settings_url=f"{base}/me/mail",
     )
-    day = utcnow().astimezone(TOKYO).date().isoformat()
     await enqueue(
         to_addr=person.email,
         to_name=name,
         subject=subject,
         body_text=text,
         body_html=html,
-        dedupe_key=f"connection-request:{requester}:{person.id}:{day}",
+        dedupe_key=_request_mail_key(requester, person.id),
     )
 
 
@@ -291,7 +295,11 @@ async def pending_count(user_id: int) -> int:
 async def withdraw_request(request_id: int, user_id: int) -> None:
     """The asker takes back a request that was not accepted; the person asked no longer sees it.
     Someone else's request (or none) is a 404; an accepted one is a connection (remove it): 409."""
-    row = await ConnectionRequest.select(ConnectionRequest.requester).where(ConnectionRequest.id == request_id).first()
+    row = (
+        await ConnectionRequest.select(ConnectionRequest.requester, ConnectionRequest.recipient)
+        .where(ConnectionRequest.id == request_id)
+        .first()
+    )
     if row is None or row["requester"] != user_id:
         raise NotFound(_("No such connection request."))
     async with write_transaction():
@@ -300,6 +308,8 @@ async def withdraw_request(request_id: int, user_id: int) -> None:
             .where((ConnectionRequest.id == request_id) & (ConnectionRequest.status != "accepted"))
             .returning(ConnectionRequest.id)
         )
+        if gone:  # the person asked is not told of a request that no longer stands
+            await withdraw(_request_mail_key(user_id, row["recipient"]), "the request was withdrawn")
     if not gone:
         raise Conflict(_("This request was already accepted; remove the connection instead."))
 

@@ -211,6 +211,19 @@ async def enqueue_many(rows: list[OutboxMail], chunk: int = 200) -> int:
     return new
 
 
+async def withdraw(dedupe_key: str, reason: str) -> bool:
+    """Take back a mail that no worker has claimed yet, in the caller's transaction (what it
+    announced was undone first): it stays in the outbox as failed, with `reason`, and its
+    `dedupe_key` stays taken. A mail already being sent or sent is left alone; returns whether
+    one was withdrawn."""
+    withdrawn = (
+        await OutboxMail.update({OutboxMail.status: "failed", OutboxMail.last_error: reason})
+        .where((OutboxMail.dedupe_key == dedupe_key) & (OutboxMail.status == "pending"))
+        .returning(OutboxMail.id)
+    )
+    return bool(withdrawn)
+
+
 def to_mail_row(raw: dict) -> MailRow:
     return MailRow(
         id=raw["id"],

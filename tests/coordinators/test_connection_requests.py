@@ -251,6 +251,8 @@ async def test_the_asker_withdraws_a_request_while_it_waits(make_client):
     assert (await ichiro.delete(f"/api/v1/connections/{request_id}")).status_code == 404  # only the asker
     assert (await alice.delete(f"/api/v1/connections/{request_id}")).status_code == 204
     assert (await ichiro.get("/api/v1/connections")).json()["incoming"] == []
+    [mail] = await mails_to(asked)  # queued, not yet sent: it is taken back with the request
+    assert mail["status"] == "failed" and "withdrawn" in mail["last_error"]
     assert header_count(await ichiro.get("/events")) == 0
     assert (await alice.delete(f"/api/v1/connections/{request_id}")).status_code == 404
 
