@@ -256,3 +256,29 @@ async def test_lines_published_out_of_order_all_reach_a_live_member(live):
     with pytest.raises(TimeoutError):  # the repeat of 12 is not delivered again
         await frame_of(ws, "message", timeout=0.5)
     await ws.close()
+
+
+async def test_the_migration_forgets_organizers_recorded_in_rooms_before_the_rule(database):
+    import importlib.util
+
+    from meetup import ROOT
+
+    event, (a, b) = await forum_with_people(2)
+    room = await room_in(event)
+    boss = await organizer_id()
+    for person in (a, b, boss):  # as the old code recorded them
+        await RoomVisit.insert(RoomVisit(room=room, account=person, event_id=event["id"]))
+    for low, high in ((a, b), (min(a, boss), max(a, boss)), (min(b, boss), max(b, boss))):
+        await Tie.insert(
+            Tie(person_low=low, person_high=high, kind="room", source=f"room:{room}", event_id=event["id"])
+        )
+
+    path = ROOT / "migrations" / "meetup_2026_12_02t08_33_00_000000.py"
+    spec = importlib.util.spec_from_file_location("organizers_leave_no_trace", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for step in (await migration.forwards()).raw:
+        await step()
+
+    assert sorted(r["account"] for r in await RoomVisit.select(RoomVisit.account)) == sorted([a, b])
+    assert await Tie.select(Tie.person_low, Tie.person_high) == [{"person_low": min(a, b), "person_high": max(a, b)}]
