@@ -350,6 +350,11 @@ async def record_visit(room: dict, user_id: int) -> int:
     if not await is_attendee(room["event"], user_id):
         return 0
     async with write_transaction():
+        # The room's row lock (as for its lines) orders joins: of two people arriving at the same
+        # moment the second sees the first's visit, so their tie is not lost on PostgreSQL.
+        await BreakoutRoom.update({BreakoutRoom.message_seq: BreakoutRoom.message_seq}).where(
+            BreakoutRoom.id == room["id"]
+        )
         first = (
             await RoomVisit.insert(RoomVisit(room=room["id"], account=user_id, event_id=room["event"]))
             .on_conflict(action="DO NOTHING")

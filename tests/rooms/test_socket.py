@@ -282,3 +282,11 @@ async def test_the_migration_forgets_organizers_recorded_in_rooms_before_the_rul
 
     assert sorted(r["account"] for r in await RoomVisit.select(RoomVisit.account)) == sorted([a, b])
     assert await Tie.select(Tie.person_low, Tie.person_high) == [{"person_low": min(a, b), "person_high": max(a, b)}]
+
+
+async def test_people_who_arrive_at_the_same_moment_are_all_tied(database):
+    event, people = await forum_with_people(12)
+    room = await rooms.room_row(await room_in(event))
+    await asyncio.gather(*(rooms.record_visit(room, person) for person in people))
+    pairs = {(row["person_low"], row["person_high"]) for row in await Tie.select(Tie.person_low, Tie.person_high)}
+    assert len(pairs) == 12 * 11 // 2  # nobody's arrival hid another's
