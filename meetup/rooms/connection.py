@@ -25,7 +25,6 @@ from meetup.accounts.schemas import UserOut
 from meetup.db import utcnow
 from meetup.errors import SERVICE_DOWN, DomainError
 from meetup.rooms import service
-from meetup.rooms.control import broadcast_frame, tokyo_time
 from meetup.rooms.hub import (
     OUTAGE,
     RESYNC,
@@ -38,7 +37,26 @@ from meetup.rooms.hub import (
     session_rights_channel,
 )
 from meetup.rooms.limits import NoiseBudget, SayLimiter
-from meetup.rooms.schemas import MAX_BODY, ClientFrame, MessageOut, Ping, Say
+from meetup.rooms.schemas import (
+    ClientFrame,
+    ClosedFrame,
+    ErrorCode,
+    ErrorFrame,
+    HelloFrame,
+    Person,
+    Ping,
+    PongFrame,
+    RoomInfo,
+    Say,
+    ServerFrame,
+    TimerFrame,
+    You,
+    encode_frame,
+    kept_broadcast,
+    message_frame,
+    route_of,
+    tokyo,
+)
 
 log = logging.getLogger("meetup.rooms")
 
@@ -51,22 +69,13 @@ SEND_TIMEOUT = 10.0
 MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits easily
 
 _decode = msgspec.json.Decoder(ClientFrame)
-_encode = msgspec.json.Encoder()
 
-
-def message_frame(message: MessageOut) -> dict:
-    return {
-        "type": "message",
-        "id": message.id,
-        "author": {"id": message.author.id, "display_name": message.author.display_name} if message.author else None,
-        "body": message.body,
-        "sent_at": tokyo_time(message.sent_at),
-        "client_id": message.client_id,
-    }
-
-
-def error_frame(code: str, detail: str) -> dict:
-    return {"type": "error", "code": code, "detail": detail}
+# What post_message's refusals tell the sender (a closed room ends the connection instead).
+_REFUSALS: dict[type[DomainError], ErrorCode] = {
+    service.EmptyLine: "empty",
+    service.LineTooLong: "too_long",
+    service.SlowDown: "rate_limited",
+}
 
 
 class RoomConnection:
@@ -132,7 +141,7 @@ class RoomConnection:
         if room["closes_at"] != self.closes_at:
             self.closes_at = room["closes_at"]
             self.timer_changed.set()
-            await self.send({"type": "timer", "closes_at": tokyo_time(self.closes_at)})
+            await self.send(TimerFrame(closes_at=tokyo(self.closes_at)))
 
     def has(self, message_id: int) -> bool:
         return message_id <= self.history_upto or message_id in self.delivered
@@ -145,8 +154,8 @@ class RoomConnection:
         if len(self._delivered_order) > 4096:  # repeats come within moments, not thousands of lines later
             self.delivered.discard(self._delivered_order.popleft())
 
-    async def send(self, frame: dict) -> None:
-        await self.socket.send_text(_encode.encode(frame).decode())
+    async def send(self, frame: ServerFrame) -> None:
+        await self.socket.send_text(encode_frame(frame).decode())
 
     async def hello(self, after: int | None) -> None:
         history = await service.history(self.room["id"], after=after)
@@ -156,21 +165,15 @@ class RoomConnection:
             self.history_upto = history[-1].id
         elif after is not None:
             self.history_upto = after
+        room = self.room
         await self.send(
-            {
-                "type": "hello",
-                "room": {
-                    "id": self.room["id"],
-                    "name": self.room["name"],
-                    "topic": self.room["topic"],
-                    "closes_at": tokyo_time(self.closes_at),
-                },
-                "you": {"id": self.user.id, "display_name": self.user.display_name, "role": self.user.role},
-                "members": members,
-                "history": [message_frame(m) for m in history],
-                # an extra field (CONTRACT §3 allows them): what the organizers said before you came
-                "broadcasts": [{k: v for k, v in broadcast_frame(b).items() if k != "type"} for b in broadcasts],
-            }
+            HelloFrame(
+                room=RoomInfo(id=room["id"], name=room["name"], topic=room["topic"], closes_at=tokyo(self.closes_at)),
+                you=You(id=self.user.id, display_name=self.user.display_name, role=self.user.role),
+                members=[Person(id=m["id"], display_name=m["display_name"]) for m in members],
+                history=[message_frame(m) for m in history],
+                broadcasts=[kept_broadcast(b) for b in broadcasts],
+            )
         )
 
     async def forward(self, raw: bytes) -> None:
@@ -186,14 +189,14 @@ class RoomConnection:
         if raw == RESYNC:
             await self.catch_up()
             return
-        frame = msgspec.json.decode(raw)
-        kind = frame.get("type")
+        frame = route_of(raw)  # read once per member: only the type, and a line's id or a timer
+        kind = frame.type
         if kind == "message":
-            if self.has(frame["id"]):
+            if self.has(frame.id):
                 return
-            self.mark(frame["id"])
+            self.mark(frame.id)
         elif kind == "timer":
-            self.closes_at = datetime.fromisoformat(frame["closes_at"]) if frame["closes_at"] else None
+            self.closes_at = frame.closes_at
             self.timer_changed.set()
         try:
             async with asyncio.timeout(SEND_TIMEOUT):  # no extra task per frame, unlike wait_for
@@ -214,9 +217,9 @@ class RoomConnection:
         self.end(1008, "too many pings or refused frames")
         return False
 
-    async def refuse(self, code: str, detail: str) -> None:
+    async def refuse(self, code: ErrorCode, detail: str) -> None:
         if self.costs_noise():
-            await self.send(error_frame(code, detail))
+            await self.send(ErrorFrame(code=code, detail=detail))
 
     async def receive(self, limiter: SayLimiter) -> None:
         while not self.ended.is_set():
@@ -231,31 +234,24 @@ class RoomConnection:
                 continue
             if isinstance(frame, Ping):
                 if self.costs_noise():
-                    await self.send({"type": "pong"})
+                    await self.send(PongFrame())
             elif isinstance(frame, Say):
                 await self.say(frame, limiter)
 
     async def say(self, frame: Say, limiter: SayLimiter) -> None:
-        body = frame.body.strip()
-        if not body:
-            await self.refuse("empty", "The message is empty.")
-            return
-        if len(body) > MAX_BODY:
-            await self.refuse("too_long", f"A message may hold at most {MAX_BODY} characters.")
-            return
-        if not limiter.allow(self.user.id):
-            await self.refuse("rate_limited", "More than 10 messages in 5 seconds: please slow down.")
-            return
+        """Hand the line to post_message, which alone judges it; its refusals become error frames."""
         try:
-            message, created = await service.post_message(self.room["id"], self.user, body, frame.client_id)
+            message, created = await service.post_message(
+                self.room["id"], self.user, frame.body, frame.client_id, throttle=lambda: limiter.allow(self.user.id)
+            )
         except SERVICE_DOWN:  # nothing was stored, and it is not the sender's doing: no noise counted
             detail = "The line was not stored (the service is restarting): send it again shortly."
-            await self.send(error_frame("unavailable", detail))
+            await self.send(ErrorFrame(code="unavailable", detail=detail))
             return
+        except service.RoomClosed as exc:
+            raise RoomFinished from exc
         except DomainError as exc:
-            if exc.status_code == 410:
-                raise RoomFinished from exc
-            await self.refuse("bad_frame", exc.detail)
+            await self.refuse(_REFUSALS.get(type(exc), "bad_frame"), exc.detail)
             return
         if created:
             await publish(self.channels, message_frame(message), room_channel(self.room["id"]))
@@ -270,7 +266,7 @@ class RoomConnection:
             else:
                 delay = (self.closes_at - utcnow()).total_seconds()
                 if delay <= 0:
-                    await self.send({"type": "closed"})
+                    await self.send(ClosedFrame())
                     raise RoomFinished
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.timer_changed.wait(), timeout=delay)

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from meetup.i18n import TOKYO
 from meetup.rooms import service
 from meetup.rooms.hub import Hub, event_channel, publish, room_channel
-
-
-def tokyo_time(value: datetime | None) -> str | None:
-    """Times in frames: ISO 8601 with the Asia/Tokyo offset."""
-    return value.astimezone(TOKYO).isoformat() if value else None
-
-
-def broadcast_frame(row: dict) -> dict:
-    """A kept broadcast as sockets see it (live, and in hello's extra `broadcasts`)."""
-    return {"type": "broadcast", "id": row["id"], "body": row["body"], "sent_at": tokyo_time(row["sent_at"])}
+from meetup.rooms.schemas import ClosedFrame, DeletedFrame, TimerFrame, broadcast_frame, tokyo
 
 
 async def broadcast(channels: Hub, event_id: int, body: str) -> bool:
@@ -30,11 +20,11 @@ async def broadcast(channels: Hub, event_id: int, body: str) -> bool:
 async def close_or_time(channels: Hub, room_id: int, after_seconds: int | None) -> datetime:
     """Close the room now (no seconds) or set its timer; everyone in it hears at once."""
     closes_at = await service.close_room(room_id, after_seconds)
-    frame = {"type": "timer", "closes_at": tokyo_time(closes_at)} if after_seconds else {"type": "closed"}
+    frame = TimerFrame(closes_at=tokyo(closes_at)) if after_seconds else ClosedFrame()
     await publish(channels, frame, room_channel(room_id))
     return closes_at
 
 
 async def delete_line(channels: Hub, room_id: int, message_id: int) -> None:
     await service.delete_message(room_id, message_id)
-    await publish(channels, {"type": "deleted", "id": message_id}, room_channel(room_id))
+    await publish(channels, DeletedFrame(id=message_id), room_channel(room_id))

@@ -23,10 +23,11 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
-import msgspec
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from meetup.rooms.schemas import ServerFrame, encode_frame
 
 log = logging.getLogger("meetup.rooms")
 
@@ -234,10 +235,10 @@ class Hub:
         self.tell_everyone(RESYNC)
 
 
-async def publish(hub: Hub, frame: object, channel: str) -> bool:
-    """Send a frame to everyone on `channel` now; False (and a log line) if it could not reach
-    the other processes."""
-    return await hub.publish(msgspec.json.encode(frame), channel)
+async def publish(hub: Hub, frame: ServerFrame, channel: str) -> bool:
+    """Send a frame to everyone on `channel` now, encoded once for all of them; False (and a log
+    line) if it could not reach the other processes."""
+    return await hub.publish(encode_frame(frame), channel)
 
 
 class Presence:

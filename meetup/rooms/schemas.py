@@ -1,4 +1,8 @@
-"""Breakout rooms: the API's shapes and the websocket frames of CONTRACT §3."""
+"""Breakout rooms: the API's shapes and the websocket frames of CONTRACT §3.
+
+Every frame the server sends is a Struct below, tagged by its `type`, and goes out through
+`encode_frame`; `ServerFrame` decodes any of them (a client's view, and the tests').
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from meetup.i18n import TOKYO
 from meetup.text import multi_line, one_line
 
 MAX_BODY = 2000
@@ -60,8 +65,10 @@ class Person(msgspec.Struct):
 
 
 class MessageOut(msgspec.Struct, tag_field="type", tag="message"):
+    """A line: in the API (times in UTC) and, through `message_frame`, the `message` frame."""
+
     id: int
-    author: Person | None
+    author: Person | None  # null: the author's account is gone
     body: str
     sent_at: datetime
     client_id: str | None
@@ -86,3 +93,113 @@ class Ping(msgspec.Struct, tag_field="type", tag="ping", forbid_unknown_fields=F
 
 
 ClientFrame = Say | Ping
+
+
+# Server -> client frames (CONTRACT §3). Times in frames carry the Asia/Tokyo offset; a null is
+# sent as null (no field is ever left out).
+
+
+def tokyo(value: datetime | None) -> datetime | None:
+    return value.astimezone(TOKYO) if value else None
+
+
+class RoomInfo(msgspec.Struct):
+    id: int
+    name: str
+    topic: str
+    closes_at: datetime | None
+
+
+class You(msgspec.Struct):
+    id: int
+    display_name: str
+    role: str
+
+
+class KeptBroadcast(msgspec.Struct):
+    """An organizer's message as hello's extra `broadcasts` lists it (no `type`)."""
+
+    id: int
+    body: str
+    sent_at: datetime
+
+
+class HelloFrame(msgspec.Struct, tag_field="type", tag="hello"):
+    room: RoomInfo
+    you: You
+    members: list[Person]  # includes you
+    history: list[MessageOut]
+    # an extra field (CONTRACT §3 allows them): what the organizers said before you came
+    broadcasts: list[KeptBroadcast]
+
+
+class PresenceFrame(msgspec.Struct, tag_field="type", tag="presence"):
+    members: list[Person]
+
+
+class DeletedFrame(msgspec.Struct, tag_field="type", tag="deleted"):
+    id: int
+
+
+class BroadcastFrame(KeptBroadcast, tag_field="type", tag="broadcast"):
+    pass
+
+
+class TimerFrame(msgspec.Struct, tag_field="type", tag="timer"):
+    closes_at: datetime | None
+
+
+class ClosedFrame(msgspec.Struct, tag_field="type", tag="closed"):
+    pass
+
+
+ErrorCode = Literal["too_long", "empty", "rate_limited", "bad_frame", "unavailable"]
+
+
+class ErrorFrame(msgspec.Struct, tag_field="type", tag="error"):
+    """A refusal; the connection stays open. `unavailable`: not stored, send it again later."""
+
+    code: ErrorCode
+    detail: str
+
+
+class PongFrame(msgspec.Struct, tag_field="type", tag="pong"):
+    pass
+
+
+ServerFrame = (
+    HelloFrame
+    | MessageOut
+    | PresenceFrame
+    | DeletedFrame
+    | BroadcastFrame
+    | TimerFrame
+    | ClosedFrame
+    | ErrorFrame
+    | PongFrame
+)
+
+encode_frame = msgspec.json.Encoder().encode  # the one encoder of frames: each is encoded once
+
+
+def message_frame(message: MessageOut) -> MessageOut:
+    return msgspec.structs.replace(message, sent_at=tokyo(message.sent_at))
+
+
+def kept_broadcast(row: dict) -> KeptBroadcast:
+    return KeptBroadcast(id=row["id"], body=row["body"], sent_at=tokyo(row["sent_at"]))
+
+
+def broadcast_frame(row: dict) -> BroadcastFrame:
+    return BroadcastFrame(id=row["id"], body=row["body"], sent_at=tokyo(row["sent_at"]))
+
+
+class Routing(msgspec.Struct):
+    """What a connection reads of a frame it passes on (the rest is skipped, not decoded)."""
+
+    type: str
+    id: int | None = None  # of a `message`: sent once
+    closes_at: datetime | None = None  # of a `timer`
+
+
+route_of = msgspec.json.Decoder(Routing).decode

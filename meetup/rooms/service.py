@@ -15,6 +15,7 @@ Rules:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
@@ -24,7 +25,7 @@ from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections
 from meetup.coordinators import service as coordinators
 from meetup.db import utcnow, write_transaction
-from meetup.errors import BadInput, Conflict, Forbidden, NotFound
+from meetup.errors import BadInput, Conflict, Forbidden, NotFound, TooManyRequests
 from meetup.events import service as events
 from meetup.i18n import gettext as _
 from meetup.rooms.schemas import MAX_BODY, MessageOut, Person, RoomIn, RoomOut
@@ -37,7 +38,21 @@ BROADCASTS_SHOWN_FOR = timedelta(hours=2)  # ...that still concern what is going
 
 
 class RoomClosed(Conflict):
+    """The room is closed (by hand, or its timer ran out)."""
+
     status_code = 410
+
+
+class EmptyLine(BadInput):
+    """A line with nothing in it once trimmed."""
+
+
+class LineTooLong(BadInput):
+    """A line longer than MAX_BODY characters once trimmed."""
+
+
+class SlowDown(TooManyRequests):
+    """The sender's line budget is spent for now (the caller's `throttle` said so)."""
 
 
 def is_open(room: dict, now: datetime | None = None) -> bool:
@@ -148,13 +163,26 @@ def _message_out(row: dict) -> MessageOut:
 _MESSAGE_COLUMNS = (*RoomMessage.all_columns(), RoomMessage.author.display_name.as_alias("author_name"))
 
 
-async def post_message(room_id: int, author: UserOut, body: str, client_id: str | None) -> tuple[MessageOut, bool]:
-    """Store one line: (the message, True) — or (the line stored before, False) for a resend."""
+async def post_message(
+    room_id: int,
+    author: UserOut,
+    body: str,
+    client_id: str | None,
+    *,
+    throttle: Callable[[], bool] | None = None,
+) -> tuple[MessageOut, bool]:
+    """Store one line: (the message, True) — or (the line stored before, False) for a resend.
+
+    The one check of a line: 1 to MAX_BODY characters once trimmed (`EmptyLine`, `LineTooLong`);
+    then `throttle()`, the sender's rate limit, is asked for a valid line only (`SlowDown`); a
+    closed room takes none (`RoomClosed`)."""
     body = body.strip()
     if not body:
-        raise BadInput(_("The message is empty."), field="body")
+        raise EmptyLine(_("The message is empty."), field="body")
     if len(body) > MAX_BODY:
-        raise BadInput(_("The message is longer than 2000 characters."), field="body")
+        raise LineTooLong(_("The message is longer than 2000 characters."), field="body")
+    if throttle is not None and not throttle():
+        raise SlowDown(_("More than 10 messages in 5 seconds: please slow down."), retry_after=5)
     now = utcnow()
     async with write_transaction():
         # The row lock orders this room's lines: numbers are taken and committed in order.

@@ -36,6 +36,7 @@ from meetup.rooms.hub import (
     session_rights_channel,
 )
 from meetup.rooms.limits import RoomSockets, SayLimiter
+from meetup.rooms.schemas import Person, PresenceFrame
 from meetup.settings import Settings
 
 log = logging.getLogger("meetup.rooms")
@@ -59,7 +60,8 @@ def announce_presence(channels: Hub, presence: Presence, room_id: int) -> None:
         except Exception:  # Redis away: the next join or leave tries again
             log.warning("room %s: presence unavailable", room_id)
             return
-        await publish(channels, {"type": "presence", "members": members}, room_channel(room_id))
+        frame = PresenceFrame(members=[Person(id=m["id"], display_name=m["display_name"]) for m in members])
+        await publish(channels, frame, room_channel(room_id))
 
     presence.announcements[room_id] = asyncio.create_task(publish_members())
 
