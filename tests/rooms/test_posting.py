@@ -42,9 +42,7 @@ async def test_a_sender_past_the_rate_limit_or_in_a_closed_room_stores_nothing(d
     assert await RoomMessage.count() == 0
 
 
-@pytest.mark.parametrize(
-    ("body", "code"), [("   ", "empty"), ("あ" * 2001, "too_long"), ("ちょうどいい長さ", None)]
-)
+@pytest.mark.parametrize(("body", "code"), [("   ", "empty"), ("あ" * 2001, "too_long"), ("ちょうどいい長さ", None)])
 async def test_the_socket_hands_every_line_to_post_message(live, monkeypatch, body, code):
     event, (a,) = await forum_with_people(1)
     room_id = await room_in(event)
