@@ -168,7 +168,7 @@ class RoomConnection:
                 "you": {"id": self.user.id, "display_name": self.user.display_name, "role": self.user.role},
                 "members": members,
                 "history": [message_frame(m) for m in history],
-                # an extra field (CONTRACT §3 allows them): what the organizers said before you came
+                # an extra field (docs/websocket.md; clients ignore it): what the organizers said before you came
                 "broadcasts": [{k: v for k, v in broadcast_frame(b).items() if k != "type"} for b in broadcasts],
             }
         )

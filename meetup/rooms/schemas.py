@@ -1,4 +1,4 @@
-"""Breakout rooms: the API's shapes and the websocket frames of CONTRACT §3."""
+"""Breakout rooms: the API's shapes and the websocket frames of docs/websocket.md."""
 
 from __future__ import annotations
 
