@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
-        ws_max_size=MAX_FRAME_BYTES,  # CONTRACT §3: a bigger frame is refused unread (close 1009)
+        ws_max_size=MAX_FRAME_BYTES,  # docs/websocket.md: a bigger frame is refused unread (close 1009)
     )
     return 0
 

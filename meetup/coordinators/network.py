@@ -1,11 +1,12 @@
 """The network of coordinators: who is tied to whom, and what its shape says (networkx).
+What a browser draws of it is chosen in network_map.py.
 
 Rules:
 - the map holds only the profiles the viewer may see (the directory's visibility rule, applied
   in the query), and only the ties between two of them: a hidden person is no node, no edge end,
   no count, and never a hub;
-- one edge per pair of people: its kind is the strongest of its sources (connection > room >
-  forum), its weight the number of sources;
+- one edge per pair of people: its kind is the strongest of its sources (ties.TIE_STRENGTH:
+  connection > room > forum), its weight the number of sources;
 - before/after a forum: "before" is every tie made before the forum started, except the forum's
   own; "after" is every tie made by the end of the forum, plus the forum's own ties.
 """
@@ -17,22 +18,31 @@ import hashlib
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 import msgspec
 import networkx as nx
 
 from meetup.accounts.schemas import UserOut
+from meetup.coordinators.schemas import (
+    ForumComparison,
+    ForumPictures,
+    ForumTies,
+    Hub,
+    NetworkEdge,
+    NetworkMetrics,
+    NetworkNode,
+    NetworkOut,
+    NetworkSnapshot,
+    NetworkView,
+)
 from meetup.coordinators.service import visible_to
 from meetup.coordinators.tables import Profile, Tie
+from meetup.coordinators.ties import tie_strength
 from meetup.errors import BadInput, NotFound
 from meetup.events import service as events
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 
-View = Literal["before", "after"]
-
-KIND_STRENGTH = {"connection": 3, "room": 2, "forum": 1}
 HUBS = 10
 # Exact betweenness is O(people × ties); past this many connected people it is estimated from
 # a fixed sample of sources (seeded, so the same network always gives the same hubs): at most
@@ -42,95 +52,6 @@ BETWEENNESS_SAMPLE = 300
 BETWEENNESS_MIN_SAMPLE = 50
 BETWEENNESS_BUDGET = 3_000_000  # sources × (people + ties), about a second or two in networkx
 BETWEENNESS_SEED = 2011
-# How many people the drawn map holds at most: a browser lays out a few hundred nodes quickly.
-MAP_LIMIT = 250
-MAP_EDGE_LIMIT = 1500  # the strongest ties among them (a forum's own first, on its page)
-
-
-class NetworkNode(msgspec.Struct):
-    id: int  # the person's user id
-    name: str
-    prefecture: str | None
-    organization: str
-
-
-class NetworkEdge(msgspec.Struct):
-    source: int  # user ids, lower first
-    target: int
-    kind: str  # the strongest source: connection | room | forum
-    weight: int  # how many sources tie the pair
-
-
-class Hub(msgspec.Struct):
-    """A person many shortest paths between others run through: the bridges between groups."""
-
-    id: int
-    name: str
-    prefecture: str | None
-    organization: str
-    betweenness: float  # normalized betweenness centrality among connected people, 0..1
-    ties: int  # how many people they are tied to
-
-
-class ForumTies(msgspec.Struct):
-    """What a forum added: pairs it tied (`ties`), of which `new_ties` were not tied before it."""
-
-    slug: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    ties: int
-    new_ties: int
-
-
-class NetworkSnapshot(msgspec.Struct):
-    """The network's shape. `components` counts groups of two or more people linked by ties;
-    people without any tie are counted in `isolated`, not as groups of one."""
-
-    people: int
-    connected_people: int
-    isolated: int
-    ties: int
-    density: float
-    components: int
-    largest_component: int
-    cross_prefecture_ties: int  # ties between people of two different prefectures
-    cross_prefecture_share: float  # of all ties, 0..1
-
-
-class NetworkMetrics(NetworkSnapshot):
-    hubs: list[Hub]
-    hubs_sampled: bool  # betweenness estimated from a sample of sources (large networks)
-    forums: list[ForumTies]  # every forum that tied people, in date order
-
-
-class ForumComparison(msgspec.Struct):
-    """One forum's before/after, like the bureau's 2011/2016 survey pictures."""
-
-    slug: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    view: View | None  # which of the two `nodes`/`edges` show; None: the whole network
-    ties: int
-    new_ties: int
-    before: NetworkSnapshot
-    after: NetworkSnapshot
-
-
-class NetworkOut(msgspec.Struct):
-    nodes: list[NetworkNode]
-    edges: list[NetworkEdge]
-    metrics: NetworkMetrics
-    forum: ForumComparison | None = None
-
-
-class ForumPictures(msgspec.Struct):
-    """Both sides of a forum's before/after, for the page that draws them side by side."""
-
-    forum: ForumComparison
-    before: NetworkOut
-    after: NetworkOut
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -189,7 +110,7 @@ async def _load(viewer: UserOut | None, at: datetime | None, event_id: int | Non
 # --- shaping ---------------------------------------------------------------------------------
 
 
-def _view_of(ties: list[_TieRow], forum: dict, view: View) -> list[_TieRow]:
+def _view_of(ties: list[_TieRow], forum: dict, view: NetworkView) -> list[_TieRow]:
     if view == "before":
         return [t for t in ties if t.created_at < forum["starts_at"] and t.event_id != forum["id"]]
     return [t for t in ties if t.created_at <= forum["ends_at"] or t.event_id == forum["id"]]
@@ -203,7 +124,7 @@ def _edges(ties: list[_TieRow]) -> list[NetworkEdge]:
             pairs[(tie.low, tie.high)] = NetworkEdge(source=tie.low, target=tie.high, kind=tie.kind, weight=1)
             continue
         edge.weight += 1
-        if KIND_STRENGTH.get(tie.kind, 0) > KIND_STRENGTH.get(edge.kind, 0):
+        if tie_strength(tie.kind) > tie_strength(edge.kind):
             edge.kind = tie.kind
     return sorted(pairs.values(), key=lambda e: (e.source, e.target))
 
@@ -322,7 +243,7 @@ async def _network_out(
 def _comparison(
     loaded: _Loaded,
     event_id: int,
-    view: View | None,
+    view: NetworkView | None,
     added: dict[int, ForumTies],
     before: NetworkSnapshot | None = None,
     after: NetworkSnapshot | None = None,
@@ -363,7 +284,7 @@ async def network(
     *,
     at: datetime | None = None,
     event_id: int | None = None,
-    view: View | None = None,
+    view: NetworkView | None = None,
 ) -> NetworkOut:
     """The network `viewer` may see: visible people, the ties between them (made by `at`, when
     given) and its metrics. With a forum, `forum` holds its before/after metrics, and `view`
@@ -392,57 +313,3 @@ async def forum_pictures(viewer: UserOut | None, event_id: int, *, at: datetime 
     after = await _network_out(loaded.nodes, _view_of(loaded.ties, forum, "after"), forums)
     comparison = _comparison(loaded, event_id, None, added, _shape(before.metrics), _shape(after.metrics))
     return ForumPictures(forum=comparison, before=before, after=after)
-
-
-# --- what the map draws ----------------------------------------------------------------------
-
-
-def map_data(out: NetworkOut, *, limit: int = MAP_LIMIT) -> dict:
-    """The part of the network a browser draws: the most tied people, at most `limit`, and the
-    strongest edges between them, as plain JSON-ready values."""
-    return _drawn(out, _chosen(out, set(), limit))
-
-
-def map_pair(pictures: ForumPictures, *, limit: int = MAP_LIMIT) -> dict:
-    """The same people on both maps (chosen from the network after the forum), so that the two
-    pictures differ only in their ties."""
-    before = {(e.source, e.target) for e in pictures.before.edges}
-    new = {(e.source, e.target) for e in pictures.after.edges} - before
-    chosen = _chosen(pictures.after, {p for pair in new for p in pair}, limit)
-    return {"before": _drawn(pictures.before, chosen), "after": _drawn(pictures.after, chosen, new=new)}
-
-
-def _chosen(out: NetworkOut, focus: set[int], limit: int) -> list[int]:
-    """People with ties: `focus` first, then by how many ties they have."""
-    degree: dict[int, int] = {}
-    for e in out.edges:
-        degree[e.source] = degree.get(e.source, 0) + 1
-        degree[e.target] = degree.get(e.target, 0) + 1
-    ranked = sorted(degree, key=lambda person: (person not in focus, -degree[person], person))
-    return ranked[:limit]
-
-
-def _drawn(out: NetworkOut, chosen: list[int], *, new: set[tuple[int, int]] | None = None) -> dict:
-    """Nodes and edges as JSON-ready values; the pairs in `new` (a forum's) are marked and kept first."""
-    keep = set(chosen)
-    new = new or set()
-    edges = [e for e in out.edges if e.source in keep and e.target in keep]
-    between = len(edges)
-    if between > MAP_EDGE_LIMIT:
-        edges = sorted(
-            edges,
-            key=lambda e: (
-                (e.source, e.target) not in new,
-                -KIND_STRENGTH.get(e.kind, 0),
-                -e.weight,
-                e.source,
-                e.target,
-            ),
-        )[:MAP_EDGE_LIMIT]
-    return {
-        "nodes": [msgspec.structs.asdict(n) for n in out.nodes if n.id in keep],
-        "edges": [{**msgspec.structs.asdict(e), "added": (e.source, e.target) in new} for e in edges],
-        "drawn": len(keep),
-        "connected": out.metrics.connected_people,
-        "edges_between": between,
-    }

@@ -1,4 +1,5 @@
-"""The network map: `GET /api/v1/network` (JSON) and the `/network` page, both from network.py."""
+"""The network map: `GET /api/v1/network` (JSON) and the `/network` page, both from network.py; the
+page draws what network_map.py chooses."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from meetup.accounts.auth import current_user
-from meetup.coordinators import network
-from meetup.coordinators.network import NetworkOut
-from meetup.coordinators.prefectures import ENGLISH, OVERSEAS, TOHOKU, prefecture_name
+from meetup.coordinators import network, network_map
+from meetup.coordinators.prefectures import ENGLISH
+from meetup.coordinators.schemas import NetworkOut
+from meetup.coordinators.ties import STRONGEST_FIRST
 from meetup.events import service as events
 from meetup.i18n import current_locale
-from meetup.i18n import gettext as _
 
 EventSlug = Annotated[
     str | None, Parameter(max_length=80, description="a forum's slug: adds its before/after comparison")
@@ -27,11 +28,6 @@ View = Annotated[
 At = Annotated[
     datetime | None, Parameter(description="only ties made by this time (ISO 8601; Asia/Tokyo if no offset)")
 ]
-
-# The six Tohoku prefectures in strong, distinct colours; the rest of Japan muted; overseas grey.
-TOHOKU_COLOURS = dict(zip(TOHOKU, ("#d62728", "#1f5fbf", "#2ca02c", "#f28e1c", "#8e44ad", "#0f9fb4"), strict=True))
-OTHER_COLOUR = "#b7c4d1"
-OVERSEAS_COLOUR = "#8a8a8a"
 
 
 async def _event_id(request: Request, slug: str | None) -> int | None:
@@ -51,7 +47,7 @@ class NetworkApi(Controller):
         summary="The network of coordinators and its metrics",
         description="People are the profiles the caller may see (public ones for everyone, members-only "
         "ones for signed-in people, all for organizers); `id`, `source` and `target` are user ids. One edge "
-        "per pair: `kind` is the strongest source (connection > room > forum), `weight` the number of "
+        f"per pair: `kind` is the strongest source ({STRONGEST_FIRST}), `weight` the number of "
         "sources. `metrics.hubs` ranks people by betweenness centrality, estimated from a fixed sample "
         "of 300 sources when more than 500 people have ties (`hubs_sampled`). With `event`, `forum` "
         "holds the network's metrics before and after that forum, and `view` shows one side.",
@@ -72,29 +68,23 @@ class NetworkPages(Controller):
         event_id = await _event_id(request, event)
         if event_id is None:
             out = await network.network(viewer)
-            forum, maps = None, {"network": network.map_data(out)}
+            forum, maps = None, {"network": network_map.map_data(out)}
         else:
             pictures = await network.forum_pictures(viewer, event_id)
-            out, forum, maps = pictures.after, pictures.forum, network.map_pair(pictures)
-        palette = {**TOHOKU_COLOURS, OVERSEAS: OVERSEAS_COLOUR}
+            out, forum, maps = pictures.after, pictures.forum, network_map.map_pair(pictures)
         locale = current_locale()
-        legend = [
-            *((prefecture_name(p, locale), colour) for p, colour in TOHOKU_COLOURS.items()),
-            (_("Other prefectures"), OTHER_COLOUR),
-            (prefecture_name(OVERSEAS, locale), OVERSEAS_COLOUR),
-        ]
         return Template(
             "coordinators/network.html",
             context={
                 "out": out,
                 "metrics": out.metrics,
                 "forum": forum,
-                "legend": legend,
+                "legend": network_map.legend(locale),
                 "organizer": bool(viewer and viewer.is_organizer),
                 "data": {
                     "maps": maps,
-                    "palette": palette,
-                    "other": OTHER_COLOUR,
+                    "palette": network_map.PALETTE,
+                    "other": network_map.OTHER_COLOUR,
                     # how the person panel names a prefecture (English pages; stored values are Japanese)
                     "prefecture_names": ENGLISH if locale == "en" else {},
                 },

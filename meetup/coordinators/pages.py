@@ -23,6 +23,7 @@ from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections, service
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, PREFECTURES, TOHOKU
 from meetup.coordinators.schemas import CONSENT_TEXT, MESSAGE_LIMIT, THEMES, ProfileIn, ProfileOut
+from meetup.coordinators.ties import tie_strength
 from meetup.errors import NotFound
 from meetup.events import service as events
 from meetup.i18n import gettext as _
@@ -147,16 +148,15 @@ async def _names(ids: set[int], viewer: UserOut) -> dict[int, ProfileOut | None]
 
 
 def _people_with_ties(ties: list[dict], profiles: dict[int, ProfileOut | None], forums: dict[int, dict]) -> list:
-    """One entry per person, with every tie to them: connections first, then by name."""
+    """One entry per person, with every tie to them: the strongest ties first (connections), then by name."""
     people: dict[int, dict] = {}
     for tie in sorted(ties, key=lambda t: t["created_at"]):
         entry = people.setdefault(tie["other"], {"id": tie["other"], "profile": profiles[tie["other"]], "ties": []})
         entry["ties"].append({**tie, "forum": forums.get(tie["event_id"]) if tie["event_id"] else None})
-    order = {"connection": 0, "room": 1, "forum": 2}
 
     def key(entry: dict) -> tuple:
-        closest = min(order.get(t["kind"], 3) for t in entry["ties"])
-        return (closest, entry["profile"].reading if entry["profile"] else "\uffff", entry["id"])
+        strongest = max(tie_strength(t["kind"]) for t in entry["ties"])
+        return (-strongest, entry["profile"].reading if entry["profile"] else "\uffff", entry["id"])
 
     return sorted(people.values(), key=key)
 

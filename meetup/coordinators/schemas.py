@@ -1,4 +1,5 @@
-"""What comes in and goes out of the coordinators API: profiles, organisations, connections."""
+"""What comes in and goes out of the coordinators API: profiles, organisations, connections,
+the network."""
 
 from __future__ import annotations
 
@@ -129,3 +130,94 @@ class ConnectionOut(msgspec.Struct):
     recipient: int
     status: Literal["pending", "accepted", "declined"]
     created_at: datetime
+
+
+# --- the network ----------------------------------------------------------------------------
+
+NetworkView = Literal["before", "after"]  # which side of a forum the network shows
+
+
+class NetworkNode(msgspec.Struct):
+    id: int  # the person's user id
+    name: str
+    prefecture: str | None
+    organization: str
+
+
+class NetworkEdge(msgspec.Struct):
+    source: int  # user ids, lower first
+    target: int
+    kind: str  # the strongest source: connection | room | forum
+    weight: int  # how many sources tie the pair
+
+
+class Hub(msgspec.Struct):
+    """A person many shortest paths between others run through: the bridges between groups."""
+
+    id: int
+    name: str
+    prefecture: str | None
+    organization: str
+    betweenness: float  # normalized betweenness centrality among connected people, 0..1
+    ties: int  # how many people they are tied to
+
+
+class ForumTies(msgspec.Struct):
+    """What a forum added: pairs it tied (`ties`), of which `new_ties` were not tied before it."""
+
+    slug: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    ties: int
+    new_ties: int
+
+
+class NetworkSnapshot(msgspec.Struct):
+    """The network's shape. `components` counts groups of two or more people linked by ties;
+    people without any tie are counted in `isolated`, not as groups of one."""
+
+    people: int
+    connected_people: int
+    isolated: int
+    ties: int
+    density: float
+    components: int
+    largest_component: int
+    cross_prefecture_ties: int  # ties between people of two different prefectures
+    cross_prefecture_share: float  # of all ties, 0..1
+
+
+class NetworkMetrics(NetworkSnapshot):
+    hubs: list[Hub]
+    hubs_sampled: bool  # betweenness estimated from a sample of sources (large networks)
+    forums: list[ForumTies]  # every forum that tied people, in date order
+
+
+class ForumComparison(msgspec.Struct):
+    """One forum's before/after, like the bureau's 2011/2016 survey pictures."""
+
+    slug: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    view: NetworkView | None  # which of the two `nodes`/`edges` show; None: the whole network
+    ties: int
+    new_ties: int
+    before: NetworkSnapshot
+    after: NetworkSnapshot
+
+
+class NetworkOut(msgspec.Struct):
+    nodes: list[NetworkNode]
+    edges: list[NetworkEdge]
+    metrics: NetworkMetrics
+    forum: ForumComparison | None = None
+
+
+class ForumPictures(msgspec.Struct):
+    """Both sides of a forum's before/after, for the page that draws them side by side."""
+
+    forum: ForumComparison
+    before: NetworkOut
+    after: NetworkOut

@@ -172,6 +172,7 @@ class RoomConnection:
                 you=You(id=self.user.id, display_name=self.user.display_name, role=self.user.role),
                 members=[Person(id=m["id"], display_name=m["display_name"]) for m in members],
                 history=[message_frame(m) for m in history],
+                # an extra field (docs/websocket.md; clients ignore it): what the organizers said before you came
                 broadcasts=[kept_broadcast(b) for b in broadcasts],
             )
         )

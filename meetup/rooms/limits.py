@@ -1,4 +1,4 @@
-"""What one person or one connection may cost a live room (CONTRACT §3 and README "Breakout rooms").
+"""What one person or one connection may cost a live room (docs/websocket.md).
 
 - lines: more than 10 `say` frames in 5 seconds from one person are refused (`rate_limited`);
 - noise: a connection's frames that store nothing — pings, bad frames, refused lines — are

@@ -1,4 +1,4 @@
-"""Breakout rooms: the API's shapes and the websocket frames of CONTRACT §3.
+"""Breakout rooms: the API's shapes and the websocket frames of docs/websocket.md.
 
 Every frame the server sends is a Struct below, tagged by its `type`, and goes out through
 `encode_frame`; `ServerFrame` decodes any of them (a client's view, and the tests').

@@ -1,4 +1,4 @@
-"""`/ws/rooms/{room_id}`: the live room, exactly as CONTRACT §3.
+"""`/ws/rooms/{room_id}`: the live room, as docs/websocket.md describes it.
 
 Written by hand (Litestar's generated channel routes have no auth): the Origin must be
 MEETUP_BASE_URL's, the session must belong to a confirmed registrant or an organizer, one person

@@ -115,7 +115,7 @@ except ImportError:
     asyncio.run(main(int(sys.argv[1])))
 """
 
-SEND_LIMIT_PER_5S = 10  # CONTRACT §3: more than 10 `say` frames in 5 s from one person -> rate_limited
+SEND_LIMIT_PER_5S = 10  # docs/websocket.md: more than 10 `say` frames in 5 s from one person -> rate_limited
 
 MESSAGE_PREFIX = {"meetup": b'{"type":"message"', "bare": b'{"type":"say"'}
 ERROR_PREFIX = b'{"type":"error"'

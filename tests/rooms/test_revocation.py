@@ -1,4 +1,4 @@
-"""A member whose right to be in a room ends is put out at once (CONTRACT §3): a cancelled or
+"""A member whose right to be in a room ends is put out at once (docs/websocket.md): a cancelled or
 rejected registration, a cancelled forum or a lowered role closes their sockets with 4403, logging
 out closes that session's sockets with 4401. The revocation is pushed; nobody waits for the
 periodic check (15 s), which is longer than these tests wait."""

@@ -1,4 +1,4 @@
-"""The live room over a real port: every frame of CONTRACT §3, resume, dedupe, limits, refusals."""
+"""The live room over a real port: every frame of docs/websocket.md, resume, dedupe, limits, refusals."""
 
 import asyncio
 

@@ -1,4 +1,4 @@
-// The live breakout room (CONTRACT §3): one websocket; lines kept in id order without
+// The live breakout room (docs/websocket.md): one websocket; lines kept in id order without
 // duplicates; automatic reconnection with backoff that resumes with ?after=<highest id seen>;
 // a composer whose unconfirmed lines are resent after a reconnect (their client_id makes the
 // server store a resend once). Every body a person wrote is set with textContent, never as HTML.
@@ -24,7 +24,7 @@
   // Close codes after which trying again cannot help.
   var FINAL = { 4401: "login", 4403: "forbidden", 4404: "gone", 4410: "closed" };
   var TOO_MANY = 4429; // this person holds too many room sockets: try again, later than usual
-  // Error codes this page knows (CONTRACT §3); any other is shown as an error.
+  // Error codes this page knows (docs/websocket.md); any other is shown as an error.
   var RESEND_LATER = { rate_limited: 5000, unavailable: 3000 };
   var DISMISSED_KEY = "meetup.rooms.dismissed";
 
