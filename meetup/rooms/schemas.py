@@ -95,7 +95,7 @@ class Ping(msgspec.Struct, tag_field="type", tag="ping", forbid_unknown_fields=F
 ClientFrame = Say | Ping
 
 
-# Server -> client frames (CONTRACT §3). Times in frames carry the Asia/Tokyo offset; a null is
+# Server -> client frames (docs/websocket.md). Times in frames carry the Asia/Tokyo offset; a null is
 # sent as null (no field is ever left out).
 
 
@@ -129,7 +129,7 @@ class HelloFrame(msgspec.Struct, tag_field="type", tag="hello"):
     you: You
     members: list[Person]  # includes you
     history: list[MessageOut]
-    # an extra field (CONTRACT §3 allows them): what the organizers said before you came
+    # an extra field (docs/websocket.md allows them): what the organizers said before you came
     broadcasts: list[KeptBroadcast]
 
 

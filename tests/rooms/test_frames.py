@@ -1,5 +1,5 @@
 """Every frame a live room sends, as a client reads it: each decodes into its Struct in
-meetup.rooms.schemas and has exactly the fields CONTRACT §3 documents (plus the extras listed
+meetup.rooms.schemas and has exactly the fields docs/websocket.md documents (plus the extras listed
 here), with nulls sent as null and times in Tokyo time."""
 
 import asyncio
@@ -29,7 +29,7 @@ from tests.rooms.factories import forum_with_people, organizer_id, room_in
 
 read_frame = msgspec.json.Decoder(ServerFrame)
 
-# CONTRACT §3, field by field; then the extras the server adds (the contract allows them).
+# docs/websocket.md, field by field; then the extras the server adds (the contract allows them).
 DOCUMENTED = {
     "hello": {"type", "room", "you", "members", "history"},
     "message": {"type", "id", "author", "body", "sent_at", "client_id"},
