@@ -26,13 +26,16 @@ run: install
 	$(PY) main.py seed --if-empty
 	$(PY) main.py serve
 
-## the whole suite on SQLite, then again on PostgreSQL + Redis when they answer
+## the whole suite on SQLite, then again on PostgreSQL + Redis when they answer (under CI=true they must)
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite
-	@if $(PY) -m tests.services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
+	@status=0; $(PY) -m tests.services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)" || status=$$?; \
+	if [ $$status -eq 0 ]; then \
 		$(MAKE) --no-print-directory test-postgres; \
-	else \
+	elif [ $$status -eq 1 ]; then \
 		echo "PostgreSQL or Redis is not reachable: the suite ran on SQLite only."; \
+	else \
+		exit $$status; \
 	fi
 
 test-sqlite: install-test

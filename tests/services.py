@@ -1,10 +1,15 @@
-"""`python -m tests.services PG_URL REDIS_URL`: exit 0 when both answer (used by `make test`)."""
+"""`python -m tests.services PG_URL REDIS_URL`, used by `make test`: exit 0 when both answer, 1
+when one does not (the suite then runs on SQLite only), 2 when one does not under `CI=true`
+(a CI run that quietly skipped PostgreSQL and Redis would pass without testing them)."""
 
 import asyncio
+import os
 import sys
 
 import asyncpg
 from redis.asyncio import Redis
+
+REACHABLE, SQLITE_ONLY, REQUIRED_BUT_DOWN = 0, 1, 2
 
 
 async def reachable(database_url: str, redis_url: str) -> bool:
@@ -25,5 +30,15 @@ async def reachable(database_url: str, redis_url: str) -> bool:
     return True
 
 
+def verdict(answered: bool, ci: str | None) -> int:
+    """What `make test` does next: the PostgreSQL pass, SQLite only, or fail (CI needs both)."""
+    if answered:
+        return REACHABLE
+    if ci == "true":
+        print("CI=true: PostgreSQL and Redis must be reachable; the run fails rather than test SQLite alone.")
+        return REQUIRED_BUT_DOWN
+    return SQLITE_ONLY
+
+
 if __name__ == "__main__":
-    sys.exit(0 if asyncio.run(reachable(sys.argv[1], sys.argv[2])) else 1)
+    sys.exit(verdict(asyncio.run(reachable(sys.argv[1], sys.argv[2])), os.environ.get("CI")))

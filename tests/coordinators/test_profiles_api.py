@@ -76,10 +76,18 @@ async def test_sorted_by_reading_and_filtered(database):
 
 async def test_private_profiles_never_leak(client, make_client):
     await organizer(client)
+    hub = await service.upsert_organization(name="ワカツク", prefecture="宮城県")
     uids = await make_accounts(3)
     for uid, visibility in zip(uids, ("public", "members", "private"), strict=True):
         await service.save_profile(
-            uid, ProfileIn(name=f"{visibility} 東北", prefecture="青森県", visibility=visibility, themes=["DX"])
+            uid,
+            ProfileIn(
+                name=f"{visibility} 東北",
+                prefecture="青森県",
+                visibility=visibility,
+                themes=["DX"],
+                organization="ワカツク",
+            ),
         )
     anonymous = await make_client()
     member = await make_client()
@@ -99,8 +107,14 @@ async def test_private_profiles_never_leak(client, make_client):
         assert (await person.get(f"/api/v1/coordinators/{uids[2]}")).status_code == 404
     assert (await anonymous.get(f"/api/v1/coordinators/{uids[1]}")).status_code == 404
     assert (await owner.get(f"/api/v1/coordinators/{uids[2]}")).status_code == 200
-    organizations = (await anonymous.get("/api/v1/organizations")).json()
-    assert all(o["member_count"] == 0 for o in organizations)
+    # an organisation counts and lists only the members each person may see
+    for person, seen in ((anonymous, ["public 東北"]), (member, ["members 東北", "public 東北"])):
+        [listed] = (await person.get("/api/v1/organizations")).json()
+        assert (listed["id"], listed["member_count"]) == (hub, len(seen))
+        detail = (await person.get(f"/api/v1/organizations/{hub}")).json()
+        assert sorted(m["name"] for m in detail["members"]) == seen
+    [listed] = (await client.get("/api/v1/organizations")).json()
+    assert listed["member_count"] == 3  # the organizer sees everyone
 
 
 @pytest.mark.parametrize(

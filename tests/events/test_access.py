@@ -13,8 +13,11 @@ async def test_the_online_url_is_for_confirmed_registrants_and_organizers(client
     slug = await create_forum(client, capacity=1)
     anonymous = await make_client()
     confirmed, waitlisted = [await signed_in(make_client, uid) for uid in await make_accounts(2)]
-    await confirmed.post(f"/api/v1/events/{slug}/registration", json={})
-    await waitlisted.post(f"/api/v1/events/{slug}/registration", json={})
+    first = await confirmed.post(f"/api/v1/events/{slug}/registration", json={})
+    second = await waitlisted.post(f"/api/v1/events/{slug}/registration", json={})
+    assert first.status_code == 201 and first.json()["status"] == "confirmed"
+    assert second.status_code == 201, second.text  # the one seat is taken: the second person waits
+    assert (second.json()["status"], second.json()["waitlist_position"]) == ("waitlisted", 1)
     assert (await client.get(f"/api/v1/events/{slug}")).json()["online_url"] == SECRET
     assert (await confirmed.get(f"/api/v1/events/{slug}")).json()["online_url"] == SECRET
     for person in (anonymous, waitlisted):

@@ -70,12 +70,25 @@ async def test_fewer_seats_than_capacity_and_only_for_lottery_forums(client, mak
 
 
 def test_the_draw_is_random_but_fair():
-    applicants = [{"id": i, "prefecture": "東京都"} for i in range(100)]
-    orders = {tuple(a["id"] for a in draw(applicants, 10, {})[0]) for _ in range(20)}
+    """Without held seats every applicant has the same chance of a seat and of the head of the
+    waitlist, whatever their place in the list of applications (2,000 seeded draws, so the test
+    passes or fails the same way every time: 20 applicants, 5 seats)."""
+    applicants = [{"id": i, "prefecture": "東京都"} for i in range(20)]
+    orders = {tuple(a["id"] for a in draw(applicants, 5, {})[0]) for _ in range(20)}
     assert len(orders) > 1  # not the same winners every time
-    winners, rest = draw(applicants, 10, {})
-    assert len(winners) == 10 and len(rest) == 90
-    assert {a["id"] for a in winners} | {a["id"] for a in rest} == set(range(100))
+
+    rng = random.Random(1995)
+    won: Counter = Counter()
+    first_in_line: Counter = Counter()
+    for _ in range(2000):
+        winners, rest = draw(applicants, 5, {}, rng)
+        assert len(winners) == 5 and len(rest) == 15
+        assert sorted(a["id"] for a in winners + rest) == list(range(20))  # everyone once, nobody twice
+        won.update(a["id"] for a in winners)
+        first_in_line[rest[0]["id"]] += 1
+    # each applicant expects 500 seats (1/4 a draw) and 100 places at the head of the line (1/20)
+    assert all(420 <= won[i] <= 580 for i in range(20)), won
+    assert all(60 <= first_in_line[i] <= 140 for i in range(20)), first_in_line
 
 
 async def test_held_seats_beyond_the_seats_drawn_are_refused_saying_so(client, make_client):

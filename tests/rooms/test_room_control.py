@@ -2,6 +2,7 @@
 a failed publish does not silence the room."""
 
 import asyncio
+from datetime import datetime, timedelta
 from itertools import combinations
 
 import pytest
@@ -9,6 +10,7 @@ import websockets
 
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
+from meetup.db import utcnow
 from meetup.rooms.tables import RoomAssignment
 from tests.factories import make_accounts
 from tests.rooms.conftest import frame, frame_of, http_as
@@ -35,11 +37,15 @@ async def test_the_timer_closes_the_room_for_everyone(live):
     ws = await live.connect(room_id, a)
     await frame(ws)
     boss = await http_as(live, await organizer_id())
+    asked_at = utcnow()
     response = await boss.post(f"/api/v1/rooms/{room_id}/close", json={"after_seconds": 1})
     assert response.status_code == 200
-    assert response.json()["closes_at"]
+    closes_at = datetime.fromisoformat(response.json()["closes_at"])
+    assert closes_at >= asked_at + timedelta(seconds=1)  # one second from when the organizer asked
     timer = await frame_of(ws, "timer")
-    assert timer["closes_at"] == response.json()["closes_at"].replace("Z", "+00:00") or timer["closes_at"]
+    # the members hear the same moment, in Tokyo time
+    assert timer["closes_at"].endswith("+09:00")
+    assert datetime.fromisoformat(timer["closes_at"]) == closes_at
     assert (await frame_of(ws, "closed", timeout=5)) == {"type": "closed"}
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await asyncio.wait_for(ws.recv(), timeout=5)
