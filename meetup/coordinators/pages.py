@@ -302,7 +302,7 @@ class CoordinatorPages(Controller):
 
     @get("/organizations/{organization_id:int}")
     async def organization(self, request: Request, organization_id: FromPath[Id]) -> Template:
-        organization = await service.get_organization(organization_id)
+        organization = await service.get_organization(organization_id, current_user(request))
         members = await service.organization_members(organization_id, current_user(request))
         forums = await events.forums_attended([m.id for m in members])
         website = organization.url if urlsplit(organization.url).scheme in ("http", "https") else None

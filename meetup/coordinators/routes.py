@@ -92,7 +92,7 @@ class CoordinatorsApi(Controller):
 
     @get("/organizations/{organization_id:int}", summary="An organisation, its members and forums")
     async def organization(self, request: Request, organization_id: FromPath[Id]) -> OrganizationDetail:
-        organization = await service.get_organization(organization_id)
+        organization = await service.get_organization(organization_id, current_user(request))
         members = await service.organization_members(organization_id, current_user(request))
         forums = await events.forums_attended([m.id for m in members])
         return OrganizationDetail(organization=organization, members=members, forums=forums)

@@ -96,11 +96,13 @@ async def list_organizations(viewer: UserOut | None = None) -> list[Organization
     return [_organization_out(row, members.get(row["id"], 0)) for row in rows]
 
 
-async def get_organization(organization_id: int) -> OrganizationOut:
+async def get_organization(organization_id: int, viewer: UserOut | None = None) -> OrganizationOut:
+    """The organisation, counting only the members whose profiles `viewer` may see."""
     row = await Organization.select().where(Organization.id == organization_id).first()
     if row is None:
         raise NotFound(_("No such organisation."))
-    return _organization_out(row)
+    members = await Profile.count().where(visible_to(viewer) & (Profile.organization == organization_id))
+    return _organization_out(row, members)
 
 
 async def organization_members(organization_id: int, viewer: UserOut | None) -> list[ProfileOut]:

@@ -113,8 +113,10 @@ async def test_private_profiles_never_leak(client, make_client):
         assert (listed["id"], listed["member_count"]) == (hub, len(seen))
         detail = (await person.get(f"/api/v1/organizations/{hub}")).json()
         assert sorted(m["name"] for m in detail["members"]) == seen
+        assert detail["organization"]["member_count"] == len(seen)
     [listed] = (await client.get("/api/v1/organizations")).json()
     assert listed["member_count"] == 3  # the organizer sees everyone
+    assert (await client.get(f"/api/v1/organizations/{hub}")).json()["organization"]["member_count"] == 3
 
 
 @pytest.mark.parametrize(
