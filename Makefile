@@ -5,16 +5,24 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-sqlite test-postgres install install-test lint format messages bench clean
+# pip-tools for `make lock`, installed into a throw-away venv (never into .venv)
+PIP_TOOLS ?= pip-tools==7.6.2
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	--build-deps-for editable $(if $(UPGRADE),--upgrade)
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: run test test-sqlite test-postgres install install-test lock lint format messages bench clean
+
+# The lock files are what gets installed (exact versions, hashes checked); pyproject.toml keeps the ranges.
+# setuptools comes from the lock too, so the project itself installs without fetching anything unpinned.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -56,6 +64,16 @@ messages: install-test
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
 		--project "NEXT TOHOKU MEETUP" -o meetup/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i meetup/locale/messages.pot -d meetup/locale --no-fuzzy-matching --ignore-obsolete
+
+## re-resolve both lock files from pyproject.toml, keeping current pins; `make lock UPGRADE=1` moves to the newest allowed
+lock:
+	@set -e; tools=$$(mktemp -d); trap 'rm -rf "$$tools"' EXIT; \
+	$(PYTHON) -m venv "$$tools"; \
+	"$$tools/bin/pip" install --quiet "$(PIP_TOOLS)"; \
+	export CUSTOM_COMPILE_COMMAND="make lock"; \
+	"$$tools/bin/pip-compile" $(LOCK_FLAGS) --extra test -o requirements-test.txt pyproject.toml; \
+	"$$tools/bin/pip-compile" $(LOCK_FLAGS) -c requirements-test.txt -o requirements.txt pyproject.toml
+	@echo "requirements.txt and requirements-test.txt are up to date; commit them with the change that needed them."
 
 bench: install-test
 	@for bench in tests/bench/*.py; do [ -f "$$bench" ] && $(PY) "$$bench"; done; true
