@@ -14,15 +14,21 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 
 # The lock files are what gets installed (exact versions, hashes checked); pyproject.toml keeps the ranges.
 # setuptools comes from the lock too, so the project itself installs without fetching anything unpinned.
-$(VENV)/.installed: requirements.txt pyproject.toml
+# $(call install-lock,LOCKFILE): the locked packages into .venv, then the project itself
+define install-lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r $(1)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
+endef
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(call install-lock,requirements.txt)
 	touch $@
 
-$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
-	$(PY) -m pip install --quiet --require-hashes -r requirements-test.txt
+# the test lock holds the runtime lock's exact versions plus the test extras
+$(VENV)/.installed-test: requirements-test.txt pyproject.toml
+	$(call install-lock,requirements-test.txt)
 	touch $@
 
 install: $(VENV)/.installed
