@@ -10,6 +10,11 @@ PIP_TOOLS ?= pip-tools==7.6.2
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	--build-deps-for editable $(if $(UPGRADE),--upgrade)
 
+# the installer itself, pinned and hashed like the lock (a current pip installs it about a third faster
+# than the one a new venv brings); bump by hand with the hashes of its wheel and sdist from `pip hash`
+PIP_PIN := pip==26.3 --hash=sha256:f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13 \
+	--hash=sha256:6c36ae7da8695be67e3cd9f7d87919667ced53f57ce2ede75d89b5912ed2bc4c
+
 .PHONY: run test test-sqlite test-postgres install install-test lock lint format messages bench clean
 
 # The lock files are what gets installed (exact versions, hashes checked); pyproject.toml keeps the ranges.
@@ -17,6 +22,7 @@ LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-
 # $(call install-lock,LOCKFILE): the locked packages into .venv, then the project itself
 define install-lock
 	$(PYTHON) -m venv $(VENV)
+	echo '$(PIP_PIN)' | $(PY) -m pip install --quiet --require-hashes -r /dev/stdin
 	$(PY) -m pip install --quiet --require-hashes -r $(1)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
