@@ -19,22 +19,23 @@ PIP_PIN := pip==26.3 --hash=sha256:f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375b
 
 # The lock files are what gets installed (exact versions, hashes checked); pyproject.toml keeps the ranges.
 # setuptools comes from the lock too, so the project itself installs without fetching anything unpinned.
-# $(call install-lock,LOCKFILE): the locked packages into .venv, then the project itself
+# $(call install-lock,LOCKFILE,TARGET): the locked packages into .venv, then the project itself with
+# --no-index, so a dependency added to pyproject.toml but missing from the lock fails here (run `make lock`)
 define install-lock
 	$(PYTHON) -m venv $(VENV)
 	echo '$(PIP_PIN)' | $(PY) -m pip install --quiet --require-hashes -r /dev/stdin
 	$(PY) -m pip install --quiet --require-hashes -r $(1)
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --no-index --no-build-isolation -e '$(2)'
 	$(PY) -m pip check
 endef
 
 $(VENV)/.installed: requirements.txt pyproject.toml
-	$(call install-lock,requirements.txt)
+	$(call install-lock,requirements.txt,.)
 	touch $@
 
 # the test lock holds the runtime lock's exact versions plus the test extras
 $(VENV)/.installed-test: requirements-test.txt pyproject.toml
-	$(call install-lock,requirements-test.txt)
+	$(call install-lock,requirements-test.txt,.[test])
 	touch $@
 
 install: $(VENV)/.installed
