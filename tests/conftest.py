@@ -23,9 +23,12 @@ from aiosmtpd.controller import Controller
 from litestar import Litestar
 
 from meetup import db
+from meetup import settings as app_settings
 from meetup.app import create_app
 from meetup.settings import Settings
 
+# The suite is MEETUP_ENV=test (cheap password hashing), in this process and the servers it starts.
+os.environ["MEETUP_ENV"] = "test"
 TEST_DATABASE_URL = os.environ.get("MEETUP_TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("MEETUP_TEST_REDIS_URL") or None
 BASE_URL = "http://testserver.local"
@@ -96,7 +99,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     if TEST_REDIS_URL:
         asyncio.run(_flush_redis(TEST_REDIS_URL))
-    return Settings(
+    made = Settings(
         env="test",
         database_url=database_url,
         redis_url=TEST_REDIS_URL,
@@ -105,6 +108,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         inprocess_worker=False,
         var_dir=str(tmp_path / "var"),
     )
+    # Services without an app (service-level tests) read these too, not the previous test's.
+    app_settings.use(made)
+    return made
 
 
 async def _with_csrf(client: httpx.AsyncClient) -> httpx.AsyncClient:
