@@ -35,13 +35,23 @@ test: install-test
 		echo "PostgreSQL or Redis is not reachable: the suite ran on SQLite only."; \
 	fi
 
+# Parallel workers (pytest-xdist), e.g. `make test TEST_WORKERS=2` on a quiet two-core machine:
+# each has its own SQLite files, PostgreSQL database (<db>_gw0, <db>_gw1, made when missing) and
+# Redis db (the given number, then one below it). Off by default: on a machine busy with other
+# work, two workers were slower than one. Tests marked `serial` disturb shared services (they
+# restart PostgreSQL or kill a Redis): they always run alone, after the others.
+TEST_WORKERS ?= 0
+
 test-sqlite: install-test
 	@echo "== test suite on SQLite =="
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not serial"
+	$(PY) -m pytest -m serial
 
 test-postgres: install-test
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) + Redis ($(TEST_REDIS_URL)) =="
-	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" $(PY) -m pytest
+	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" \
+		$(PY) -m pytest -n $(TEST_WORKERS) -m "not serial"
+	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" $(PY) -m pytest -m serial
 
 lint: install-test
 	$(VENV)/bin/ruff check .
