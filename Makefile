@@ -26,11 +26,12 @@ run: install
 	$(PY) main.py seed --if-empty
 	$(PY) main.py serve
 
-## the whole suite on SQLite, then again on PostgreSQL + Redis when they answer
+## the whole suite on SQLite, then again on PostgreSQL + Redis when they answer (the second pass
+## leaves out the tests that open no database: the first ran them)
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(PY) -m tests.services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
-		$(MAKE) --no-print-directory test-postgres; \
+		$(MAKE) --no-print-directory test-postgres ONLY_DATABASE_TESTS=--only-database-tests; \
 	else \
 		echo "PostgreSQL or Redis is not reachable: the suite ran on SQLite only."; \
 	fi
@@ -50,8 +51,9 @@ test-sqlite: install-test
 test-postgres: install-test
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) + Redis ($(TEST_REDIS_URL)) =="
 	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" \
-		$(PY) -m pytest -n $(TEST_WORKERS) -m "not serial"
-	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" $(PY) -m pytest -m serial
+		$(PY) -m pytest -n $(TEST_WORKERS) -m "not serial" $(ONLY_DATABASE_TESTS)
+	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" \
+		$(PY) -m pytest -m serial $(ONLY_DATABASE_TESTS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

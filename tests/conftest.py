@@ -268,3 +268,28 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
         yield settings
     finally:
         await db.close_database()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--only-database-tests",
+        action="store_true",
+        help="leave out tests that open no database (make test's PostgreSQL pass: the SQLite pass ran them)",
+    )
+
+
+def _opens_a_database(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    # a test module that reads the service URLs itself (servers, pg_dump…) uses them without the fixture
+    reads_services = module is not None and any(
+        name in vars(module) for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "start_server")
+    )
+    return "database_url" in getattr(item, "fixturenames", ()) or reads_services
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--only-database-tests"):
+        return
+    kept = [item for item in items if _opens_a_database(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not _opens_a_database(item)])
+    items[:] = kept
