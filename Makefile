@@ -47,25 +47,37 @@ run: install
 	$(PY) main.py seed --if-empty
 	$(PY) main.py serve
 
-## the whole suite on SQLite, then again on PostgreSQL + Redis when they answer (under CI=true they must)
+## the whole suite on SQLite, then again on PostgreSQL + Redis when they answer (under CI=true they must;
+## the second pass leaves out the tests that open no database: the first ran them)
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite
 	@status=0; $(PY) -m tests.services "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)" || status=$$?; \
 	if [ $$status -eq 0 ]; then \
-		$(MAKE) --no-print-directory test-postgres; \
+		$(MAKE) --no-print-directory test-postgres ONLY_DATABASE_TESTS=--only-database-tests; \
 	elif [ $$status -eq 1 ]; then \
 		echo "PostgreSQL or Redis is not reachable: the suite ran on SQLite only."; \
 	else \
 		exit $$status; \
 	fi
 
+# Parallel workers (pytest-xdist), e.g. `make test TEST_WORKERS=2` on a quiet two-core machine:
+# each has its own SQLite files, PostgreSQL database (<db>_gw0, <db>_gw1, made when missing) and
+# Redis db (the given number, then one below it). Off by default: on a machine busy with other
+# work, two workers were slower than one. Tests marked `serial` disturb shared services (they
+# restart PostgreSQL or kill a Redis): they always run alone, after the others.
+TEST_WORKERS ?= 0
+
 test-sqlite: install-test
 	@echo "== test suite on SQLite =="
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not serial"
+	$(PY) -m pytest -m serial
 
 test-postgres: install-test
 	@echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) + Redis ($(TEST_REDIS_URL)) =="
-	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" $(PY) -m pytest
+	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" \
+		$(PY) -m pytest -n $(TEST_WORKERS) -m "not serial" $(ONLY_DATABASE_TESTS)
+	MEETUP_TEST_DATABASE_URL="$(TEST_DATABASE_URL)" MEETUP_TEST_REDIS_URL="$(TEST_REDIS_URL)" \
+		$(PY) -m pytest -m serial $(ONLY_DATABASE_TESTS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,8 @@
 Every test gets its own database: on SQLite a copy of a file migrated once per run; on
 PostgreSQL (MEETUP_TEST_DATABASE_URL set, as `make test`'s second pass does) the tables of the
 migrated test database, emptied before each test. Redis (MEETUP_TEST_REDIS_URL) is flushed
-before each test.
+before each test. Run in parallel (pytest-xdist), each worker has its own PostgreSQL database
+and Redis db (`for_this_worker`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -23,12 +25,38 @@ from aiosmtpd.controller import Controller
 from litestar import Litestar
 
 from meetup import db
+from meetup import settings as app_settings
 from meetup.app import create_app
 from meetup.settings import Settings
 
-TEST_DATABASE_URL = os.environ.get("MEETUP_TEST_DATABASE_URL") or None
-TEST_REDIS_URL = os.environ.get("MEETUP_TEST_REDIS_URL") or None
+# The suite is MEETUP_ENV=test (cheap password hashing), in this process and the servers it starts.
+os.environ["MEETUP_ENV"] = "test"
 BASE_URL = "http://testserver.local"
+# pytest-xdist's worker ("gw0", "gw1", …), when the suite runs in parallel (`make test`: -n 2).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def for_this_worker(database_url: str | None, redis_url: str | None) -> tuple[str | None, str | None]:
+    """Each parallel worker its own PostgreSQL database (`<db>_gw0`, …) and Redis db (the given
+    number minus the worker's index), so workers never empty each other's tables or keys."""
+    if not WORKER:
+        return database_url, redis_url
+    index = int(WORKER.removeprefix("gw"))
+    if database_url:
+        parts = urlsplit(database_url)
+        database_url = urlunsplit(parts._replace(path=f"{parts.path}_{WORKER}"))
+    if redis_url:
+        parts = urlsplit(redis_url)
+        number = int(parts.path.strip("/") or 0) - index
+        if number < 0:
+            raise RuntimeError(f"{redis_url}: too few Redis dbs below it for worker {WORKER}")
+        redis_url = urlunsplit(parts._replace(path=f"/{number}"))
+    return database_url, redis_url
+
+
+TEST_DATABASE_URL, TEST_REDIS_URL = for_this_worker(
+    os.environ.get("MEETUP_TEST_DATABASE_URL") or None, os.environ.get("MEETUP_TEST_REDIS_URL") or None
+)
 
 
 def free_port() -> int:
@@ -37,7 +65,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+async def _create_postgres_database(url: str) -> None:
+    """Create this worker's database when it does not exist yet (connecting to the given one)."""
+    parts = urlsplit(url)
+    name = parts.path.strip("/")
+    conn = await asyncpg.connect(urlunsplit(parts._replace(path="/" + name.removesuffix(f"_{WORKER}"))))
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
 async def _reset_postgres(url: str) -> None:
+    if WORKER:
+        await _create_postgres_database(url)
     conn = await asyncpg.connect(url)
     try:
         await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
@@ -96,7 +138,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     if TEST_REDIS_URL:
         asyncio.run(_flush_redis(TEST_REDIS_URL))
-    return Settings(
+    made = Settings(
         env="test",
         database_url=database_url,
         redis_url=TEST_REDIS_URL,
@@ -105,6 +147,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         inprocess_worker=False,
         var_dir=str(tmp_path / "var"),
     )
+    # Services without an app (service-level tests) read these too, not the previous test's.
+    app_settings.use(made)
+    return made
 
 
 async def _with_csrf(client: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -223,3 +268,28 @@ async def database(settings: Settings) -> AsyncIterator[Settings]:
         yield settings
     finally:
         await db.close_database()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--only-database-tests",
+        action="store_true",
+        help="leave out tests that open no database (make test's PostgreSQL pass: the SQLite pass ran them)",
+    )
+
+
+def _opens_a_database(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    # a test module that reads the service URLs itself (servers, pg_dump…) uses them without the fixture
+    reads_services = module is not None and any(
+        name in vars(module) for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "start_server")
+    )
+    return "database_url" in getattr(item, "fixturenames", ()) or reads_services
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--only-database-tests"):
+        return
+    kept = [item for item in items if _opens_a_database(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not _opens_a_database(item)])
+    items[:] = kept

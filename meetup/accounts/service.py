@@ -16,7 +16,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from meetup import i18n, revocation
+from meetup import i18n, revocation, settings
 from meetup.accounts.ratelimit import RateLimiter, count_attempt
 from meetup.accounts.schemas import LoginIn, SignupIn, UserOut, clean_display_name, normalize_email
 from meetup.accounts.tables import Account
@@ -29,8 +29,23 @@ LOGIN_FAILURES_PER_EMAIL = 5
 LOGIN_FAILURES_PER_ADDRESS = 30
 SIGNUPS_PER_ADDRESS_HOUR = 500
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("a password nobody has")
+# The test suite signs up thousands of people: there (MEETUP_ENV=test only) hashing is cheap.
+_CHEAP_FOR_TESTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1, "hash_len": 16, "salt_len": 16}
+_hashers: dict[str, tuple[PasswordHasher, str]] = {}
+
+
+def _hasher_for(env: str) -> tuple[PasswordHasher, str]:
+    """The password hasher for this environment and a dummy hash made with it (so a login for an
+    unknown e-mail takes as long as one for a known address): argon2's strong defaults except
+    under MEETUP_ENV=test."""
+    if env not in _hashers:
+        hasher = PasswordHasher(**_CHEAP_FOR_TESTS) if env == "test" else PasswordHasher()
+        _hashers[env] = (hasher, hasher.hash("a password nobody has"))
+    return _hashers[env]
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(settings.current().env)[0]
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -39,12 +54,13 @@ class InvalidCredentials(NotAuthenticated):
 
 async def hash_password(password: str) -> str:
     # argon2 is deliberately slow: keep it off the event loop.
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.to_thread(_hasher().hash, password)
 
 
 async def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return await asyncio.to_thread(_hasher.verify, password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        hasher, dummy_hash = _hasher_for(settings.current().env)
+        return await asyncio.to_thread(hasher.verify, password_hash or dummy_hash, password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -129,7 +145,7 @@ async def login(data: LoginIn, *, limiter: RateLimiter, client: str) -> UserOut:
         raise InvalidCredentials(_("Wrong e-mail address or password."))
     assert row is not None
     changes = {Account.last_login_at: utcnow()}
-    if _hasher.check_needs_rehash(row["password_hash"]):
+    if _hasher().check_needs_rehash(row["password_hash"]):
         changes[Account.password_hash] = await hash_password(data.password)
     async with write_transaction():
         await Account.update(changes).where(Account.id == row["id"])

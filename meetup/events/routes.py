@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from meetup import settings
@@ -51,8 +51,8 @@ class EventsApi(Controller):
     async def list_events(
         self,
         q: FromQuery[str | None] = None,
-        from_: Annotated[datetime | None, Parameter(query="from", description="starts at or after")] = None,
-        to: Annotated[datetime | None, Parameter(description="starts at or before")] = None,
+        from_: Annotated[datetime | None, QueryParameter(name="from", description="starts at or after")] = None,
+        to: Annotated[datetime | None, QueryParameter(description="starts at or before")] = None,
     ) -> list[EventSummary]:
         return await service.list_events(q=q[:200] if q else None, starts_from=from_, starts_to=to)
 

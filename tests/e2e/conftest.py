@@ -72,17 +72,50 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator:
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One chromium for the whole run (starting one takes seconds); yields its DevTools address.
+    Each test connects to it and works in contexts of its own, closed when the test ends."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    profile = tmp_path_factory.mktemp("chromium")
+    port = free_port()
+    log = (profile / "chromium.log").open("w")
+    process = subprocess.Popen(
+        [str(CHROMIUM), "--headless", f"--remote-debugging-port={port}", f"--user-data-dir={profile}", *LAUNCH_ARGS],
+        stdout=log,
+        stderr=log,
+    )
+    address = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{address}/json/version", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("chromium did not start:\n" + (profile / "chromium.log").read_text())
+            time.sleep(0.1)
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        browser = await playwright.chromium.connect_over_cdp(chromium)
         try:
             yield browser
         finally:
+            for context in browser.contexts[1:]:  # [0] is chromium's own default context
+                await context.close()
             await browser.close()
 
 

@@ -22,10 +22,13 @@ from tests.rooms.factories import forum_with_people, room_in
 
 CLUSTERS = Path("/etc/postgresql")
 
-pytestmark = pytest.mark.skipif(
-    not (TEST_DATABASE_URL and shutil.which("pg_ctlcluster") and CLUSTERS.is_dir() and os.geteuid() == 0),
-    reason="needs the PostgreSQL service and its pg_ctlcluster (make test's PostgreSQL pass)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (TEST_DATABASE_URL and shutil.which("pg_ctlcluster") and CLUSTERS.is_dir() and os.geteuid() == 0),
+        reason="needs the PostgreSQL service and its pg_ctlcluster (make test's PostgreSQL pass)",
+    ),
+    pytest.mark.serial,  # it restarts the PostgreSQL every other test is using
+]
 
 
 def cluster(action: str) -> None:

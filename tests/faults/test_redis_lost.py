@@ -25,10 +25,14 @@ from tests.conftest import TEST_DATABASE_URL, free_port
 from tests.rooms.factories import forum_with_people, room_in
 from tests.servers import start_server, wait_up
 
-pytestmark = pytest.mark.skipif(
-    not (TEST_DATABASE_URL and shutil.which("redis-server")),
-    reason="needs the PostgreSQL service and redis-server (make test's second pass sets MEETUP_TEST_DATABASE_URL)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (TEST_DATABASE_URL and shutil.which("redis-server")),
+        reason="needs the PostgreSQL service and redis-server (make test's second pass sets MEETUP_TEST_DATABASE_URL)",
+    ),
+    # two servers and a Redis it kills and restarts: beside another worker it missed its 15 s bound
+    pytest.mark.serial,
+]
 
 
 class PrivateRedis:

@@ -119,16 +119,18 @@ async def test_a_failed_publish_does_not_silence_later_ones(live):
     hub = live.app.state.hub
     real_publish = hub.publish
     failures = []
+    lost = asyncio.Event()
 
     async def flaky(data, channel):  # the first line's frame is lost on its way
         if not failures and b'"type":"message"' in data:
             failures.append(data)
+            lost.set()
             return False
         return await real_publish(data, channel)
 
     hub.publish = flaky
     await alice.send('{"type":"say","body":"lost live, kept in the record"}')
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(lost.wait(), timeout=10)
     await alice.send('{"type":"say","body":"after the hiccup"}')
     assert (await frame_of(bob, "message"))["body"] == "after the hiccup"
     assert failures
