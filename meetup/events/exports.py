@@ -8,8 +8,8 @@ import io
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from meetup.events.registration import waitlist_position
 from meetup.events.schemas import Person, Question, RegistrationRow
+from meetup.events.seats import waitlist_position
 from meetup.events.tables import Registration
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _

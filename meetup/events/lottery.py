@@ -18,8 +18,8 @@ from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow, write_transaction
 from meetup.events import notifications
 from meetup.events.errors import RegistrationClosed, TooManyHeldSeats
-from meetup.events.registration import lock_event
 from meetup.events.schemas import LotteryIn, LotteryResult, PrefectureDraw
+from meetup.events.seats import free_seats, lock_event, place_drawn
 from meetup.events.tables import Event, Registration
 from meetup.i18n import gettext as _
 
@@ -28,7 +28,8 @@ _random = random.SystemRandom()
 
 def _free_seats(locked: dict, asked: int | None) -> int:
     """Seats the draw may give: the free seats, or fewer when the organizer asks for fewer."""
-    free = 10**9 if locked["capacity"] is None else max(locked["capacity"] - locked["confirmed_count"], 0)
+    free = free_seats(locked)
+    free = 10**9 if free is None else free
     return min(asked, free) if asked is not None else free
 
 
@@ -133,28 +134,6 @@ async def run(event: dict, data: LotteryIn) -> LotteryResult:
         applicants = await _pending(event["id"])
         seats = min(available, len(applicants))
         winners, rest = draw(applicants, seats, held)
-        now = utcnow()
-        for winner in winners:
-            await Registration.update(
-                {Registration.status: "confirmed", Registration.confirmed_at: now, Registration.updated_at: now}
-            ).where(Registration.id == winner["id"])
-        for offset, loser in enumerate(rest, start=1):
-            await Registration.update(
-                {
-                    Registration.status: "waitlisted",
-                    Registration.queue_order: locked["waitlist_seq"] + offset,
-                    Registration.updated_at: now,
-                }
-            ).where(Registration.id == loser["id"])
-        await Event.update(
-            {
-                Event.confirmed_count: Event.confirmed_count + len(winners),
-                Event.waitlist_seq: Event.waitlist_seq + len(rest),
-                Event.waitlisted_count: Event.waitlisted_count + len(rest),
-                Event.drawn_at: now,  # the forum's page and card say "drawn" from now on
-            }
-        ).where(Event.id == event["id"])
-        for drawn in [*winners, *rest]:
-            row = await Registration.select().where(Registration.id == drawn["id"]).first()
+        for row in await place_drawn(locked, winners, rest, utcnow()):
             await notifications.status_changed(row, event, lottery=True)
     return _result(applicants, seats, held, len(winners), drawn=True)

@@ -13,6 +13,7 @@ from meetup import i18n, settings
 from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.db import fetch
+from meetup.events import seats
 from meetup.events.calendar import event_ics
 from meetup.i18n import gettext as _
 from meetup.mail.outbox import Attachment, composer, enqueue_row, outbox_row
@@ -105,9 +106,7 @@ async def write_mail(args: dict) -> dict | None:
     kind = args["kind"]
     position = None
     if found and found[0]["status"] == "waitlisted":
-        from meetup.events.registration import waitlist_position
-
-        position = await waitlist_position(event["id"], found[0]["queue_order"])
+        position = await seats.waitlist_position(event["id"], found[0]["queue_order"])
     base_url = settings.current().base_url.rstrip("/")
     with i18n.use_locale(person.locale):
         subject = _subject(kind, event["title"])

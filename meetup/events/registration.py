@@ -1,12 +1,7 @@
-"""Seats, the waitlist and registration status: the rules that must never oversell.
-
-Every change of seats happens with the forum's row locked: inside `write_transaction()` after
-`lock_event()` (an UPDATE, so PostgreSQL holds it to commit; on SQLite the process-wide writer
-lock serialises), or in one conditional UPDATE of the forum that takes the seat. With the lock
-held, `confirmed_count` and `waitlisted_count` are the truth and the waitlist order cannot
-change under us: so a seat is never given twice and positions have no gaps. Whatever moves a
-registration onto or off the waitlist changes `waitlisted_count` in the same transaction.
-Whatever moves a registration off `confirmed` fires `revocation.place_ended` once committed.
+"""Registration's lifecycle: register, cancel, approve, reject, check in, and what a person
+sees of it. Seats and the waitlist (the lock, the counters, who gets a seat) are seats.py's;
+mail is queued through notifications.py in the same transaction as the change. Whatever moves a
+registration off `confirmed` fires `revocation.place_ended` once committed.
 """
 
 from __future__ import annotations
@@ -18,8 +13,8 @@ import msgspec
 from meetup import revocation
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
-from meetup.db import engine, fetch, insert, insert_statement, unique_violation, utcnow, write_transaction
-from meetup.events import notifications, tickets
+from meetup.db import fetch, insert, unique_violation, utcnow, write_transaction
+from meetup.events import notifications, seats, tickets
 from meetup.events.errors import InvalidAnswers, NotATicketCode, NotRegistered, RegistrationClosed
 from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
 from meetup.events.tables import Event, Registration
@@ -47,27 +42,6 @@ def _closed_reason(event: dict, now: datetime) -> str:
             "when": f"{event['registration_opens_at'].astimezone(TOKYO):%Y-%m-%d %H:%M}"
         }
     return _("Registration for this forum has closed.")
-
-
-async def lock_event(event_id: int) -> dict:
-    """Take the forum's row lock for this transaction and return its seat counters."""
-    rows = (
-        await Event.update({Event.waitlist_seq: Event.waitlist_seq + 0})
-        .where(Event.id == event_id)
-        .returning(
-            Event.id,
-            Event.capacity,
-            Event.confirmed_count,
-            Event.waitlist_seq,
-            Event.registration_mode,
-            Event.status,
-        )
-    )
-    return rows[0]
-
-
-def _has_seat(event: dict) -> bool:
-    return event["capacity"] is None or event["confirmed_count"] < event["capacity"]
 
 
 def check_answers(questions: list[Question], data: RegistrationIn) -> dict[str, object]:
@@ -108,17 +82,6 @@ def _answer_problem(question: Question, value: object) -> str | None:
     return None
 
 
-async def waitlist_position(event_id: int, queue_order: int | None) -> int | None:
-    if queue_order is None:
-        return None
-    rows = await fetch(
-        "SELECT count(*) AS ahead FROM registration WHERE event = {} AND status = 'waitlisted' AND queue_order < {}",
-        event_id,
-        queue_order,
-    )
-    return rows[0]["ahead"] + 1
-
-
 async def to_out(row: dict, event_slug: str) -> RegistrationOut:
     out = RegistrationOut(
         id=row["id"],
@@ -130,7 +93,7 @@ async def to_out(row: dict, event_slug: str) -> RegistrationOut:
     )
     if row["status"] == "waitlisted":
         known = row.get("waitlist_position")  # computed under the lock when it changed
-        out.waitlist_position = known or await waitlist_position(row["event"], row["queue_order"])
+        out.waitlist_position = known or await seats.waitlist_position(row["event"], row["queue_order"])
     return out
 
 
@@ -156,7 +119,7 @@ async def register(
         is_open = window_open(event, now)
         # A newcomer on PostgreSQL goes straight for the seat: if they registered before, the
         # unique index refuses the row and the second attempt finds theirs.
-        first_try_in_one = attempt == 0 and is_open and _in_one_statement(event)
+        first_try_in_one = attempt == 0 and is_open and seats.in_one_statement(event)
         existing = None if first_try_in_one else await my_registration(event["id"], user_id)
         if existing and existing["status"] in (*ACTIVE, "rejected"):
             return existing, False
@@ -164,58 +127,13 @@ async def register(
             raise RegistrationClosed(_closed_reason(event, now))
         try:
             row = await _take_place(event, user_id, data, answers, existing, now, person)
-        except _Raced:
+        except seats.Raced:
             event = await Event.select().where(Event.id == event["id"]).first()
             continue
         break
     else:  # five races lost in a row: the forum keeps changing under us
         raise RegistrationClosed(_("The forum is changing right now; please try again."))
     return row, True
-
-
-class _Raced(Exception):
-    """The forum or the registration changed between reading and locking: read again."""
-
-
-# Each takes the forum's row lock when it matches; their conditions exclude each other, so one
-# matches unless the forum changed between the two ({} is the forum's id).
-_CLAIM = {
-    "confirmed": "UPDATE event SET confirmed_count = confirmed_count + 1"
-    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
-    " AND (capacity IS NULL OR confirmed_count < capacity) RETURNING waitlist_seq",
-    "waitlisted": "UPDATE event SET waitlist_seq = waitlist_seq + 1, waitlisted_count = waitlisted_count + 1"
-    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
-    " AND capacity IS NOT NULL AND confirmed_count >= capacity RETURNING waitlist_seq, waitlisted_count",
-}
-# PostgreSQL: a newcomer's claim, row and mail in one statement, committed on its own. The
-# forum's lock is then held for that statement and its commit only, never while this process,
-# busy with a thousand other requests, comes round to sending the next statement.
-_CLAIM_AND_INSERT = {
-    "confirmed": "WITH claim AS (UPDATE event SET confirmed_count = confirmed_count + 1"
-    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
-    " AND (capacity IS NULL OR confirmed_count < capacity) RETURNING NULL::integer AS position),"
-    " reg AS (INSERT INTO registration (event, account, ticket_code, status, queue_order,"
-    " answers_json, prefecture, created_at, updated_at, confirmed_at)"
-    " SELECT {}, {}, {}, 'confirmed', NULL, {}, {}, {}, {}, {} FROM claim RETURNING *)",
-    "waitlisted": "WITH claim AS (UPDATE event SET waitlist_seq = waitlist_seq + 1,"
-    " waitlisted_count = waitlisted_count + 1"
-    " WHERE id = {} AND status = 'published' AND registration_mode = 'first_come'"
-    " AND capacity IS NOT NULL AND confirmed_count >= capacity"
-    " RETURNING waitlist_seq, waitlisted_count AS position),"
-    " reg AS (INSERT INTO registration (event, account, ticket_code, status, queue_order,"
-    " answers_json, prefecture, created_at, updated_at, confirmed_at)"
-    " SELECT {}, {}, {}, 'waitlisted', waitlist_seq, {}, {}, {}, {}, {} FROM claim RETURNING *)",
-}
-_CLAIMED = " SELECT reg.*, claim.position AS waitlist_position FROM reg, claim"
-
-
-def _in_one_statement(event: dict) -> bool:
-    return event["registration_mode"] == "first_come" and engine().engine_type == "postgres"
-
-
-def _claim_order(event: dict) -> tuple[str, str]:
-    """Try first what the forum's last known counts suggest."""
-    return ("confirmed", "waitlisted") if _has_seat(event) else ("waitlisted", "confirmed")
 
 
 async def _take_place(
@@ -227,7 +145,7 @@ async def _take_place(
     now: datetime,
     person: UserOut | None,
 ) -> dict:
-    """Decide the person's place, write their row and queue its mail; raises _Raced to be
+    """Decide the person's place, write their row and queue its mail; raises seats.Raced to be
     called again."""
     values = {
         "status": "pending",
@@ -239,31 +157,18 @@ async def _take_place(
         "checked_in_at": None,
     }
     try:
-        if existing is None and _in_one_statement(event):
-            for status in _claim_order(event):
-                mail_sql, mail_args = "", ()
-                if person is not None:
-                    mail = notifications.mail_row(event["id"], person, status)
-                    mail_sql, mail_args = insert_statement(mail, returning="id", only_if="SELECT 1 FROM reg")
-                    mail_sql = f", mail AS ({mail_sql})"
-                rows = await fetch(
-                    f"{_CLAIM_AND_INSERT[status]}{mail_sql}{_CLAIMED}",  # noqa: S608 (all from the code)
-                    event["id"],
-                    event["id"],
-                    user_id,
-                    tickets.new_code(),
-                    values["answers_json"],
-                    data.prefecture,
-                    now,
-                    now,
-                    now if status == "confirmed" else None,
-                    *mail_args,
-                )
-                if rows:
-                    return rows[0]
-            raise _Raced
+        if existing is None and seats.in_one_statement(event):
+            return await seats.take_in_one_statement(
+                event,
+                user_id,
+                tickets.new_code(),
+                values["answers_json"],
+                data.prefecture,
+                now,
+                lambda status: notifications.mail_row(event["id"], person, status) if person else None,
+            )
         async with write_transaction():
-            claimed = await _claim(event, now)
+            claimed = await seats.take(event, now)
             position = claimed.pop("waitlist_position", None)
             values.update(claimed)
             row = await _write_row(event["id"], user_id, existing, values)
@@ -275,28 +180,8 @@ async def _take_place(
         # The same person registering twice at once (theirs is there), or, about once in a
         # trillion, a ticket code another registration holds: the next attempt draws a new one.
         if unique_violation(error):
-            raise _Raced from error
+            raise seats.Raced from error
         raise
-
-
-async def _claim(event: dict, now: datetime) -> dict:
-    """Lock the forum and take a seat, the next waitlist number, or (lottery, approval) neither."""
-    if event["registration_mode"] != "first_come":
-        locked = await lock_event(event["id"])
-        if locked["status"] != "published" or locked["registration_mode"] == "first_come":
-            raise _Raced
-        return {}
-    for status in _claim_order(event):
-        claimed = await fetch(_CLAIM[status], event["id"])
-        if claimed and status == "confirmed":
-            return {"status": status, "confirmed_at": now}
-        if claimed:
-            return {
-                "status": status,
-                "queue_order": claimed[0]["waitlist_seq"],
-                "waitlist_position": claimed[0]["waitlisted_count"],
-            }
-    raise _Raced
 
 
 async def _write_row(event_id: int, user_id: int, existing: dict | None, values: dict) -> dict:
@@ -310,7 +195,7 @@ async def _write_row(event_id: int, user_id: int, existing: dict | None, values:
         .returning(*Registration.all_columns())
     )
     if not rows:
-        raise _Raced
+        raise seats.Raced
     return rows[0]
 
 
@@ -327,49 +212,19 @@ async def is_confirmed(event_id: int, user_id: int | None) -> bool:
     )
 
 
-async def _set_status(reg_id: int, status: str, **extra: object) -> dict:
-    """Change a registration's status; the caller queues its mail in the same transaction."""
-    values = {Registration.status: status, Registration.updated_at: utcnow()}
-    values.update({getattr(Registration, k): v for k, v in extra.items()})
-    await Registration.update(values).where(Registration.id == reg_id)
-    return await Registration.select().where(Registration.id == reg_id).first()
-
-
-async def promote_waitlist(event_id: int) -> int:
-    """Hand free seats to the waitlist, first in line first; call with the forum locked.
-    Returns how many were promoted."""
-    event = await Event.select().where(Event.id == event_id).first()
-    if event["status"] != "published" or event["ends_at"] <= utcnow():
-        return 0
-    free = None if event["capacity"] is None else event["capacity"] - event["confirmed_count"]
-    if free is not None and free <= 0:
-        return 0
-    query = (
-        Registration.select()
-        .where((Registration.event == event_id) & (Registration.status == "waitlisted"))
-        .order_by(Registration.queue_order)
-    )
-    if free is not None:
-        query = query.limit(free)
-    promoted = await query
-    now = utcnow()
-    for waiting in promoted:
-        row = await _set_status(waiting["id"], "confirmed", queue_order=None, confirmed_at=now)
+async def promote_waitlist(event: dict) -> int:
+    """With the forum locked: free seats go to the waitlist, first in line first (seats.promote),
+    and each promoted person is told. Returns how many were promoted."""
+    promoted = await seats.promote(event["id"])
+    for row in promoted:
         await notifications.status_changed(row, event, promoted=True)
-    if promoted:
-        await Event.update(
-            {
-                Event.confirmed_count: Event.confirmed_count + len(promoted),
-                Event.waitlisted_count: Event.waitlisted_count - len(promoted),
-            }
-        ).where(Event.id == event_id)
     return len(promoted)
 
 
 async def cancel(event: dict, user_id: int) -> None:
     """The person gives up their place; a confirmed seat passes at once to the first waitlisted."""
     async with write_transaction():
-        await lock_event(event["id"])
+        await seats.lock_event(event["id"])
         row = await my_registration(event["id"], user_id)
         if row is None or row["status"] not in ACTIVE:
             raise NotRegistered(_("You are not registered for this forum."))
@@ -379,15 +234,10 @@ async def cancel(event: dict, user_id: int) -> None:
 
 
 async def _release(row: dict, event: dict, status: str) -> dict:
-    was_confirmed = row["status"] == "confirmed"
-    updated = await _set_status(row["id"], status, queue_order=None)
-    if was_confirmed:
-        await Event.update({Event.confirmed_count: Event.confirmed_count - 1}).where(Event.id == event["id"])
-    elif row["status"] == "waitlisted":
-        await Event.update({Event.waitlisted_count: Event.waitlisted_count - 1}).where(Event.id == event["id"])
+    updated, promoted = await seats.give_back(row, status)
     await notifications.status_changed(updated, event)
-    if was_confirmed:
-        await promote_waitlist(event["id"])
+    for moved_up in promoted:
+        await notifications.status_changed(moved_up, event, promoted=True)
     return updated
 
 
@@ -401,18 +251,11 @@ async def registration_in_event(event: dict, reg_id: int) -> dict:
 async def approve(event: dict, reg_id: int) -> dict:
     """An approved applicant gets a seat, or the end of the waitlist when the forum is full."""
     async with write_transaction():
-        locked = await lock_event(event["id"])
+        locked = await seats.lock_event(event["id"])
         row = await registration_in_event(event, reg_id)
         if row["status"] not in ("pending", "rejected"):
             return row
-        if _has_seat(locked):
-            row = await _set_status(reg_id, "confirmed", confirmed_at=utcnow(), queue_order=None)
-            await Event.update({Event.confirmed_count: Event.confirmed_count + 1}).where(Event.id == event["id"])
-        else:
-            row = await _set_status(reg_id, "waitlisted", queue_order=locked["waitlist_seq"] + 1)
-            await Event.update(
-                {Event.waitlist_seq: Event.waitlist_seq + 1, Event.waitlisted_count: Event.waitlisted_count + 1}
-            ).where(Event.id == event["id"])
+        row = await seats.admit(locked, reg_id)
         await notifications.status_changed(row, event)
     return row
 
@@ -420,7 +263,7 @@ async def approve(event: dict, reg_id: int) -> dict:
 async def reject(event: dict, reg_id: int) -> dict:
     """Turn an applicant (or a registrant) away; a seat they held goes to the waitlist."""
     async with write_transaction():
-        await lock_event(event["id"])
+        await seats.lock_event(event["id"])
         row = await registration_in_event(event, reg_id)
         if row["status"] in ("rejected", "cancelled"):
             return row
@@ -453,10 +296,18 @@ async def check_in(event: dict, reg_id: int | None = None, code: str | None = No
         raise RegistrationClosed(_("Only confirmed registrants can check in."))
     async with write_transaction():
         if undo:
-            return await _set_status(row["id"], "confirmed", checked_in_at=None)
+            return await _checked_in(row["id"], None)
         if row["checked_in_at"] is None:
-            return await _set_status(row["id"], "confirmed", checked_in_at=utcnow())
+            return await _checked_in(row["id"], utcnow())
     return row
+
+
+async def _checked_in(reg_id: int, when: datetime | None) -> dict:
+    # only while it holds its seat: status is seats.py's, and a seat given back stays given back
+    await Registration.update({Registration.checked_in_at: when, Registration.updated_at: utcnow()}).where(
+        (Registration.id == reg_id) & (Registration.status == "confirmed")
+    )
+    return await Registration.select().where(Registration.id == reg_id).first()
 
 
 async def notify_event_cancelled(event_id: int) -> None:
@@ -483,7 +334,7 @@ async def registrations_of(user_id: int) -> list[dict]:
     )
     for row in rows:
         row["waitlist_position"] = (
-            await waitlist_position(row["event"], row["queue_order"]) if row["status"] == "waitlisted" else None
+            await seats.waitlist_position(row["event"], row["queue_order"]) if row["status"] == "waitlisted" else None
         )
         row["past"] = row["ends_at"] <= utcnow()
     return rows

@@ -3,7 +3,7 @@
 Rules:
 - only organizers see drafts; the public list holds published forums, soonest first;
 - the online URL is shown only to the forum's confirmed registrants and to organizers;
-- raising capacity hands the new seats to the waitlist in order (registration.py);
+- raising capacity hands the new seats to the waitlist in order (seats.py);
 - a lottery's draw date falls after registration closes and before the forum starts;
 - a called-off forum is never published again (series live in series.py).
 """
@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Count
 from meetup import revocation
 from meetup.db import fetch, utcnow, write_transaction
 from meetup.errors import BadInput, Conflict
-from meetup.events import registration
+from meetup.events import registration, seats
 from meetup.events.errors import EventNotFound, SeatsConflict
 from meetup.events.schemas import (
     EventIn,
@@ -138,7 +138,7 @@ async def update_event(slug: str, patch: EventPatch) -> None:
         values[Event.revision] = row["revision"] + 1
     values[Event.updated_at] = utcnow()
     async with write_transaction():
-        locked = await registration.lock_event(row["id"])
+        locked = await seats.lock_event(row["id"])
         if "capacity" in changes:
             capacity = changes["capacity"]
             if capacity is not None and capacity < locked["confirmed_count"]:
@@ -151,27 +151,9 @@ async def update_event(slug: str, patch: EventPatch) -> None:
         if changes.get("status") == "cancelled" and row["status"] != "cancelled":
             await registration.notify_event_cancelled(row["id"])
         elif "capacity" in changes or "status" in changes:
-            await registration.promote_waitlist(row["id"])
+            await registration.promote_waitlist(row)
     if changes.get("status") == "cancelled" and row["status"] != "cancelled":
         await revocation.forum_ended(row["id"])
-
-
-async def _counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
-    if not event_ids:
-        return {}
-    rows = (
-        await Registration.select(Registration.event, Registration.status, Count(alias="n"))
-        .where(Registration.event.is_in(event_ids))
-        .group_by(Registration.event, Registration.status)
-    )
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        counts.setdefault(row["event"], {})[row["status"]] = row["n"]
-    return counts
-
-
-def _seats_left(row: dict) -> int | None:
-    return None if row["capacity"] is None else max(row["capacity"] - row["confirmed_count"], 0)
 
 
 def _like(q: str) -> str:
@@ -214,7 +196,6 @@ async def list_events(
             return []
         query = query.where(Event.series == series["id"])
     rows = await query
-    counts = await _counts([r["id"] for r in rows])
     series = await _series_refs({r["series"] for r in rows if r["series"]})
     return [
         EventSummary(
@@ -225,12 +206,12 @@ async def list_events(
             format=r["format"],
             capacity=r["capacity"],
             confirmed_count=r["confirmed_count"],
-            waitlist_count=counts.get(r["id"], {}).get("waitlisted", 0),
+            waitlist_count=r["waitlisted_count"],
             status=r["status"],
             registration_mode=r["registration_mode"],
             summary=r["summary"],
             venue=r["venue"],
-            seats_left=_seats_left(r),
+            seats_left=seats.free_seats(r),
             series=series.get(r["series"]),
             draws_at=tokyo(r["draws_at"]),
             drawn_at=tokyo(r["drawn_at"]),
@@ -251,7 +232,6 @@ async def get_event(slug: str, viewer_id: int | None, *, organizer: bool = False
     """The forum as `viewer_id` may see it: the online URL only for its confirmed registrants
     and organizers."""
     row = await event_row(slug, organizer=organizer)
-    counts = (await _counts([row["id"]])).get(row["id"], {})
     series = (await _series_refs({row["series"]} if row["series"] else set())).get(row["series"])
     out = EventOut(
         slug=row["slug"],
@@ -264,9 +244,11 @@ async def get_event(slug: str, viewer_id: int | None, *, organizer: bool = False
         venue=row["venue"],
         capacity=row["capacity"],
         confirmed_count=row["confirmed_count"],
-        waitlist_count=counts.get("waitlisted", 0),
-        pending_count=counts.get("pending", 0),
-        seats_left=_seats_left(row),
+        waitlist_count=row["waitlisted_count"],
+        pending_count=await Registration.count().where(
+            (Registration.event == row["id"]) & (Registration.status == "pending")
+        ),
+        seats_left=seats.free_seats(row),
         status=row["status"],
         registration_mode=row["registration_mode"],
         registration_opens_at=tokyo(row["registration_opens_at"]),

@@ -33,7 +33,7 @@ class Event(Table, tablename="event"):
     questions_json = Text(default="[]")
     draws_at = Timestamptz(null=True, default=None)  # lottery forums: when the draw is planned
     drawn_at = Timestamptz(null=True, default=None)  # lottery forums: set by the draw itself
-    # Seats and the waitlist's order change only while this row is locked (see service.py).
+    # Seats and the waitlist's order change only in seats.py, with this row locked.
     confirmed_count = Integer(default=0)
     waitlist_seq = Integer(default=0)  # the last waitlist number given out
     waitlisted_count = Integer(default=0)  # how many are waiting now: a newcomer's position

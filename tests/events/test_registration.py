@@ -289,9 +289,13 @@ async def test_the_waitlist_count_follows_every_way_on_and_off_the_waitlist(clie
         await person.post(f"/api/v1/events/{lottery}/registration", json={})
     await client.post(f"/api/v1/events/{lottery}/lottery", json={})
 
-    for event in await Event.select(Event.id, Event.waitlisted_count):
+    listed = {item["slug"]: item["waitlist_count"] for item in (await client.get("/api/v1/events")).json()}
+    for event in await Event.select(Event.id, Event.slug, Event.waitlisted_count):
         waiting = await Registration.count().where(
             (Registration.event == event["id"]) & (Registration.status == "waitlisted")
         )
         assert event["waitlisted_count"] == waiting
+        # what the forum's page and the list say is the same truth
+        assert (await client.get(f"/api/v1/events/{event['slug']}")).json()["waitlist_count"] == waiting
+        assert listed[event["slug"]] == waiting
     assert [e["waitlisted_count"] for e in await Event.select(Event.waitlisted_count).order_by(Event.id)] == [2, 1, 2]
