@@ -60,13 +60,12 @@ test: install-test
 		exit $$status; \
 	fi
 
-# Parallel workers (pytest-xdist), one per core of this 2-core machine: each has its own SQLite
-# files, PostgreSQL database (<db>_gw0, <db>_gw1, made when missing) and Redis db (the given number,
-# then one below it). On a quiet machine two workers ran the SQLite pass in 3:09 instead of 6:00;
-# on a machine busy with other work they can be slower: `make test TEST_WORKERS=0` runs in one
-# process. Tests marked `serial` disturb shared services (they restart PostgreSQL or kill a Redis):
-# they always run alone, after the others.
-TEST_WORKERS ?= 2
+# Parallel workers (pytest-xdist), e.g. `make test TEST_WORKERS=2` on a quiet two-core machine:
+# each has its own SQLite files, PostgreSQL database (<db>_gw0, <db>_gw1, made when missing) and
+# Redis db (the given number, then one below it). Off by default: on a machine busy with other
+# work, two workers were slower than one. Tests marked `serial` disturb shared services (they
+# restart PostgreSQL or kill a Redis): they always run alone, after the others.
+TEST_WORKERS ?= 0
 
 test-sqlite: install-test
 	@echo "== test suite on SQLite =="
