@@ -21,6 +21,20 @@ from tests.conftest import TEST_REDIS_URL, free_port
 from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
+# The one place that says what a browser test needs: every test in this folder is skipped, saying
+# so, when the machine has no Debian chromium (.ci/run installs it).
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium fonts-noto-cjk)"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(needs_chromium)
+
+
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -76,8 +90,6 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One chromium for the whole run (starting one takes seconds); yields its DevTools address.
     Each test connects to it and works in contexts of its own, closed when the test ends."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
     profile = tmp_path_factory.mktemp("chromium")
     port = free_port()
     log = (profile / "chromium.log").open("w")
