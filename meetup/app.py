@@ -32,6 +32,7 @@ from meetup.coordinators import service as coordinators
 from meetup.coordinators.network_routes import NetworkApi, NetworkPages
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
+from meetup.events import dependencies as forum_dependencies
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
@@ -39,6 +40,7 @@ from meetup.events.series_pages import SeriesOrganizerPages
 from meetup.mail.pages import CampaignPages, FollowUpPages
 from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
 from meetup.mail.worker import inprocess_worker
+from meetup.rooms import dependencies as room_dependencies
 from meetup.rooms.hub import Hub, Presence, relay_client
 from meetup.rooms.limits import RoomSockets, SayLimiter
 from meetup.rooms.pages import RoomPages
@@ -172,6 +174,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "presence": Provide(lambda: presence, sync_to_thread=False),
             "say_limiter": Provide(lambda: say_limiter, sync_to_thread=False),
             "room_sockets": Provide(lambda: room_sockets, sync_to_thread=False),
+            **forum_dependencies.PROVIDERS,  # `{slug}` in a path: the forum (404 otherwise)
+            **room_dependencies.PROVIDERS,  # `{slug}/rooms/{room_id}`: a room of that forum
         },
         middleware=[
             sessions.middleware,

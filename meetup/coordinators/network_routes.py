@@ -15,7 +15,7 @@ from meetup.coordinators import network, network_map
 from meetup.coordinators.prefectures import ENGLISH
 from meetup.coordinators.schemas import NetworkOut
 from meetup.coordinators.ties import STRONGEST_FIRST
-from meetup.events import service as events
+from meetup.events.dependencies import forum_for
 from meetup.i18n import current_locale
 
 EventSlug = Annotated[
@@ -34,8 +34,7 @@ async def _event_id(request: Request, slug: str | None) -> int | None:
     """The forum's id; an unknown slug (or a draft, for anyone but organizers) is a 404."""
     if not slug:
         return None
-    user = current_user(request)
-    return (await events.event_row(slug, organizer=bool(user and user.is_organizer)))["id"]
+    return (await forum_for(current_user(request), slug))["id"]
 
 
 class NetworkApi(Controller):

@@ -7,7 +7,6 @@ msgspec Structs, and every refusal is a DomainError shown on the page with its s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -22,25 +21,18 @@ from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, DomainError
 from meetup.events import chart, exports, forum_form, lottery, registration, series, service, tickets
-from meetup.events.errors import EventNotFound, NotRegistered
+from meetup.events.dependencies import Forum
+from meetup.events.errors import NotRegistered
 from meetup.events.schemas import EventIn, EventPatch, LotteryIn, LotteryResult, SeriesIn
 from meetup.i18n import gettext as _
 
 STATUSES = ("confirmed", "waitlisted", "pending", "rejected", "cancelled")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 
 
 def _text(value: object) -> str:
     """A form or query value as text; a NUL byte is never meant and PostgreSQL refuses it."""
     return str(value or "").replace("\x00", "")
-
-
-async def _forum(slug: str) -> dict:
-    """The forum behind a page's URL (drafts included); a slug that cannot exist is a 404 too."""
-    if not _SLUG.fullmatch(slug):
-        raise EventNotFound(_("No such forum."))
-    return await service.event_row(slug, organizer=True)
 
 
 # -- the forum form ---------------------------------------------------------------------------
@@ -74,10 +66,11 @@ async def _form_page(
     )
 
 
-async def _save(request: Request, slug: str | None) -> Template | Redirect:
-    """Save the forum form; a question button (`op=add`, `op=up:2`, …) instead shows the form
-    again with that change made and nothing saved, so the form works without JavaScript."""
-    event = await _forum(slug) if slug else None
+async def _save(request: Request, event: dict | None) -> Template | Redirect:
+    """Save the forum form (a new forum when `event` is None); a question button (`op=add`,
+    `op=up:2`, …) instead shows the form again with that change made and nothing saved, so the
+    form works without JavaScript."""
+    slug = event["slug"] if event else None
     form = await request.form()
     raw = {name: _text(form.get(name)) for name in forum_form.FIELDS}
     raw.update({name: raw[name].strip() for name in forum_form.FIELDS if name != "description"})
@@ -197,7 +190,7 @@ async def _desk_page(
 
 async def _act(
     request: Request,
-    slug: str,
+    event: dict,
     reg_id: int,
     action: Callable[[dict, int], Awaitable[dict]],
     *,
@@ -205,7 +198,7 @@ async def _act(
 ) -> Template | Redirect:
     """Run one registration action and go back where the button was (manage page or desk);
     the desk greets an `arrival` by name."""
-    event = await _forum(slug)
+    slug = event["slug"]
     desk = request.query_params.get("from") == "desk"
     try:
         if not 0 < reg_id <= _MAX_ID:
@@ -225,9 +218,8 @@ def _blank_lottery_form() -> dict:
     return {"seats": "", "held": dict.fromkeys(TOHOKU, "0")}
 
 
-async def _lottery(request: Request, slug: str, draw: bool) -> Template:
+async def _lottery(request: Request, event: dict, draw: bool) -> Template:
     """The lottery form: seats to draw and a number held for each Tohoku prefecture."""
-    event = await _forum(slug)
     form = await request.form()
     raw = {
         "seats": _text(form.get("seats")).strip(),
@@ -249,13 +241,12 @@ async def _lottery(request: Request, slug: str, draw: bool) -> Template:
     return await _manage_page(request, event, lottery_form=raw, result=result)
 
 
-async def _publish(request: Request, slug: str, *, published: bool) -> Template | Redirect:
-    event = await _forum(slug)
+async def _publish(request: Request, event: dict, *, published: bool) -> Template | Redirect:
     try:
-        await service.set_published(slug, published)
+        await service.set_published(event["slug"], published)
     except DomainError as exc:
         return await _manage_page(request, event, error=exc.detail, status_code=exc.status_code)
-    return Redirect(path=_manage_url(slug, _filters(request)), status_code=303)
+    return Redirect(path=_manage_url(event["slug"], _filters(request)), status_code=303)
 
 
 class OrganizerPages(Controller):
@@ -284,82 +275,81 @@ class OrganizerPages(Controller):
         return await _save(request, None)
 
     @get("/events/{slug:str}/edit")
-    async def edit_form(self, request: Request, slug: FromPath[str]) -> Template:
-        event = await _forum(slug)
-        out = await service.get_event(slug, request.user.id, organizer=True)
-        return await _form_page(forum_form.filled_form(out), forum_form.question_rows(out.questions), event)
+    async def edit_form(self, request: Request, forum: Forum) -> Template:
+        out = await service.event_out(forum, request.user.id, organizer=True)
+        return await _form_page(forum_form.filled_form(out), forum_form.question_rows(out.questions), forum)
 
     @post("/events/{slug:str}/edit")
-    async def edit(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        return await _save(request, slug)
+    async def edit(self, request: Request, forum: Forum) -> Template | Redirect:
+        return await _save(request, forum)
 
     @post("/events/{slug:str}/cancel")
-    async def cancel(self, slug: FromPath[str]) -> Redirect:
+    async def cancel(self, forum: Forum) -> Redirect:
         """Call the forum off: everyone holding a place is mailed (service.update_event)."""
-        await _forum(slug)
-        await service.update_event(slug, EventPatch(status="cancelled"))
-        return Redirect(path=f"/organizer/events/{slug}", status_code=303)
+        await service.update_event(forum["slug"], EventPatch(status="cancelled"))
+        return Redirect(path=f"/organizer/events/{forum['slug']}", status_code=303)
 
     @post("/events/{slug:str}/publish")
-    async def publish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+    async def publish(self, request: Request, forum: Forum) -> Template | Redirect:
         """Publish a draft: it appears in the list and on its page, and registration opens."""
-        return await _publish(request, slug, published=True)
+        return await _publish(request, forum, published=True)
 
     @post("/events/{slug:str}/unpublish")
-    async def unpublish(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+    async def unpublish(self, request: Request, forum: Forum) -> Template | Redirect:
         """Back to draft: hidden from everyone but organizers; registrations are kept."""
-        return await _publish(request, slug, published=False)
+        return await _publish(request, forum, published=False)
 
     @get("/events/{slug:str}")
-    async def manage(self, request: Request, slug: FromPath[str]) -> Template:
-        return await _manage_page(request, await _forum(slug))
+    async def manage(self, request: Request, forum: Forum) -> Template:
+        return await _manage_page(request, forum)
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/approve")
-    async def approve(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
-        return await _act(request, slug, reg_id, registration.approve)
+    async def approve(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
+        return await _act(request, forum, reg_id, registration.approve)
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/reject")
-    async def reject(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
-        return await _act(request, slug, reg_id, registration.reject)
+    async def reject(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
+        return await _act(request, forum, reg_id, registration.reject)
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/check-in")
-    async def check_in(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
+    async def check_in(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
         return await _act(
-            request, slug, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid), arrival=True
+            request, forum, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid), arrival=True
         )
 
     @post("/events/{slug:str}/registrations/{reg_id:int}/undo-check-in")
-    async def undo_check_in(self, request: Request, slug: FromPath[str], reg_id: FromPath[int]) -> Template | Redirect:
-        return await _act(request, slug, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid, undo=True))
+    async def undo_check_in(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
+        return await _act(
+            request, forum, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid, undo=True)
+        )
 
     @post("/events/{slug:str}/lottery/preview")
-    async def lottery_preview(self, request: Request, slug: FromPath[str]) -> Template:
-        return await _lottery(request, slug, draw=False)
+    async def lottery_preview(self, request: Request, forum: Forum) -> Template:
+        return await _lottery(request, forum, draw=False)
 
     @post("/events/{slug:str}/lottery")
-    async def lottery_draw(self, request: Request, slug: FromPath[str]) -> Template:
-        return await _lottery(request, slug, draw=True)
+    async def lottery_draw(self, request: Request, forum: Forum) -> Template:
+        return await _lottery(request, forum, draw=True)
 
     @get("/events/{slug:str}/check-in")
     async def desk(
-        self, slug: FromPath[str], q: FromQuery[str | None] = None, arrived: FromQuery[int | None] = None
+        self, forum: Forum, q: FromQuery[str | None] = None, arrived: FromQuery[int | None] = None
     ) -> Template:
         """The desk; `q` finds confirmed registrants by name (kanji, kana or romaji), `arrived`
         greets the person just checked in from that list."""
-        return await _desk_page(await _forum(slug), q=_text(q).strip()[:100], arrived=arrived)
+        return await _desk_page(forum, q=_text(q).strip()[:100], arrived=arrived)
 
     @post("/events/{slug:str}/check-in")
-    async def desk_check_in(self, request: Request, slug: FromPath[str]) -> Template:
+    async def desk_check_in(self, request: Request, forum: Forum) -> Template:
         """A typed or scanned ticket code; a second scan of the same ticket says when it came in."""
-        event = await _forum(slug)
         code = _text((await request.form()).get("code")).strip()[:200]
         if not code:
-            return await _desk_page(event, error=_("Enter or scan a ticket code."), status_code=400)
+            return await _desk_page(forum, error=_("Enter or scan a ticket code."), status_code=400)
         started = utcnow()
         try:
-            row = await registration.check_in(event, code=code)
+            row = await registration.check_in(forum, code=code)
         except DomainError as exc:
-            return await _desk_page(event, error=exc.detail, code=code, status_code=exc.status_code)
+            return await _desk_page(forum, error=exc.detail, code=code, status_code=exc.status_code)
         # A scanner may fire twice within a moment: only an older check-in counts as "again".
         again = row["checked_in_at"] < started - timedelta(seconds=5)
-        return await _desk_page(event, arrived=row["id"], again=again)
+        return await _desk_page(forum, arrived=row["id"], again=again)

@@ -21,6 +21,7 @@ from meetup.db import utcnow
 from meetup.errors import BadInput, DomainError
 from meetup.events import registration, series, service, tickets
 from meetup.events.calendar import calendar_links
+from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages
 from meetup.events.errors import EventNotFound
 from meetup.events.routes import calendar_response
 from meetup.events.schemas import Question, RegistrationIn
@@ -40,15 +41,13 @@ def _answers_from_form(form, questions: list[Question]) -> dict[str, object]:
     return answers
 
 
-async def _forum_context(request: Request, slug: str, **extra: object) -> dict:
+async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
     user = current_user(request)
-    organizer = bool(user and user.is_organizer)
-    event = await service.get_event(slug, user.id if user else None, organizer=organizer)
-    row = await service.event_row(slug, organizer=organizer)
+    event = await service.event_out(row, user.id if user else None, organizer=await manages(user, row))
     mine = await registration.my_registration(row["id"], user.id) if user else None
     return {
         "event": event,
-        "mine": await registration.to_out(mine, slug) if mine else None,
+        "mine": await registration.to_out(mine, row["slug"]) if mine else None,
         "links": calendar_links(row, settings.current().base_url),
         "prefectures": {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS},
         "error": None,
@@ -70,18 +69,19 @@ class EventPages(Controller):
         past = [e for e in reversed(past) if e.slug not in {u.slug for u in upcoming}][:30]
         return Template("events/list.html", context={"upcoming": upcoming, "past": past, "q": query})
 
-    @get("/events/{slug:str}")
-    async def detail(self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None) -> Response:
-        if slug.endswith(".ics"):
-            return calendar_response(await service.event_row(slug.removesuffix(".ics")))
-        return Template("events/detail.html", context=await _forum_context(request, slug, done=done))
+    @get("/events/{slug:str}", dependencies=FORUM_OR_CALENDAR)
+    async def detail(
+        self, request: Request, slug: FromPath[str], forum: Forum, done: FromQuery[str | None] = None
+    ) -> Response:
+        if is_calendar(slug):
+            return calendar_response(forum)
+        return Template("events/detail.html", context=await _forum_context(request, forum, done=done))
 
     @post("/events/{slug:str}/register")
     async def register(
-        self, request: Request, slug: FromPath[str], limiter: NamedDependency[RateLimiter]
+        self, request: Request, slug: FromPath[str], public_forum: Forum, limiter: NamedDependency[RateLimiter]
     ) -> Template | Redirect:
-        row = await service.event_row(slug)
-        questions = service.questions_of(row)
+        questions = service.questions_of(public_forum)
         form = await request.form()
         answers = _answers_from_form(form, questions)
         prefecture = form.get("prefecture") or None
@@ -89,13 +89,13 @@ class EventPages(Controller):
         try:
             data = msgspec.convert({"answers": answers, "prefecture": prefecture}, RegistrationIn, strict=False)
             if user is None:
-                return await self._register_by_mail(request, row, form, data, limiter)
-            await registration.register(row, user.id, data, questions)
+                return await self._register_by_mail(request, public_forum, form, data, limiter)
+            await registration.register(public_forum, user.id, data, questions)
         except (DomainError, msgspec.ValidationError) as exc:
             detail = exc.detail if isinstance(exc, DomainError) else _("Please check your answers.")
             status = exc.status_code if isinstance(exc, DomainError) else 400
             newcomer = {"email": form.get("email") or "", "display_name": form.get("display_name") or ""}
-            context = await _forum_context(request, slug, error=detail, answers=answers, newcomer=newcomer)
+            context = await _forum_context(request, public_forum, error=detail, answers=answers, newcomer=newcomer)
             return Template("events/detail.html", context=context, status_code=status)
         return Redirect(path=f"/events/{slug}?done=registered", status_code=303)
 
@@ -136,35 +136,35 @@ class EventPages(Controller):
         return magic_sent(magic.email, current, forum_title=row["title"])
 
     @get("/events/{slug:str}/register/continue", guards=[login_required])
-    async def register_continue(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+    async def register_continue(
+        self, request: Request, slug: FromPath[str], public_forum: Forum
+    ) -> Template | Redirect:
         intent = pop_intent(request) or {}
         wanted = intent.get("register") if isinstance(intent, dict) else None
         if not wanted or wanted.get("event") != slug:
             return Redirect(path=f"/events/{slug}", status_code=303)
-        row = await service.event_row(slug)
         try:
             data = msgspec.convert(
                 {"answers": wanted.get("answers") or {}, "prefecture": wanted.get("prefecture")}, RegistrationIn
             )
-            await registration.register(row, request.user.id, data, service.questions_of(row))
+            await registration.register(public_forum, request.user.id, data, service.questions_of(public_forum))
         except (DomainError, msgspec.ValidationError) as exc:
             detail = exc.detail if isinstance(exc, DomainError) else _("Please check your answers.")
-            context = await _forum_context(request, slug, error=detail)
+            context = await _forum_context(request, public_forum, error=detail)
             return Template("events/detail.html", context=context, status_code=getattr(exc, "status_code", 400))
         return Redirect(path=f"/events/{slug}?done=registered", status_code=303)
 
     @post("/events/{slug:str}/cancel", guards=[login_required])
-    async def cancel(self, request: Request, slug: FromPath[str]) -> Redirect:
-        await registration.cancel(await service.event_row(slug), request.user.id)
+    async def cancel(self, request: Request, slug: FromPath[str], public_forum: Forum) -> Redirect:
+        await registration.cancel(public_forum, request.user.id)
         return Redirect(path=f"/events/{slug}?done=cancelled", status_code=303)
 
     @get("/events/{slug:str}/ticket", guards=[login_required])
-    async def ticket(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        row = await service.event_row(slug)
-        mine = await registration.my_registration(row["id"], request.user.id)
+    async def ticket(self, request: Request, slug: FromPath[str], public_forum: Forum) -> Template | Redirect:
+        mine = await registration.my_registration(public_forum["id"], request.user.id)
         if mine is None or mine["status"] != "confirmed":
             return Redirect(path=f"/events/{slug}", status_code=303)
-        event = await service.get_event(slug, request.user.id)
+        event = await service.event_out(public_forum, request.user.id)
         code = tickets.shown(mine["ticket_code"])
         qr = segno.make_qr(code, error="m")  # never a Micro QR, which phones and jsQR cannot read
         return Template(

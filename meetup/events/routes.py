@@ -13,6 +13,7 @@ from meetup import settings
 from meetup.accounts.auth import current_user, login_required, organizer_required
 from meetup.events import exports, lottery, registration, service
 from meetup.events.calendar import event_ics
+from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages
 from meetup.events.errors import NotRegistered
 from meetup.events.schemas import (
     CheckInIn,
@@ -28,11 +29,6 @@ from meetup.events.schemas import (
     RegistrationRow,
 )
 from meetup.i18n import gettext as _
-
-
-def _is_organizer(request: Request) -> bool:
-    user = current_user(request)
-    return bool(user and user.is_organizer)
 
 
 def calendar_response(row: dict) -> Response[bytes]:
@@ -61,12 +57,13 @@ class EventsApi(Controller):
         summary="One forum (or its calendar file, with the .ics suffix)",
         description="`/events/{slug}.ics` answers `text/calendar`. `online_url` is present only "
         "for the forum's confirmed registrants and organizers.",
+        dependencies=FORUM_OR_CALENDAR,
     )
-    async def get_event(self, request: Request, slug: FromPath[str]) -> Response[EventOut]:
-        if slug.endswith(".ics"):
-            return calendar_response(await service.event_row(slug.removesuffix(".ics")))
+    async def get_event(self, request: Request, slug: FromPath[str], forum: Forum) -> Response[EventOut]:
+        if is_calendar(slug):
+            return calendar_response(forum)
         user = current_user(request)
-        out = await service.get_event(slug, user.id if user else None, organizer=_is_organizer(request))
+        out = await service.event_out(forum, user.id if user else None, organizer=await manages(user, forum))
         return Response(out)
 
     @post("/", guards=[organizer_required], status_code=HTTP_201_CREATED, summary="Create a forum")
@@ -74,7 +71,8 @@ class EventsApi(Controller):
         return Created(slug=await service.create_event(data, request.user.id))
 
     @patch("/{slug:str}", guards=[organizer_required], summary="Change a forum")
-    async def update_event(self, request: Request, slug: FromPath[str], data: JSONBody[EventPatch]) -> EventOut:
+    async def update_event(self, request: Request, forum: Forum, data: JSONBody[EventPatch]) -> EventOut:
+        slug = forum["slug"]
         await service.update_event(slug, data)
         return await service.get_event(slug, request.user.id, organizer=True)
 
@@ -85,26 +83,23 @@ class EventsApi(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def register(
-        self, request: Request, slug: FromPath[str], data: JSONBody[RegistrationIn]
+        self, request: Request, slug: FromPath[str], public_forum: Forum, data: JSONBody[RegistrationIn]
     ) -> Response[RegistrationOut]:
-        event = await service.event_row(slug)
         row, created = await registration.register(
-            event, request.user.id, data, service.questions_of(event), recipient=request.user
+            public_forum, request.user.id, data, service.questions_of(public_forum), recipient=request.user
         )
         return Response(await registration.to_out(row, slug), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/{slug:str}/registration", guards=[login_required], summary="My registration")
-    async def my_registration(self, request: Request, slug: FromPath[str]) -> RegistrationOut:
-        event = await service.event_row(slug)
-        row = await registration.my_registration(event["id"], request.user.id)
+    async def my_registration(self, request: Request, slug: FromPath[str], public_forum: Forum) -> RegistrationOut:
+        row = await registration.my_registration(public_forum["id"], request.user.id)
         if row is None:
             raise NotRegistered(_("You are not registered for this forum."))
         return await registration.to_out(row, slug)
 
     @delete("/{slug:str}/registration", guards=[login_required], status_code=HTTP_204_NO_CONTENT, summary="Cancel")
-    async def cancel(self, request: Request, slug: FromPath[str]) -> None:
-        event = await service.event_row(slug)
-        await registration.cancel(event, request.user.id)
+    async def cancel(self, request: Request, public_forum: Forum) -> None:
+        await registration.cancel(public_forum, request.user.id)
 
 
 class OrganizerEventsApi(Controller):
@@ -115,42 +110,36 @@ class OrganizerEventsApi(Controller):
     @get("/registrations", summary="Registrations with answers and check-in")
     async def registrations(
         self,
-        slug: FromPath[str],
+        forum: Forum,
         status: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
     ) -> list[RegistrationRow]:
-        event = await service.event_row(slug, organizer=True)
-        return await exports.registration_rows(event["id"], status=status, q=q[:200] if q else None)
+        return await exports.registration_rows(forum["id"], status=status, q=q[:200] if q else None)
 
     @get("/registrations.csv", summary="Registrations as CSV (UTF-8 with BOM, for Excel)")
-    async def registrations_csv(self, slug: FromPath[str]) -> Response[bytes]:
-        event = await service.event_row(slug, organizer=True)
-        rows = await exports.registration_rows(event["id"])
+    async def registrations_csv(self, slug: FromPath[str], forum: Forum) -> Response[bytes]:
+        rows = await exports.registration_rows(forum["id"])
         return Response(
-            exports.registrations_csv(rows, service.questions_of(event)),
+            exports.registrations_csv(rows, service.questions_of(forum)),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="registrations-{slug}.csv"'},
         )
 
     @post("/registrations/{reg_id:int}/approve", status_code=HTTP_200_OK, summary="Approve an applicant")
-    async def approve(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
-        event = await service.event_row(slug, organizer=True)
-        return await registration.to_out(await registration.approve(event, reg_id), slug)
+    async def approve(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
+        return await registration.to_out(await registration.approve(forum, reg_id), slug)
 
     @post("/registrations/{reg_id:int}/reject", status_code=HTTP_200_OK, summary="Reject an applicant")
-    async def reject(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
-        event = await service.event_row(slug, organizer=True)
-        return await registration.to_out(await registration.reject(event, reg_id), slug)
+    async def reject(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
+        return await registration.to_out(await registration.reject(forum, reg_id), slug)
 
     @post("/registrations/{reg_id:int}/check-in", status_code=HTTP_200_OK, summary="Check a registrant in")
-    async def check_in(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
-        event = await service.event_row(slug, organizer=True)
-        return await registration.to_out(await registration.check_in(event, reg_id=reg_id), slug)
+    async def check_in(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
+        return await registration.to_out(await registration.check_in(forum, reg_id=reg_id), slug)
 
     @delete("/registrations/{reg_id:int}/check-in", status_code=HTTP_200_OK, summary="Undo a mistaken check-in")
-    async def undo_check_in(self, slug: FromPath[str], reg_id: FromPath[int]) -> RegistrationOut:
-        event = await service.event_row(slug, organizer=True)
-        return await registration.to_out(await registration.check_in(event, reg_id=reg_id, undo=True), slug)
+    async def undo_check_in(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
+        return await registration.to_out(await registration.check_in(forum, reg_id=reg_id, undo=True), slug)
 
     @post(
         "/check-in",
@@ -160,9 +149,8 @@ class OrganizerEventsApi(Controller):
         "spaces; a scanned ticket URL counts by its last segment. Text that cannot be a code is a 400; a code "
         "of no registration of this forum a 404.",
     )
-    async def check_in_by_code(self, slug: FromPath[str], data: JSONBody[CheckInIn]) -> RegistrationOut:
-        event = await service.event_row(slug, organizer=True)
-        return await registration.to_out(await registration.check_in(event, code=data.code), slug)
+    async def check_in_by_code(self, slug: FromPath[str], forum: Forum, data: JSONBody[CheckInIn]) -> RegistrationOut:
+        return await registration.to_out(await registration.check_in(forum, code=data.code), slug)
 
     @post(
         "/lottery",
@@ -172,9 +160,8 @@ class OrganizerEventsApi(Controller):
         "prefecture's applicants; held seats a prefecture cannot fill go back to the open draw. More held "
         "seats than seats drawn is a 400 whose `detail` says so.",
     )
-    async def draw(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
-        event = await service.event_row(slug, organizer=True)
-        return await lottery.run(event, data)
+    async def draw(self, forum: Forum, data: JSONBody[LotteryIn]) -> LotteryResult:
+        return await lottery.run(forum, data)
 
     @post(
         "/lottery/preview",
@@ -183,6 +170,5 @@ class OrganizerEventsApi(Controller):
         description="Takes what the draw takes and answers as it would (held seats filled and returned per "
         "prefecture), changing nothing.",
     )
-    async def preview(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
-        event = await service.event_row(slug, organizer=True)
-        return await lottery.preview(event, data)
+    async def preview(self, forum: Forum, data: JSONBody[LotteryIn]) -> LotteryResult:
+        return await lottery.preview(forum, data)

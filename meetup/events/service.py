@@ -229,9 +229,12 @@ def questions_of(row: dict) -> list[Question]:
 
 
 async def get_event(slug: str, viewer_id: int | None, *, organizer: bool = False) -> EventOut:
+    return await event_out(await event_row(slug, organizer=organizer), viewer_id, organizer=organizer)
+
+
+async def event_out(row: dict, viewer_id: int | None, *, organizer: bool = False) -> EventOut:
     """The forum as `viewer_id` may see it: the online URL only for its confirmed registrants
     and organizers."""
-    row = await event_row(slug, organizer=organizer)
     series = (await _series_refs({row["series"]} if row["series"] else set())).get(row["series"])
     out = EventOut(
         slug=row["slug"],

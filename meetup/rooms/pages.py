@@ -8,7 +8,6 @@ through meetup.rooms.hub, with the frames the JSON API publishes.
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Annotated
 
 import msgspec
@@ -23,15 +22,15 @@ from meetup.accounts.schemas import UserOut
 from meetup.accounts.service import get_user
 from meetup.errors import BadInput, DomainError, Forbidden, NotFound
 from meetup.events import service as events
-from meetup.events.errors import EventNotFound
+from meetup.events.dependencies import Forum
 from meetup.i18n import gettext as _
 from meetup.rooms import control, service
+from meetup.rooms.dependencies import Room
 from meetup.rooms.hub import Hub, Presence
 from meetup.rooms.schemas import AssignIn, BroadcastIn, MoveIn, RoomIn
 from meetup.site.forms import parse_form
 
 Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 DONE = ("created", "assigned", "broadcast", "timer", "closed", "moved")
 
 
@@ -45,12 +44,6 @@ class MoveForm(MoveIn):
     """The console's move: MoveIn, with the room picked in the form rather than in the path."""
 
     room_id: Annotated[int, Meta(ge=1, le=2**31 - 1)]
-
-
-async def _forum(slug: str, *, organizer: bool) -> dict:
-    if not _SLUG.fullmatch(slug):
-        raise EventNotFound(_("No such forum."))
-    return await events.event_row(slug, organizer=organizer)
 
 
 async def _check_participant(event: dict, user: UserOut) -> None:
@@ -108,13 +101,6 @@ def _back(slug: str, done: str) -> Redirect:
     return Redirect(path=f"/organizer/events/{slug}/rooms?done={done}", status_code=303)
 
 
-async def _room_of(event: dict, room_id: int) -> dict:
-    room = await service.room_row(room_id)
-    if room["event"] != event["id"]:
-        raise NotFound(_("No such room."))
-    return room
-
-
 async def _set_timer(channels: Hub, room_id: int, seconds: int | None) -> None:
     """Close now (None) or in `seconds`, and tell the room's live sockets (frames as routes.py)."""
     await control.close_or_time(channels, room_id, seconds)
@@ -124,21 +110,20 @@ class RoomPages(Controller):
     include_in_schema = False
 
     @get("/events/{slug:str}/rooms", guards=[login_required])
-    async def forum_rooms(self, request: Request, slug: FromPath[str], presence: NamedDependency[Presence]) -> Template:
+    async def forum_rooms(self, request: Request, forum: Forum, presence: NamedDependency[Presence]) -> Template:
         """The forum's rooms for its participants: where to go now, and the record of earlier rounds."""
         user: UserOut = request.user
-        event = await _forum(slug, organizer=user.is_organizer)
-        await _check_participant(event, user)
-        rooms = await service.list_rooms(event["id"])
+        await _check_participant(forum, user)
+        rooms = await service.list_rooms(forum["id"])
         open_rooms = [r for r in rooms if r.status == "open"]
         return Template(
             "rooms/forum.html",
             context={
-                "event": event,
+                "event": forum,
                 "open_rooms": open_rooms,
                 "closed_rooms": [r for r in rooms if r.status == "closed"],
                 "here": await _here_now(presence, [r.id for r in open_rooms]),
-                "mine": await service.assigned_room(event["id"], user.id),
+                "mine": await service.assigned_room(forum["id"], user.id),
             },
         )
 
@@ -172,39 +157,37 @@ class RoomPages(Controller):
 
     @get("/organizer/events/{slug:str}/rooms", guards=[organizer_required])
     async def console(
-        self, slug: FromPath[str], presence: NamedDependency[Presence], done: FromQuery[str | None] = None
+        self, forum: Forum, presence: NamedDependency[Presence], done: FromQuery[str | None] = None
     ) -> Template:
-        return await _console(await _forum(slug, organizer=True), presence, done=done)
+        return await _console(forum, presence, done=done)
 
     @post("/organizer/events/{slug:str}/rooms", guards=[organizer_required])
     async def create(
-        self, request: Request, slug: FromPath[str], presence: NamedDependency[Presence]
+        self, request: Request, slug: FromPath[str], forum: Forum, presence: NamedDependency[Presence]
     ) -> Template | Redirect:
-        event = await _forum(slug, organizer=True)
         data, raw, field = await parse_form(request, RoomIn, ("name", "topic", "capacity"))
         if data is None:
             message = {
                 "topic": _("Keep the topic to 300 characters."),
                 "capacity": _("Capacity is a whole number from 1, or empty for no limit."),
             }.get(field or "", _("Give the room a name (up to 100 characters)."))
-            return await _console(event, presence, error=message, form=raw, status_code=400)
-        await service.create_room(event["id"], data)
+            return await _console(forum, presence, error=message, form=raw, status_code=400)
+        await service.create_room(forum["id"], data)
         return _back(slug, "created")
 
     @post("/organizer/events/{slug:str}/rooms/assign", guards=[organizer_required])
     async def assign(
-        self, request: Request, slug: FromPath[str], presence: NamedDependency[Presence]
+        self, request: Request, slug: FromPath[str], forum: Forum, presence: NamedDependency[Presence]
     ) -> Template | Redirect:
         """A new round: the confirmed people spread over fresh rooms."""
-        event = await _forum(slug, organizer=True)
         data, raw, _field = await parse_form(request, AssignIn, ("rooms", "strategy"))
         if data is None:
             message = _("Choose how many rooms (1 to 500) and how to group people.")
-            return await _console(event, presence, error=message, form=raw, status_code=400)
+            return await _console(forum, presence, error=message, form=raw, status_code=400)
         try:
-            await service.assign(event["id"], data.rooms, data.strategy)
+            await service.assign(forum["id"], data.rooms, data.strategy)
         except DomainError as exc:
-            return await _console(event, presence, error=exc.detail, form=raw, status_code=exc.status_code)
+            return await _console(forum, presence, error=exc.detail, form=raw, status_code=exc.status_code)
         return _back(slug, "assigned")
 
     @post("/organizer/events/{slug:str}/rooms/broadcast", guards=[organizer_required])
@@ -212,18 +195,18 @@ class RoomPages(Controller):
         self,
         request: Request,
         slug: FromPath[str],
+        forum: Forum,
         presence: NamedDependency[Presence],
         channels: NamedDependency[Hub],
     ) -> Template | Redirect:
         """One message shown in every room of the forum at once."""
-        event = await _forum(slug, organizer=True)
         data, raw, _field = await parse_form(request, BroadcastIn, ("body",))
         if data is None or not data.body.strip():
             message = _("Write the message for every room (up to 2000 characters).")
-            return await _console(event, presence, error=message, form=raw, status_code=400)
-        if not await control.broadcast(channels, event["id"], data.body):
+            return await _console(forum, presence, error=message, form=raw, status_code=400)
+        if not await control.broadcast(channels, forum["id"], data.body):
             message = _("The message could not be sent to the rooms. Please try again.")
-            return await _console(event, presence, error=message, form=raw, status_code=503)
+            return await _console(forum, presence, error=message, form=raw, status_code=503)
         return _back(slug, "broadcast")
 
     @post("/organizer/events/{slug:str}/rooms/timer", guards=[organizer_required])
@@ -231,20 +214,20 @@ class RoomPages(Controller):
         self,
         request: Request,
         slug: FromPath[str],
+        forum: Forum,
         presence: NamedDependency[Presence],
         channels: NamedDependency[Hub],
     ) -> Template | Redirect:
         """Every open room closes in N minutes (or now, with the "close all" button)."""
-        event = await _forum(slug, organizer=True)
         form = await request.form()
         seconds = None
         if form.get("action") != "close":
             data, _raw, _field = await parse_form(request, TimerForm, ("minutes",))
             if data is None:
                 message = _("The timer is a whole number of minutes from 1 to 1440.")
-                return await _console(event, presence, error=message, status_code=400)
+                return await _console(forum, presence, error=message, status_code=400)
             seconds = data.minutes * 60
-        for room in await service.list_rooms(event["id"]):
+        for room in await service.list_rooms(forum["id"]):
             if room.status == "open":
                 with contextlib.suppress(service.RoomClosed):  # it closed a moment ago by itself
                     await _set_timer(channels, room.id, seconds)
@@ -255,43 +238,40 @@ class RoomPages(Controller):
         self,
         request: Request,
         slug: FromPath[str],
-        room_id: FromPath[Id],
+        forum: Forum,
+        room: Room,
         presence: NamedDependency[Presence],
         channels: NamedDependency[Hub],
     ) -> Template | Redirect:
-        event = await _forum(slug, organizer=True)
         data, _raw, _field = await parse_form(request, TimerForm, ("minutes",))
         try:
-            await _room_of(event, room_id)
             if data is None:
                 raise BadInput(_("The timer is a whole number of minutes from 1 to 1440."), field="minutes")
-            await _set_timer(channels, room_id, data.minutes * 60)
+            await _set_timer(channels, room["id"], data.minutes * 60)
         except DomainError as exc:
-            return await _console(event, presence, error=exc.detail, status_code=exc.status_code)
+            return await _console(forum, presence, error=exc.detail, status_code=exc.status_code)
         return _back(slug, "timer")
 
     @post("/organizer/events/{slug:str}/rooms/{room_id:int}/close", guards=[organizer_required])
     async def close(
         self,
         slug: FromPath[str],
-        room_id: FromPath[Id],
+        forum: Forum,
+        room: Room,
         presence: NamedDependency[Presence],
         channels: NamedDependency[Hub],
     ) -> Template | Redirect:
-        event = await _forum(slug, organizer=True)
         try:
-            await _room_of(event, room_id)
-            await _set_timer(channels, room_id, None)
+            await _set_timer(channels, room["id"], None)
         except DomainError as exc:
-            return await _console(event, presence, error=exc.detail, status_code=exc.status_code)
+            return await _console(forum, presence, error=exc.detail, status_code=exc.status_code)
         return _back(slug, "closed")
 
     @post("/organizer/events/{slug:str}/rooms/move", guards=[organizer_required])
     async def move(
-        self, request: Request, slug: FromPath[str], presence: NamedDependency[Presence]
+        self, request: Request, slug: FromPath[str], forum: Forum, presence: NamedDependency[Presence]
     ) -> Template | Redirect:
         """Put someone in a room for its round: picked from the confirmed people, or by account id."""
-        event = await _forum(slug, organizer=True)
         form = await request.form()
         raw = {
             "user_id": (form.get("other_user_id") or "").strip() or form.get("user_id"),
@@ -301,12 +281,12 @@ class RoomPages(Controller):
             data = msgspec.convert(raw, MoveForm, strict=False)
         except msgspec.ValidationError:
             message = _("Choose a person and a room.")
-            return await _console(event, presence, error=message, form=raw, status_code=400)
+            return await _console(forum, presence, error=message, form=raw, status_code=400)
         try:
-            await _room_of(event, data.room_id)
+            await service.forum_room(forum["id"], data.room_id)
             if await get_user(data.user_id) is None:
                 raise NotFound(_("No such person."), field="user_id")
             await service.move(data.room_id, data.user_id)
         except DomainError as exc:
-            return await _console(event, presence, error=exc.detail, form=raw, status_code=exc.status_code)
+            return await _console(forum, presence, error=exc.detail, form=raw, status_code=exc.status_code)
         return _back(slug, "moved")

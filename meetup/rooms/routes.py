@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from meetup.accounts.auth import current_user, organizer_required
 from meetup.accounts.service import get_user
-from meetup.events import service as events
+from meetup.events.dependencies import Forum
 from meetup.rooms import control, service
 from meetup.rooms.hub import Hub
 from meetup.rooms.schemas import AssignIn, Assignment, BroadcastIn, CloseIn, MessageOut, MoveIn, Person, RoomIn, RoomOut
@@ -24,20 +24,16 @@ class EventRoomsApi(Controller):
     tags = ["breakout rooms"]
 
     @get("/", summary="The forum's breakout rooms")
-    async def rooms(self, request: Request, slug: FromPath[str]) -> list[RoomOut]:
-        user = current_user(request)
-        event = await events.event_row(slug, organizer=bool(user and user.is_organizer))
-        return await service.list_rooms(event["id"])
+    async def rooms(self, forum: Forum) -> list[RoomOut]:
+        return await service.list_rooms(forum["id"])
 
     @post("/", guards=[organizer_required], status_code=HTTP_201_CREATED, summary="Open a room")
-    async def create(self, slug: FromPath[str], data: JSONBody[RoomIn]) -> RoomOut:
-        event = await events.event_row(slug, organizer=True)
-        return await service.create_room(event["id"], data)
+    async def create(self, forum: Forum, data: JSONBody[RoomIn]) -> RoomOut:
+        return await service.create_room(forum["id"], data)
 
     @post("/assign", guards=[organizer_required], status_code=HTTP_201_CREATED, summary="A new round of rooms")
-    async def assign(self, slug: FromPath[str], data: JSONBody[AssignIn]) -> list[Assignment]:
-        event = await events.event_row(slug, organizer=True)
-        made = await service.assign(event["id"], data.rooms, data.strategy)
+    async def assign(self, forum: Forum, data: JSONBody[AssignIn]) -> list[Assignment]:
+        made = await service.assign(forum["id"], data.rooms, data.strategy)
         out = []
         for room, members in made:
             people = [await get_user(uid) for uid in members]
@@ -48,10 +44,9 @@ class EventRoomsApi(Controller):
 
     @post("/broadcast", guards=[organizer_required], status_code=HTTP_202_ACCEPTED, summary="A message to every room")
     async def broadcast(
-        self, slug: FromPath[str], data: JSONBody[BroadcastIn], channels: NamedDependency[Hub]
+        self, forum: Forum, data: JSONBody[BroadcastIn], channels: NamedDependency[Hub]
     ) -> dict[str, bool]:
-        event = await events.event_row(slug, organizer=True)
-        return {"delivered": await control.broadcast(channels, event["id"], data.body)}
+        return {"delivered": await control.broadcast(channels, forum["id"], data.body)}
 
 
 class RoomsApi(Controller):

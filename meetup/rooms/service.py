@@ -67,6 +67,14 @@ async def room_row(room_id: int) -> dict:
     return row
 
 
+async def forum_room(event_id: int, room_id: int) -> dict:
+    """A room of this forum: another forum's room is as unknown here as no room at all."""
+    room = await room_row(room_id)
+    if room["event"] != event_id:
+        raise NotFound(_("No such room."))
+    return room
+
+
 async def may_enter_forum(event_id: int, user: UserOut | None) -> bool:
     """Organizers and the confirmed registrants of a forum that is not cancelled may enter its rooms."""
     if user is None:
