@@ -36,8 +36,9 @@ from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
-from meetup.mail.pages import CampaignPages, FollowUpPages
-from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
+from meetup.followups.pages import CampaignPages, FollowUpPages
+from meetup.followups.routes import CampaignsApi, MailPreferencesApi
+from meetup.mail.dev_mailbox import DevMailbox
 from meetup.mail.worker import inprocess_worker
 from meetup.rooms.hub import Hub, Presence, relay_client
 from meetup.rooms.limits import RoomSockets, SayLimiter

@@ -27,9 +27,9 @@ from meetup.coordinators.service import get_profile, profiles_of
 from meetup.coordinators.tables import ConnectionRequest, Tie, TieSource
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, NotFound, TooManyRequests
+from meetup.followups import preferences
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
-from meetup.mail import preferences
 from meetup.mail.outbox import enqueue, withdraw
 from meetup.templating import render_mail
 

@@ -24,11 +24,9 @@ from meetup.accounts.schemas import UserOut
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, NotFound
 from meetup.events import service as events
-from meetup.i18n import gettext as _
-from meetup.mail import placeholders, preferences
-from meetup.mail.introductions import ForumCircle, Met, forum_circle
-from meetup.mail.outbox import enqueue, enqueue_many, outbox_row
-from meetup.mail.schemas import (
+from meetup.followups import placeholders, preferences
+from meetup.followups.introductions import ForumCircle, Met, forum_circle
+from meetup.followups.schemas import (
     AUDIENCES,
     CampaignCreated,
     CampaignIn,
@@ -38,7 +36,10 @@ from meetup.mail.schemas import (
     Delivery,
     Preview,
 )
-from meetup.mail.tables import Campaign, OutboxMail
+from meetup.followups.tables import Campaign
+from meetup.i18n import gettext as _
+from meetup.mail.outbox import enqueue, enqueue_many, outbox_row
+from meetup.mail.tables import OutboxMail
 from meetup.markdown import render_markdown, render_plain
 from meetup.rooms import service as rooms
 from meetup.templating import render_mail
@@ -238,7 +239,7 @@ def compose(row: dict, event: dict, user: UserOut, people: list[Met]) -> tuple[s
     markdown = placeholders.render_markdown_source(row["body"], values)
     text_body, html_body = render_plain(markdown), render_markdown(markdown)
     text, html = render_mail(
-        "campaign",
+        "followups/mail/campaign",
         user.locale,
         name=user.display_name,
         body_text=text_body,

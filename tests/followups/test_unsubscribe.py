@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 import msgspec
 import pytest
 
-from meetup.mail import preferences
-from meetup.mail.tables import MailPreference, OutboxMail
+from meetup.followups import preferences
+from meetup.followups.tables import MailPreference
+from meetup.mail.tables import OutboxMail
 from tests.factories import organizer, signed_in
-from tests.mail.factories import address_of, forum_with_audience
+from tests.followups.factories import address_of, forum_with_audience
 
 
 async def campaign_mail_of(client, slug: str, uid: int) -> dict:

@@ -16,8 +16,8 @@ from meetup import settings
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.errors import BadInput, DomainError
 from meetup.events import service as events
-from meetup.mail import campaigns, introductions, preferences
-from meetup.mail.schemas import AUDIENCES, CampaignIn, CampaignPatch
+from meetup.followups import campaigns, introductions, preferences
+from meetup.followups.schemas import AUDIENCES, CampaignIn, CampaignPatch
 from meetup.site.forms import error_field
 from meetup.site.headers import mail_preview_policy
 
@@ -59,7 +59,7 @@ class CampaignPages(Controller):
         counts = await campaigns.audience_sizes(event["id"])
         form = form or {"subject": "", "body": "", "audience": ["attended"], "introductions": True}
         return Template(
-            "organizer/campaigns.html",
+            "followups/campaigns.html",
             context={
                 "event": event,
                 "campaigns": await campaigns.campaigns_of(event["id"]),
@@ -109,7 +109,7 @@ class CampaignPages(Controller):
             "introductions": campaign.introductions,
         }
         return Template(
-            "organizer/campaign.html",
+            "followups/campaign.html",
             context={
                 "campaign": campaign,
                 "event": event,

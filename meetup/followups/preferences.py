@@ -21,9 +21,9 @@ from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.db import utcnow, write_transaction
 from meetup.errors import NotFound
+from meetup.followups.schemas import PreferencesOut
+from meetup.followups.tables import MailPreference
 from meetup.i18n import gettext as _
-from meetup.mail.schemas import PreferencesOut
-from meetup.mail.tables import MailPreference
 
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,120}\.[A-Za-z0-9_-]{24}")
 
