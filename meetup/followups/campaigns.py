@@ -19,6 +19,7 @@ from markupsafe import Markup
 from piccolo.query.functions.aggregate import Count
 
 from meetup import i18n, settings
+from meetup.accounts import mail_preferences
 from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.db import utcnow, write_transaction
@@ -106,7 +107,7 @@ async def _audiences(event_id: int) -> tuple[dict[str, list[int]], set[int]]:
     for reg in registrants:
         for group in _groups_of(reg, visited) & set(AUDIENCES):
             by_group[group].append(reg["account"])
-    off = await preferences.unsubscribed([reg["account"] for reg in registrants])
+    off = await mail_preferences.unsubscribed([reg["account"] for reg in registrants])
     return by_group, off
 
 

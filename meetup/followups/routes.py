@@ -6,9 +6,11 @@ from litestar import Controller, Request, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from meetup.accounts import mail_preferences
 from meetup.accounts.auth import login_required, organizer_required
+from meetup.accounts.schemas import PreferencesOut
 from meetup.events import service as events
-from meetup.followups import campaigns, introductions, preferences
+from meetup.followups import campaigns, introductions
 from meetup.followups.schemas import (
     CampaignCreated,
     CampaignIn,
@@ -16,7 +18,6 @@ from meetup.followups.schemas import (
     CampaignPatch,
     Delivery,
     PreferencesIn,
-    PreferencesOut,
     Preview,
     Retried,
     StayInTouchOut,
@@ -78,7 +79,7 @@ class MailPreferencesApi(Controller):
 
     @get("/me/mail-preferences", guards=[login_required], summary="Which mail I receive")
     async def get_preferences(self, request: Request) -> PreferencesOut:
-        return await preferences.preferences(request.user.id)
+        return await mail_preferences.preferences(request.user.id)
 
     @put(
         "/me/mail-preferences",
@@ -87,10 +88,10 @@ class MailPreferencesApi(Controller):
     )
     async def set_preferences(self, request: Request, data: JSONBody[PreferencesIn]) -> PreferencesOut:
         if data.followups is not None:
-            await preferences.set_followups(request.user.id, data.followups, "preferences")
+            await mail_preferences.set_followups(request.user.id, data.followups, "preferences")
         if data.connection_requests is not None:
-            await preferences.set_connection_requests(request.user.id, data.connection_requests, "preferences")
-        return await preferences.preferences(request.user.id)
+            await mail_preferences.set_connection_requests(request.user.id, data.connection_requests, "preferences")
+        return await mail_preferences.preferences(request.user.id)
 
     @post(
         "/stay-in-touch/{token:str}",

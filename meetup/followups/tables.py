@@ -1,4 +1,4 @@
-"""The follow-ups' tables: campaigns, what mail a person wants, and "stay in touch" wishes."""
+"""The follow-ups' tables: campaigns and "stay in touch" wishes."""
 
 from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -21,16 +21,6 @@ class Campaign(Table, tablename="campaign"):
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
-
-
-class MailPreference(Table, tablename="mail_preference"):
-    """What a person wants to receive. No row: follow-ups are welcome (the default)."""
-
-    account = ForeignKey(references=Account, unique=True, on_delete=OnDelete.cascade)
-    followups = Boolean(default=True)
-    connection_requests = Boolean(default=True)  # "someone would like to connect with you" mail
-    changed_at = Timestamptz(default=TimestamptzNow())
-    changed_via = Varchar(length=20, default="")  # one-click | link | preferences
 
 
 class StayInTouch(Table, tablename="stay_in_touch"):
