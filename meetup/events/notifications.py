@@ -16,8 +16,7 @@ from meetup.db import fetch
 from meetup.events import seats
 from meetup.events.calendar import event_ics
 from meetup.i18n import gettext as _
-from meetup.mail.outbox import Attachment, composer, enqueue_row, outbox_row
-from meetup.mail.tables import OutboxMail
+from meetup.mail.outbox import Attachment, Mail, composer, enqueue_row, outbox_row
 from meetup.templating import render_mail
 
 COMPOSER = "events.registration"
@@ -53,7 +52,7 @@ def status_kind(status: str, mode: str, *, promoted: bool = False, lottery: bool
     return status  # rejected | cancelled
 
 
-def mail_row(event_id: int, person: UserOut, kind: str, *, dedupe_key: str | None = None) -> OutboxMail:
+def mail_row(event_id: int, person: UserOut, kind: str, *, dedupe_key: str | None = None) -> Mail:
     """The outbox row of a registration mail, to be written by `write_mail` when it is sent."""
     return outbox_row(
         to_addr=person.email,

@@ -16,7 +16,6 @@ import re
 
 import msgspec
 from markupsafe import Markup
-from piccolo.query.functions.aggregate import Count
 
 from meetup import i18n, settings
 from meetup.accounts import mail_preferences
@@ -39,8 +38,8 @@ from meetup.followups.schemas import (
 )
 from meetup.followups.tables import Campaign
 from meetup.i18n import gettext as _
+from meetup.mail import outbox
 from meetup.mail.outbox import enqueue, enqueue_many, outbox_row
-from meetup.mail.tables import OutboxMail
 from meetup.markdown import render_markdown, render_plain
 from meetup.rooms import service as rooms
 from meetup.templating import render_mail
@@ -127,22 +126,10 @@ async def audience_sizes(event_id: int) -> dict[str, int]:
 
 
 async def _counts(campaign_ids: list[int]) -> dict[int, Counts]:
-    if not campaign_ids:
-        return {}
-    rows = (
-        await OutboxMail.select(OutboxMail.campaign_id, OutboxMail.status, Count(alias="n"))
-        .where(OutboxMail.campaign_id.is_in(campaign_ids))
-        .group_by(OutboxMail.campaign_id, OutboxMail.status)
-    )
-    counts = {cid: Counts() for cid in campaign_ids}
-    for row in rows:
-        c = counts[row["campaign_id"]]
-        if row["status"] == "sent":
-            c.sent += row["n"]
-        elif row["status"] == "failed":
-            c.failed += row["n"]
-        else:
-            c.queued += row["n"]
+    counts = {}
+    for campaign_id, by_status in (await outbox.campaign_statuses(campaign_ids)).items():
+        queued = sum(n for status, n in by_status.items() if status in outbox.QUEUED)
+        counts[campaign_id] = Counts(queued=queued, sent=by_status.get("sent", 0), failed=by_status.get("failed", 0))
     return counts
 
 
@@ -331,23 +318,7 @@ async def send(campaign_id: int) -> CampaignOut:
 async def deliveries(campaign_id: int, status: str | None = None) -> list[Delivery]:
     """The per-recipient log: who, where it stands, how many tries, the last error."""
     await _row(campaign_id)
-    query = (
-        OutboxMail.select(
-            OutboxMail.account_id,
-            OutboxMail.to_name,
-            OutboxMail.to_addr,
-            OutboxMail.status,
-            OutboxMail.attempts,
-            OutboxMail.last_error,
-            OutboxMail.sent_at,
-        )
-        .where(OutboxMail.campaign_id == campaign_id)
-        .order_by(OutboxMail.id)
-    )
-    if status == "queued":
-        query = query.where(OutboxMail.status.is_in(["pending", "sending"]))
-    elif status in ("sent", "failed"):
-        query = query.where(OutboxMail.status == status)
+    statuses = {"queued": outbox.QUEUED, "sent": ("sent",), "failed": ("failed",)}.get(status or "")
     return [
         Delivery(
             account_id=r["account_id"],
@@ -358,24 +329,11 @@ async def deliveries(campaign_id: int, status: str | None = None) -> list[Delive
             error=r["last_error"] if r["status"] != "sent" else "",
             sent_at=r["sent_at"],
         )
-        for r in await query
+        for r in await outbox.campaign_mail(campaign_id, statuses)
     ]
 
 
 async def retry_failed(campaign_id: int) -> int:
     """Failed mails of the campaign go back in the queue, with a fresh count of attempts."""
     await _row(campaign_id)
-    async with write_transaction():
-        rows = (
-            await OutboxMail.update(
-                {
-                    OutboxMail.status: "pending",
-                    OutboxMail.attempts: 0,
-                    OutboxMail.next_attempt_at: utcnow(),
-                    OutboxMail.locked_until: None,
-                }
-            )
-            .where((OutboxMail.campaign_id == campaign_id) & (OutboxMail.status == "failed"))
-            .returning(OutboxMail.id)
-        )
-    return len(rows)
+    return await outbox.retry_campaign(campaign_id)
