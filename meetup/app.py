@@ -24,7 +24,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
-from meetup import ROOT, db, scheduler
+from meetup import ROOT, composers, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use(settings)
     db.configure(settings)
+    composers.register_all()
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     limiter = RateLimiter(redis)
     hub = Hub(redis, relay_client(settings.redis_url) if settings.redis_url else None)

@@ -7,12 +7,12 @@ A mail may be queued written (subject and bodies given) or to be written (`compo
 args)`): then only its recipient is fixed when it is queued, and the domain's composer named
 `name` writes the rest from `args` the first time the row is read or sent. Queuing is then a
 small insert that fits in the statement making the change, and the rendering is done by the
-worker, off the request.
+worker, off the request. Composers are registered at start-up (`register_composer`, called
+through meetup/composers.py by the app and by the worker command): this module knows no domain.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -113,28 +113,17 @@ Composer = Callable[[dict], Awaitable[dict | None]]
 _COMPOSERS: dict[str, Composer] = {}
 
 
-def composer(name: str) -> Callable[[Composer], Composer]:
-    """Register the function that writes mail queued with `compose=(name, args)`.
-
-    `name` is "<domain>.<what>": a process that meets a name it does not know imports that
-    domain's service, which registers its composers. The function gets `args` and returns the
-    mail's `subject`, `body_text` and optionally `body_html`, `headers` and `attachments`; or
-    None when there is nothing to send any more (its person is gone)."""
-
-    def register(function: Composer) -> Composer:
-        _COMPOSERS[name] = function
-        return function
-
-    return register
+def register_composer(name: str, write: Composer) -> None:
+    """`write` writes the mail queued with `compose=(name, args)`: it gets `args` and returns the
+    mail's `subject`, `body_text` and optionally `body_html`, `headers` and `attachments`; or None
+    when there is nothing to send any more (its person is gone). A mail whose composer was never
+    registered in the process that writes it fails, saying so."""
+    _COMPOSERS[name] = write
 
 
-def _find_composer(name: str) -> Composer | None:
-    if name not in _COMPOSERS:
-        try:
-            importlib.import_module(f"meetup.{name.partition('.')[0]}.service")
-        except ImportError:
-            return None
-    return _COMPOSERS.get(name)
+def composer_names() -> set[str]:
+    """The names of the composers registered in this process."""
+    return set(_COMPOSERS)
 
 
 def _unsendable(reason: str) -> dict:
@@ -145,7 +134,7 @@ async def _compose(raw: dict) -> dict:
     """Write one row queued to be written: the columns to store (a mail that cannot be written
     fails, with the reason)."""
     spec = msgspec.json.decode(raw["compose_json"])
-    write = _find_composer(spec["composer"])
+    write = _COMPOSERS.get(spec["composer"])
     if write is None:
         return _unsendable(f"no composer {spec['composer']!r}")
     try:
