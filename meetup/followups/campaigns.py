@@ -39,7 +39,6 @@ from meetup.followups.schemas import (
 from meetup.followups.tables import Campaign
 from meetup.i18n import gettext as _
 from meetup.mail import outbox
-from meetup.mail.outbox import enqueue, enqueue_many, outbox_row
 from meetup.markdown import render_markdown, render_plain
 from meetup.rooms import service as rooms
 from meetup.templating import render_mail
@@ -273,7 +272,7 @@ async def send_test(campaign_id: int, organizer: UserOut, to: str | None = None)
     address = to or organizer.email
     with i18n.use_locale(organizer.locale):
         subject = _("[TEST] %(subject)s") % {"subject": shown.subject}
-    await enqueue(to_addr=address, to_name=organizer.display_name, subject=subject, body_text=shown.text,
+    await outbox.enqueue(to_addr=address, to_name=organizer.display_name, subject=subject, body_text=shown.text,
                   body_html=shown.html)  # fmt: skip
     return address
 
@@ -290,7 +289,7 @@ async def send(campaign_id: int) -> CampaignOut:
     for user in people:
         subject, text, html, headers = compose(row, event, user, circle.people_for(user.id) if circle else [])
         mails.append(
-            outbox_row(
+            outbox.outbox_row(
                 to_addr=user.email,
                 to_name=user.display_name,
                 subject=subject,
@@ -310,7 +309,7 @@ async def send(campaign_id: int) -> CampaignOut:
             .returning(Campaign.id)
         )
         if started:  # the first send; a repeat finds every row already queued and adds none
-            await enqueue_many(mails)
+            await outbox.enqueue_many(mails)
             await Campaign.update({Campaign.recipient_count: len(mails)}).where(Campaign.id == campaign_id)
     return await get_campaign(campaign_id)
 
