@@ -121,11 +121,6 @@ def register_composer(name: str, write: Composer) -> None:
     _COMPOSERS[name] = write
 
 
-def composer_names() -> set[str]:
-    """The names of the composers registered in this process."""
-    return set(_COMPOSERS)
-
-
 def _unsendable(reason: str) -> dict:
     return {"compose_json": "", "status": "failed", "locked_until": None, "last_error": reason}
 
