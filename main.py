@@ -6,8 +6,12 @@ import argparse
 import asyncio
 import signal
 import sys
+from typing import TYPE_CHECKING
 
-from meetup.settings import SettingsError, load_settings
+from meetup.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from meetup.mail.worker import MailWorker
 
 
 async def _with_database(coro_factory):
@@ -47,8 +51,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def mail_worker(settings: Settings) -> MailWorker:
+    """The worker command's mail worker, in a process that can write every mail the app queues:
+    the composers are registered here as `create_app` registers them."""
+    from meetup import composers
+    from meetup.mail.worker import MailWorker
+
+    composers.register_all()
+    return MailWorker(settings)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    from meetup.mail.worker import MailWorker, uses_dev_mailbox
+    from meetup.mail.worker import uses_dev_mailbox
 
     settings = load_settings()
     if not settings.smtp_url and not uses_dev_mailbox(settings):
@@ -62,7 +76,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         from meetup import scheduler
 
-        await asyncio.gather(MailWorker(settings).run(stop), scheduler.run(stop))
+        await asyncio.gather(mail_worker(settings).run(stop), scheduler.run(stop))
 
     asyncio.run(_with_database(run))
     return 0

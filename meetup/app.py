@@ -24,7 +24,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
-from meetup import ROOT, db, scheduler
+from meetup import ROOT, composers, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
@@ -37,8 +37,9 @@ from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
-from meetup.mail.pages import CampaignPages, FollowUpPages
-from meetup.mail.routes import CampaignsApi, DevMailbox, MailPreferencesApi
+from meetup.followups.pages import CampaignPages, FollowUpPages
+from meetup.followups.routes import CampaignsApi, MailPreferencesApi
+from meetup.mail.dev_mailbox import DevMailbox
 from meetup.mail.worker import inprocess_worker
 from meetup.rooms import dependencies as room_dependencies
 from meetup.rooms.hub import Hub, Presence, relay_client
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use(settings)
     db.configure(settings)
+    composers.register_all()
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     limiter = RateLimiter(redis)
     hub = Hub(redis, relay_client(settings.redis_url) if settings.redis_url else None)

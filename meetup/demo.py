@@ -20,9 +20,9 @@ from meetup.db import utcnow
 from meetup.events import registration as registrations
 from meetup.events import service as events
 from meetup.events.schemas import EventIn, EventPatch, Question, RegistrationIn
+from meetup.followups import campaigns
+from meetup.followups.schemas import CampaignIn
 from meetup.i18n import TOKYO
-from meetup.mail import campaigns
-from meetup.mail.schemas import CampaignIn
 
 SOURCE = "東北経済産業局「東日本大震災からの復興過程で蓄積された資産を活かした持続可能な地域づくり」(2021年6月)"
 

@@ -12,6 +12,7 @@ APP_CONFIG = AppConfig(
             "meetup.accounts.tables",
             "meetup.coordinators.tables",
             "meetup.events.tables",
+            "meetup.followups.tables",
             "meetup.mail.tables",
             "meetup.rooms.tables",
         ],

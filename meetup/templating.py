@@ -55,8 +55,10 @@ def render(template: str, **context: object) -> str:
 
 
 def render_mail(template: str, locale: str | None, **context: object) -> tuple[str, str]:
-    """(text, html) of `templates/mail/<template>.txt` and `.html` in the recipient's language."""
+    """(text, html) of `templates/mail/<template>.txt` and `.html` in the recipient's language;
+    a `template` that names its folder (`followups/mail/campaign`) is read from there."""
+    path = template if "/" in template else f"mail/{template}"
     with i18n.use_locale(locale):
-        text = render(f"mail/{template}.txt", **context)
-        html = render(f"mail/{template}.html", **context)
+        text = render(f"{path}.txt", **context)
+        html = render(f"{path}.html", **context)
     return text, html

@@ -24,7 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from litestar import Litestar
 
-from meetup import db
+from meetup import composers, db
 from meetup import settings as app_settings
 from meetup.app import create_app
 from meetup.settings import Settings
@@ -261,7 +261,9 @@ def mail_settings(settings: Settings, smtp_server) -> Settings:
 
 @pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Settings]:
-    """The test database opened without an app, for service-level tests."""
+    """The test database opened without an app, for service-level tests (with the composers
+    registered, as every process that writes mail registers them at start-up)."""
+    composers.register_all()
     db.configure(settings)
     await db.open_database()
     try:

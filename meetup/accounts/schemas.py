@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -87,3 +88,9 @@ class UserOut(msgspec.Struct):
 
 class Accepted(msgspec.Struct):
     detail: str
+
+
+class PreferencesOut(msgspec.Struct):
+    followups: bool
+    connection_requests: bool = True
+    changed_at: datetime | None = None

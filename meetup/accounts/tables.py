@@ -1,6 +1,6 @@
-"""Accounts: people who sign in, and the one-time sign-in links mailed to them."""
+"""Accounts: people who sign in, the one-time sign-in links mailed to them, and what mail they want."""
 
-from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -28,3 +28,13 @@ class MagicLink(Table, tablename="magic_link"):
     # The name a newcomer gave when asking (their account's name), and the forum it registers for.
     display_name = Varchar(length=100, default="")
     forum_title = Varchar(length=200, default="")
+
+
+class MailPreference(Table, tablename="mail_preference"):
+    """What a person wants to receive. No row: follow-ups are welcome (the default)."""
+
+    account = ForeignKey(references=Account, unique=True, on_delete=OnDelete.cascade)
+    followups = Boolean(default=True)
+    connection_requests = Boolean(default=True)  # "someone would like to connect with you" mail
+    changed_at = Timestamptz(default=TimestamptzNow())
+    changed_via = Varchar(length=20, default="")  # one-click | link | preferences

@@ -19,6 +19,7 @@ from datetime import datetime
 import msgspec
 
 from meetup import i18n, settings
+from meetup.accounts import mail_preferences
 from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import UserOut
@@ -29,7 +30,6 @@ from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, NotFound, TooManyRequests
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
-from meetup.mail import preferences
 from meetup.mail.outbox import enqueue, withdraw
 from meetup.templating import render_mail
 
@@ -131,7 +131,7 @@ async def request_connection(
         return await accept_connection(reverse["id"], requester)
     note = plain_message(message)
     person = await accounts.get_user(recipient)
-    tell = person is not None and await preferences.wants_connection_requests(recipient)
+    tell = person is not None and await mail_preferences.wants_connection_requests(recipient)
     # the asker as the person asked may see them: a profile's name, or no name at all
     shown = await get_profile(requester, person) if tell else None
     async with write_transaction():

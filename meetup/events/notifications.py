@@ -16,8 +16,7 @@ from meetup.db import fetch
 from meetup.events import seats
 from meetup.events.calendar import event_ics
 from meetup.i18n import gettext as _
-from meetup.mail.outbox import Attachment, composer, enqueue_row, outbox_row
-from meetup.mail.tables import OutboxMail
+from meetup.mail.outbox import Attachment, Mail, enqueue_row, outbox_row, register_composer
 from meetup.templating import render_mail
 
 COMPOSER = "events.registration"
@@ -53,7 +52,7 @@ def status_kind(status: str, mode: str, *, promoted: bool = False, lottery: bool
     return status  # rejected | cancelled
 
 
-def mail_row(event_id: int, person: UserOut, kind: str, *, dedupe_key: str | None = None) -> OutboxMail:
+def mail_row(event_id: int, person: UserOut, kind: str, *, dedupe_key: str | None = None) -> Mail:
     """The outbox row of a registration mail, to be written by `write_mail` when it is sent."""
     return outbox_row(
         to_addr=person.email,
@@ -93,7 +92,6 @@ async def reminder(row: dict, event: dict) -> None:
     await _queue(row, "reminder", dedupe_key=f"reminder:{row['id']}:{event['revision']}")
 
 
-@composer(COMPOSER)
 async def write_mail(args: dict) -> dict | None:
     """Write a registration mail in its person's language (None: the person or forum is gone)."""
     rows = await fetch('SELECT * FROM "event" WHERE "id" = {}', args["event"])
@@ -126,3 +124,8 @@ async def write_mail(args: dict) -> dict | None:
         ics = event_ics(event, base_url, include_online_url=holds_seat)
         attachments.append(Attachment("forum.ics", "text/calendar; method=PUBLISH", ics))
     return {"subject": subject, "body_text": text, "body_html": html, "attachments": attachments}
+
+
+def register_composers() -> None:
+    """At start-up (meetup/composers.py): the worker writes the registration mail with `write_mail`."""
+    register_composer(COMPOSER, write_mail)

@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from meetup.db import engine, fetch, insert_statement, utcnow
+from meetup.db import engine, fetch, utcnow
 from meetup.events.tables import Event, Registration
-from meetup.mail.tables import OutboxMail
+from meetup.mail.outbox import Mail, enqueue_statement
 
 
 class Raced(Exception):
@@ -122,7 +122,7 @@ async def take_in_one_statement(
     answers_json: str,
     prefecture: str | None,
     now: datetime,
-    mail_for: Callable[[str], OutboxMail | None],
+    mail_for: Callable[[str], Mail | None],
 ) -> dict:
     """A newcomer's seat or waitlist number, their registration row and its mail (`mail_for`
     the status taken), in one statement on PostgreSQL: the row with its `waitlist_position`.
@@ -131,7 +131,7 @@ async def take_in_one_statement(
         mail_sql, mail_args = "", ()
         mail = mail_for(status)
         if mail is not None:
-            mail_sql, mail_args = insert_statement(mail, returning="id", only_if="SELECT 1 FROM reg")
+            mail_sql, mail_args = enqueue_statement(mail, only_if="SELECT 1 FROM reg")
             mail_sql = f", mail AS ({mail_sql})"
         rows = await fetch(
             f"{_CLAIM_AND_INSERT[status]}{mail_sql}{_CLAIMED}",  # noqa: S608 (all from the code)

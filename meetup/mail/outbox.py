@@ -7,25 +7,29 @@ A mail may be queued written (subject and bodies given) or to be written (`compo
 args)`): then only its recipient is fixed when it is queued, and the domain's composer named
 `name` writes the rest from `args` the first time the row is read or sent. Queuing is then a
 small insert that fits in the statement making the change, and the rendering is done by the
-worker, off the request.
+worker, off the request. Composers are registered at start-up (`register_composer`, called
+through meetup/composers.py by the app and by the worker command): this module knows no domain.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
-from meetup.db import fetch, insert, single_write, utcnow, write_transaction
+from meetup.db import fetch, insert, insert_statement, single_write, utcnow, write_transaction
 from meetup.mail.tables import OutboxMail
 
 log = logging.getLogger("meetup.mail")
 
 KINDS = ("transactional", "campaign")
+# One mail made by `outbox_row` and not queued yet: domains hold and pass it, only this module
+# stores or reads the outbox's rows.
+Mail = OutboxMail
 
 
 class Attachment(msgspec.Struct, frozen=True):
@@ -79,7 +83,7 @@ def outbox_row(
     campaign_id: int | None = None,
     account_id: int | None = None,
     compose: tuple[str, dict] | None = None,
-) -> OutboxMail:
+) -> Mail:
     """One mail as an outbox row, checked: no header can smuggle in a line break. With
     `compose`, the subject and bodies are left to that composer (see the module's notes)."""
     if kind not in KINDS:
@@ -109,28 +113,12 @@ Composer = Callable[[dict], Awaitable[dict | None]]
 _COMPOSERS: dict[str, Composer] = {}
 
 
-def composer(name: str) -> Callable[[Composer], Composer]:
-    """Register the function that writes mail queued with `compose=(name, args)`.
-
-    `name` is "<domain>.<what>": a process that meets a name it does not know imports that
-    domain's service, which registers its composers. The function gets `args` and returns the
-    mail's `subject`, `body_text` and optionally `body_html`, `headers` and `attachments`; or
-    None when there is nothing to send any more (its person is gone)."""
-
-    def register(function: Composer) -> Composer:
-        _COMPOSERS[name] = function
-        return function
-
-    return register
-
-
-def _find_composer(name: str) -> Composer | None:
-    if name not in _COMPOSERS:
-        try:
-            importlib.import_module(f"meetup.{name.partition('.')[0]}.service")
-        except ImportError:
-            return None
-    return _COMPOSERS.get(name)
+def register_composer(name: str, write: Composer) -> None:
+    """`write` writes the mail queued with `compose=(name, args)`: it gets `args` and returns the
+    mail's `subject`, `body_text` and optionally `body_html`, `headers` and `attachments`; or None
+    when there is nothing to send any more (its person is gone). A mail whose composer was never
+    registered in the process that writes it fails, saying so."""
+    _COMPOSERS[name] = write
 
 
 def _unsendable(reason: str) -> dict:
@@ -141,7 +129,7 @@ async def _compose(raw: dict) -> dict:
     """Write one row queued to be written: the columns to store (a mail that cannot be written
     fails, with the reason)."""
     spec = msgspec.json.decode(raw["compose_json"])
-    write = _find_composer(spec["composer"])
+    write = _COMPOSERS.get(spec["composer"])
     if write is None:
         return _unsendable(f"no composer {spec['composer']!r}")
     try:
@@ -189,14 +177,14 @@ async def enqueue(**mail) -> int | None:
     return await enqueue_row(outbox_row(**mail))
 
 
-async def enqueue_row(row: OutboxMail) -> int | None:
+async def enqueue_row(row: Mail) -> int | None:
     """Queue one mail made by `outbox_row` (see `enqueue`)."""
     async with single_write():
         inserted = await insert(row, returning="id", skip_conflict_on="dedupe_key")
     return inserted[0]["id"] if inserted else None
 
 
-async def enqueue_many(rows: list[OutboxMail], chunk: int = 200) -> int:
+async def enqueue_many(rows: list[Mail], chunk: int = 200) -> int:
     """Queue many mails (a campaign) in the caller's transaction; rows whose `dedupe_key` was
     queued before are skipped. Returns how many were new."""
     new = 0
@@ -209,6 +197,13 @@ async def enqueue_many(rows: list[OutboxMail], chunk: int = 200) -> int:
             )
             new += len(inserted)
     return new
+
+
+def enqueue_statement(row: Mail, only_if: str) -> tuple[str, tuple]:
+    """The statement (and its arguments) that queues `row` only if the query `only_if` finds a
+    row, to place in a larger statement that makes the change the mail tells of (a newcomer's
+    seat, registration and mail in one); it returns the outbox id."""
+    return insert_statement(row, returning="id", only_if=only_if)
 
 
 async def withdraw(dedupe_key: str, reason: str) -> bool:
@@ -254,3 +249,63 @@ async def recent(limit: int = 100, to_addr: str | None = None) -> list[MailRow]:
 async def get(mail_id: int) -> MailRow | None:
     raw = await OutboxMail.select().where(OutboxMail.id == mail_id).first()
     return to_mail_row((await written([raw]))[0]) if raw else None
+
+
+# -- a campaign's mail: its progress and its delivery log --------------------------------------
+
+QUEUED = ("pending", "sending")
+
+
+async def campaign_statuses(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How many of each campaign's mails are in each status ({campaign: {status: n}})."""
+    found: dict[int, dict[str, int]] = {campaign_id: {} for campaign_id in campaign_ids}
+    if not campaign_ids:
+        return found
+    rows = (
+        await OutboxMail.select(OutboxMail.campaign_id, OutboxMail.status, Count(alias="n"))
+        .where(OutboxMail.campaign_id.is_in(campaign_ids))
+        .group_by(OutboxMail.campaign_id, OutboxMail.status)
+    )
+    for row in rows:
+        found[row["campaign_id"]][row["status"]] = row["n"]
+    return found
+
+
+async def campaign_mail(campaign_id: int, statuses: tuple[str, ...] | None = None) -> list[dict]:
+    """The campaign's mails in the order they were queued (only those in `statuses`, if given):
+    to whom, where each stands, how many tries, the last error."""
+    query = (
+        OutboxMail.select(
+            OutboxMail.account_id,
+            OutboxMail.to_name,
+            OutboxMail.to_addr,
+            OutboxMail.status,
+            OutboxMail.attempts,
+            OutboxMail.last_error,
+            OutboxMail.sent_at,
+        )
+        .where(OutboxMail.campaign_id == campaign_id)
+        .order_by(OutboxMail.id)
+    )
+    if statuses is not None:
+        query = query.where(OutboxMail.status.is_in(list(statuses)))
+    return await query
+
+
+async def retry_campaign(campaign_id: int) -> int:
+    """The campaign's failed mails go back in the queue, with a fresh count of attempts; returns
+    how many."""
+    async with write_transaction():
+        rows = (
+            await OutboxMail.update(
+                {
+                    OutboxMail.status: "pending",
+                    OutboxMail.attempts: 0,
+                    OutboxMail.next_attempt_at: utcnow(),
+                    OutboxMail.locked_until: None,
+                }
+            )
+            .where((OutboxMail.campaign_id == campaign_id) & (OutboxMail.status == "failed"))
+            .returning(OutboxMail.id)
+        )
+    return len(rows)

@@ -1,12 +1,9 @@
 """The outbox: every mail the platform sends is first a row here, written in the same
 transaction as the change that caused it; the worker delivers rows and records the outcome."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
-
-from meetup.accounts.tables import Account
-from meetup.events.tables import Event
 
 
 class OutboxMail(Table, tablename="outbox_mail"):
@@ -34,39 +31,3 @@ class OutboxMail(Table, tablename="outbox_mail"):
     # A mail queued to be written: {"composer": name, "args": {...}} until its composer has
     # written the subject and bodies (outbox.py); "" once written.
     compose_json = Text(default="")
-
-
-class Campaign(Table, tablename="campaign"):
-    """A follow-up mail an organizer writes to a forum's attendees."""
-
-    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
-    subject = Varchar(length=200)
-    body = Text()  # Markdown with {{ placeholders }}
-    audience_json = Text(default='["confirmed"]')
-    introductions = Boolean(default=False)  # add "people you met" to each mail
-    status = Varchar(length=10, default="draft")  # draft | sending (its mail is in the outbox)
-    recipient_count = Integer(default=0)  # fixed when sent
-    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
-    created_at = Timestamptz(default=TimestamptzNow())
-    sent_at = Timestamptz(null=True, default=None)
-
-
-class MailPreference(Table, tablename="mail_preference"):
-    """What a person wants to receive. No row: follow-ups are welcome (the default)."""
-
-    account = ForeignKey(references=Account, unique=True, on_delete=OnDelete.cascade)
-    followups = Boolean(default=True)
-    connection_requests = Boolean(default=True)  # "someone would like to connect with you" mail
-    changed_at = Timestamptz(default=TimestamptzNow())
-    changed_via = Varchar(length=20, default="")  # one-click | link | preferences
-
-
-class StayInTouch(Table, tablename="stay_in_touch"):
-    """ "I'd like to stay in touch with this person", pressed in a follow-up mail. When both
-    sides have pressed it, both are introduced by mail and become connected."""
-
-    person = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
-    other = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
-    event_id = Integer(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    introduced_at = Timestamptz(null=True, default=None)

@@ -3,10 +3,9 @@ token with a clear 4xx that changes nothing: never a 500, whoever sends it, sign
 
 import pytest
 
-from meetup.accounts.tables import Account, MagicLink
-from meetup.mail import preferences
-from meetup.mail.introductions import stay_token
-from meetup.mail.tables import MailPreference
+from meetup.accounts.tables import Account, MagicLink, MailPreference
+from meetup.followups import preferences
+from meetup.followups.introductions import stay_token
 from tests.factories import make_accounts, signed_in
 
 HOSTILE = [

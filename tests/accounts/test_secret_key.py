@@ -14,8 +14,8 @@ import pytest
 from meetup import ROOT
 from meetup import settings as app_settings
 from meetup.app import create_app
-from meetup.mail import preferences
-from meetup.mail.introductions import stay_token
+from meetup.followups import preferences
+from meetup.followups.introductions import stay_token
 from meetup.settings import SettingsError, load_settings
 from tests.factories import make_accounts
 

@@ -86,8 +86,8 @@ async def prepare(mails: int) -> int:
     from meetup.events import service as events
     from meetup.events.schemas import EventIn
     from meetup.events.tables import Registration
-    from meetup.mail import campaigns
-    from meetup.mail.schemas import CampaignIn
+    from meetup.followups import campaigns
+    from meetup.followups.schemas import CampaignIn
     from tests.factories import forum
 
     slug = await events.create_event(msgspec.convert(forum(capacity=mails), EventIn), None)
@@ -113,7 +113,7 @@ async def prepare(mails: int) -> int:
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> None:
-    from meetup.mail import campaigns
+    from meetup.followups import campaigns
     from meetup.mail.outbox import to_mail_row
     from meetup.mail.tables import OutboxMail
     from meetup.mail.worker import MailWorker, build_message

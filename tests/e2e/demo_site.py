@@ -9,7 +9,7 @@ from meetup import demo
 from meetup.accounts import service as accounts
 from meetup.coordinators import service as coordinators
 from meetup.events import service as events
-from meetup.mail import campaigns
+from meetup.followups import campaigns
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
 

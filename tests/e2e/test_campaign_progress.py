@@ -5,7 +5,7 @@ from playwright.async_api import expect
 from meetup.mail.worker import MailWorker
 from tests.e2e.conftest import open_page, screenshot
 from tests.factories import organizer
-from tests.mail.factories import forum_with_audience, rename
+from tests.followups.factories import forum_with_audience, rename
 
 
 async def test_the_campaign_page_shows_progress_live(live_server, browser, client, mail_settings, smtp_server):

@@ -159,7 +159,7 @@ async def test_rows_stored_before_the_rule_are_cleaned_by_the_migration(database
 
 
 def test_the_campaign_subject_schema_is_one_line():
-    from meetup.mail.schemas import CampaignIn
+    from meetup.followups.schemas import CampaignIn
 
     data = msgspec.convert({"subject": "お礼\u2028Bcc: x@example.jp\x85", "body": "本文\r\n"}, CampaignIn)
     assert (data.subject, data.body) == ("お礼 Bcc: x@example.jp", "本文\n")

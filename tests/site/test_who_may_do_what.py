@@ -34,9 +34,9 @@ from meetup.coordinators.schemas import ProfileIn
 from meetup.events import registration
 from meetup.events import service as events
 from meetup.events.schemas import EventIn, RegistrationIn
-from meetup.mail import campaigns, preferences
-from meetup.mail.introductions import stay_token
-from meetup.mail.schemas import CampaignIn
+from meetup.followups import campaigns, preferences
+from meetup.followups.introductions import stay_token
+from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn

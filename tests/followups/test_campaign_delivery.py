@@ -18,9 +18,9 @@ from meetup.db import utcnow
 from meetup.events import registration
 from meetup.events import service as events
 from meetup.events.schemas import EventIn, RegistrationIn
-from meetup.mail import campaigns
+from meetup.followups import campaigns
+from meetup.followups.schemas import CampaignIn
 from meetup.mail.outbox import enqueue
-from meetup.mail.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
 from meetup.mail.worker import MailWorker, Throttle
 from tests.conftest import SmtpCollector, free_port

@@ -1,31 +1,28 @@
-"""Mail over the JSON API (campaigns, preferences, stay-in-touch) and the dev mailbox."""
+"""Follow-ups over the JSON API: campaigns, mail preferences, stay-in-touch."""
 
 from __future__ import annotations
 
 from litestar import Controller, Request, get, patch, post, put
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from meetup import settings
+from meetup.accounts import mail_preferences
 from meetup.accounts.auth import login_required, organizer_required
+from meetup.accounts.schemas import PreferencesOut
 from meetup.events import service as events
-from meetup.mail import campaigns, introductions, outbox, preferences
-from meetup.mail.schemas import (
+from meetup.followups import campaigns, introductions
+from meetup.followups.schemas import (
     CampaignCreated,
     CampaignIn,
     CampaignOut,
     CampaignPatch,
     Delivery,
     PreferencesIn,
-    PreferencesOut,
     Preview,
     Retried,
     StayInTouchOut,
     TestIn,
 )
-from meetup.site.headers import mail_preview_policy
 
 
 class CampaignsApi(Controller):
@@ -82,7 +79,7 @@ class MailPreferencesApi(Controller):
 
     @get("/me/mail-preferences", guards=[login_required], summary="Which mail I receive")
     async def get_preferences(self, request: Request) -> PreferencesOut:
-        return await preferences.preferences(request.user.id)
+        return await mail_preferences.preferences(request.user.id)
 
     @put(
         "/me/mail-preferences",
@@ -91,10 +88,10 @@ class MailPreferencesApi(Controller):
     )
     async def set_preferences(self, request: Request, data: JSONBody[PreferencesIn]) -> PreferencesOut:
         if data.followups is not None:
-            await preferences.set_followups(request.user.id, data.followups, "preferences")
+            await mail_preferences.set_followups(request.user.id, data.followups, "preferences")
         if data.connection_requests is not None:
-            await preferences.set_connection_requests(request.user.id, data.connection_requests, "preferences")
-        return await preferences.preferences(request.user.id)
+            await mail_preferences.set_connection_requests(request.user.id, data.connection_requests, "preferences")
+        return await mail_preferences.preferences(request.user.id)
 
     @post(
         "/stay-in-touch/{token:str}",
@@ -103,25 +100,3 @@ class MailPreferencesApi(Controller):
     )
     async def stay_in_touch(self, token: FromPath[str]) -> StayInTouchOut:
         return await introductions.press(token)
-
-
-class DevMailbox(Controller):
-    """The dev mailbox: with no SMTP server configured, organizers read outgoing mail here. It
-    shows sign-in links too, so the app mounts it only when MEETUP_ENV=dev (404 in test and prod)."""
-
-    path = "/dev/mailbox"
-    guards = [organizer_required]
-    include_in_schema = False
-
-    @get("/")
-    async def index(self, to: FromQuery[str | None] = None) -> Template:
-        mails = await outbox.recent(limit=200, to_addr=to[:254] if to else None)
-        return Template("dev/mailbox.html", context={"mails": mails, "to": to or ""})
-
-    @get("/{mail_id:int}")
-    async def detail(self, mail_id: FromPath[int]) -> Template:
-        mail = await outbox.get(mail_id)
-        if mail is None:
-            raise NotFoundException("No such mail")
-        preview = {"content-security-policy": mail_preview_policy(settings.current())}
-        return Template("dev/mail.html", context={"mail": mail}, headers=preview)

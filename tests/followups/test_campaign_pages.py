@@ -4,10 +4,11 @@ import re
 
 from meetup import demo
 from meetup.events import service as events
-from meetup.mail import campaigns
-from meetup.mail.tables import Campaign, OutboxMail
+from meetup.followups import campaigns
+from meetup.followups.tables import Campaign
+from meetup.mail.tables import OutboxMail
 from tests.factories import organizer, sign_up
-from tests.mail.factories import forum_with_audience, rename
+from tests.followups.factories import forum_with_audience, rename
 
 
 def form(client, **values) -> dict:

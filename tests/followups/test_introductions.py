@@ -6,10 +6,11 @@ import re
 from urllib.parse import urlsplit
 
 from meetup.coordinators.tables import Tie
-from meetup.mail.tables import OutboxMail, StayInTouch
+from meetup.followups.tables import StayInTouch
+from meetup.mail.tables import OutboxMail
 from meetup.rooms import service as rooms
 from tests.factories import make_accounts, organizer, signed_in
-from tests.mail.factories import forum_with_audience, profile
+from tests.followups.factories import forum_with_audience, profile
 
 
 async def follow_up(client, slug: str) -> dict[int, dict]:
@@ -131,8 +132,8 @@ def test_an_introduction_in_english_names_the_prefecture_in_english():
     other = SimpleNamespace(display_name="Iwate Iwao", email="iwao@example.jp")
     profile = SimpleNamespace(organization="", prefecture="岩手県")
     context = dict(other=other, profile=profile, forum=None, profile_url="/p", connections_url="/c")
-    text, html = render_mail("introduction", "en", name="Aoi", **context)
+    text, html = render_mail("followups/mail/introduction", "en", name="Aoi", **context)
     assert "Iwate" in text and "岩手県" not in text
     assert "Iwate" in html and "岩手県" not in html
-    text, _ = render_mail("introduction", "ja", name="あおい", **context)
+    text, _ = render_mail("followups/mail/introduction", "ja", name="あおい", **context)
     assert "岩手県" in text

@@ -13,11 +13,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from meetup import settings
+from meetup.accounts import mail_preferences
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.errors import BadInput, DomainError
 from meetup.events import service as events
-from meetup.mail import campaigns, introductions, preferences
-from meetup.mail.schemas import AUDIENCES, CampaignIn, CampaignPatch
+from meetup.followups import campaigns, introductions, preferences
+from meetup.followups.schemas import AUDIENCES, CampaignIn, CampaignPatch
 from meetup.site.forms import error_field
 from meetup.site.headers import mail_preview_policy
 
@@ -59,7 +60,7 @@ class CampaignPages(Controller):
         counts = await campaigns.audience_sizes(event["id"])
         form = form or {"subject": "", "body": "", "audience": ["attended"], "introductions": True}
         return Template(
-            "organizer/campaigns.html",
+            "followups/campaigns.html",
             context={
                 "event": event,
                 "campaigns": await campaigns.campaigns_of(event["id"]),
@@ -109,7 +110,7 @@ class CampaignPages(Controller):
             "introductions": campaign.introductions,
         }
         return Template(
-            "organizer/campaign.html",
+            "followups/campaign.html",
             context={
                 "campaign": campaign,
                 "event": event,
@@ -173,7 +174,7 @@ class FollowUpPages(Controller):
     async def unsubscribe_page(self, token: FromPath[str]) -> Template:
         # A GET never unsubscribes: mail scanners open links. The button POSTs.
         user = await preferences.account_of(token)
-        prefs = await preferences.preferences(user.id)
+        prefs = await mail_preferences.preferences(user.id)
         return Template("followups/unsubscribe.html", context={"token": token, "prefs": prefs, "done": None})
 
     @post("/unsubscribe/{token:str}", exclude_from_csrf=True, status_code=200)
@@ -181,25 +182,25 @@ class FollowUpPages(Controller):
         """RFC 8058 one-click: a mailbox provider POSTs `List-Unsubscribe=One-Click` with no
         cookie; the answer is 200, never a redirect."""
         user = await preferences.account_of(token)
-        prefs = await preferences.set_followups(user.id, False, "one-click")
+        prefs = await mail_preferences.set_followups(user.id, False, "one-click")
         return Template("followups/unsubscribe.html", context={"token": token, "prefs": prefs, "done": "off"})
 
     @post("/unsubscribe/{token:str}/resubscribe", status_code=200)
     async def resubscribe(self, token: FromPath[str]) -> Template:
         user = await preferences.account_of(token)
-        prefs = await preferences.set_followups(user.id, True, "link")
+        prefs = await mail_preferences.set_followups(user.id, True, "link")
         return Template("followups/unsubscribe.html", context={"token": token, "prefs": prefs, "done": "on"})
 
     @get("/me/mail", guards=[login_required])
     async def settings_page(self, request: Request) -> Template:
-        prefs = await preferences.preferences(request.user.id)
+        prefs = await mail_preferences.preferences(request.user.id)
         return Template("followups/settings.html", context={"prefs": prefs, "saved": False})
 
     @post("/me/mail", guards=[login_required], status_code=200)
     async def save_settings(self, request: Request) -> Template:
         form = await request.form()
-        await preferences.set_followups(request.user.id, form.get("followups") == "on", "preferences")
-        prefs = await preferences.set_connection_requests(
+        await mail_preferences.set_followups(request.user.id, form.get("followups") == "on", "preferences")
+        prefs = await mail_preferences.set_connection_requests(
             request.user.id, form.get("connection_requests") == "on", "preferences"
         )
         return Template("followups/settings.html", context={"prefs": prefs, "saved": True})

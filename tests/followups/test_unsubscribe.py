@@ -6,10 +6,12 @@ from urllib.parse import urlsplit
 import msgspec
 import pytest
 
-from meetup.mail import preferences
-from meetup.mail.tables import MailPreference, OutboxMail
+from meetup.accounts import mail_preferences
+from meetup.accounts.tables import MailPreference
+from meetup.followups import preferences
+from meetup.mail.tables import OutboxMail
 from tests.factories import organizer, signed_in
-from tests.mail.factories import address_of, forum_with_audience
+from tests.followups.factories import address_of, forum_with_audience
 
 
 async def campaign_mail_of(client, slug: str, uid: int) -> dict:
@@ -38,7 +40,7 @@ async def test_one_click_from_the_mail_header_needs_no_cookie_and_never_redirect
     else:
         response = await mailbox_provider.post(unsubscribe_path(mail), files={"List-Unsubscribe": (None, "One-Click")})
     assert response.status_code == 200
-    assert (await preferences.preferences(forum.no_show)).followups is False
+    assert (await mail_preferences.preferences(forum.no_show)).followups is False
     again = await client.post(
         f"/api/v1/events/{forum.event['slug']}/campaigns",
         json={"subject": "次回のご案内", "body": "また会いましょう", "audience": ["confirmed"]},
@@ -54,7 +56,8 @@ async def test_opening_the_link_asks_first_and_the_button_unsubscribes(client, m
     page = await browser.get(unsubscribe_path(mail))
     assert page.status_code == 200
     assert "配信を停止する" in page.text
-    assert (await preferences.preferences(forum.in_room)).followups is True  # a GET (a link scanner) changes nothing
+    # a GET (a link scanner) changes nothing
+    assert (await mail_preferences.preferences(forum.in_room)).followups is True
     done = await browser.post(unsubscribe_path(mail), data={"_csrf_token": browser.cookies["csrftoken"]})
     assert done.status_code == 200
     assert "配信を停止しました" in done.text
@@ -62,12 +65,12 @@ async def test_opening_the_link_asks_first_and_the_button_unsubscribes(client, m
         unsubscribe_path(mail) + "/resubscribe", data={"_csrf_token": browser.cookies["csrftoken"]}
     )
     assert back.status_code == 200
-    assert (await preferences.preferences(forum.in_room)).followups is True
+    assert (await mail_preferences.preferences(forum.in_room)).followups is True
 
 
 async def test_transactional_mail_still_goes_after_unsubscribing(client):
     forum = await forum_with_audience()
-    await preferences.set_followups(forum.no_show, False, "one-click")
+    await mail_preferences.set_followups(forum.no_show, False, "one-click")
     email = await address_of(forum.no_show)
     response = await client.post("/api/v1/auth/magic-link", json={"email": email})
     assert response.status_code == 202
@@ -108,7 +111,7 @@ async def test_settings_page_and_api(client, make_client):
     assert 'name="followups" checked' not in page.text
     saved = await person.post("/me/mail", data={"followups": "on", "_csrf_token": person.cookies["csrftoken"]})
     assert saved.status_code == 200
-    assert (await preferences.preferences(forum.in_room)).followups is True
+    assert (await mail_preferences.preferences(forum.in_room)).followups is True
     assert (await person.put("/api/v1/me/mail-preferences", json={"followups": "nope"})).status_code == 400
     anonymous = await make_client()
     assert (await anonymous.get("/api/v1/me/mail-preferences")).status_code == 401

@@ -124,12 +124,6 @@ class PreferencesIn(msgspec.Struct, forbid_unknown_fields=True):
     connection_requests: bool | None = None
 
 
-class PreferencesOut(msgspec.Struct):
-    followups: bool
-    connection_requests: bool = True
-    changed_at: datetime | None = None
-
-
 class StayInTouchOut(msgspec.Struct):
     status: Literal["waiting", "connected"]
     other: int

@@ -8,8 +8,8 @@ import pytest
 from meetup import markdown
 from meetup.mail.tables import OutboxMail
 from tests.factories import organizer
-from tests.mail.factories import forum_with_audience, rename
-from tests.mail.test_campaigns import new_campaign
+from tests.followups.factories import forum_with_audience, rename
+from tests.followups.test_campaigns import new_campaign
 
 WRITTEN = """# 本日のふりかえり
 

@@ -16,19 +16,17 @@ import re
 
 import msgspec
 from markupsafe import Markup
-from piccolo.query.functions.aggregate import Count
 
 from meetup import i18n, settings
+from meetup.accounts import mail_preferences
 from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, NotFound
 from meetup.events import service as events
-from meetup.i18n import gettext as _
-from meetup.mail import placeholders, preferences
-from meetup.mail.introductions import ForumCircle, Met, forum_circle
-from meetup.mail.outbox import enqueue, enqueue_many, outbox_row
-from meetup.mail.schemas import (
+from meetup.followups import placeholders, preferences
+from meetup.followups.introductions import ForumCircle, Met, forum_circle
+from meetup.followups.schemas import (
     AUDIENCES,
     CampaignCreated,
     CampaignIn,
@@ -38,7 +36,9 @@ from meetup.mail.schemas import (
     Delivery,
     Preview,
 )
-from meetup.mail.tables import Campaign, OutboxMail
+from meetup.followups.tables import Campaign
+from meetup.i18n import gettext as _
+from meetup.mail import outbox
 from meetup.markdown import render_markdown, render_plain
 from meetup.rooms import service as rooms
 from meetup.templating import render_mail
@@ -105,7 +105,7 @@ async def _audiences(event_id: int) -> tuple[dict[str, list[int]], set[int]]:
     for reg in registrants:
         for group in _groups_of(reg, visited) & set(AUDIENCES):
             by_group[group].append(reg["account"])
-    off = await preferences.unsubscribed([reg["account"] for reg in registrants])
+    off = await mail_preferences.unsubscribed([reg["account"] for reg in registrants])
     return by_group, off
 
 
@@ -125,22 +125,10 @@ async def audience_sizes(event_id: int) -> dict[str, int]:
 
 
 async def _counts(campaign_ids: list[int]) -> dict[int, Counts]:
-    if not campaign_ids:
-        return {}
-    rows = (
-        await OutboxMail.select(OutboxMail.campaign_id, OutboxMail.status, Count(alias="n"))
-        .where(OutboxMail.campaign_id.is_in(campaign_ids))
-        .group_by(OutboxMail.campaign_id, OutboxMail.status)
-    )
-    counts = {cid: Counts() for cid in campaign_ids}
-    for row in rows:
-        c = counts[row["campaign_id"]]
-        if row["status"] == "sent":
-            c.sent += row["n"]
-        elif row["status"] == "failed":
-            c.failed += row["n"]
-        else:
-            c.queued += row["n"]
+    counts = {}
+    for campaign_id, by_status in (await outbox.campaign_statuses(campaign_ids)).items():
+        queued = sum(n for status, n in by_status.items() if status in outbox.QUEUED)
+        counts[campaign_id] = Counts(queued=queued, sent=by_status.get("sent", 0), failed=by_status.get("failed", 0))
     return counts
 
 
@@ -238,7 +226,7 @@ def compose(row: dict, event: dict, user: UserOut, people: list[Met]) -> tuple[s
     markdown = placeholders.render_markdown_source(row["body"], values)
     text_body, html_body = render_plain(markdown), render_markdown(markdown)
     text, html = render_mail(
-        "campaign",
+        "followups/mail/campaign",
         user.locale,
         name=user.display_name,
         body_text=text_body,
@@ -284,7 +272,7 @@ async def send_test(campaign_id: int, organizer: UserOut, to: str | None = None)
     address = to or organizer.email
     with i18n.use_locale(organizer.locale):
         subject = _("[TEST] %(subject)s") % {"subject": shown.subject}
-    await enqueue(to_addr=address, to_name=organizer.display_name, subject=subject, body_text=shown.text,
+    await outbox.enqueue(to_addr=address, to_name=organizer.display_name, subject=subject, body_text=shown.text,
                   body_html=shown.html)  # fmt: skip
     return address
 
@@ -301,7 +289,7 @@ async def send(campaign_id: int) -> CampaignOut:
     for user in people:
         subject, text, html, headers = compose(row, event, user, circle.people_for(user.id) if circle else [])
         mails.append(
-            outbox_row(
+            outbox.outbox_row(
                 to_addr=user.email,
                 to_name=user.display_name,
                 subject=subject,
@@ -321,7 +309,7 @@ async def send(campaign_id: int) -> CampaignOut:
             .returning(Campaign.id)
         )
         if started:  # the first send; a repeat finds every row already queued and adds none
-            await enqueue_many(mails)
+            await outbox.enqueue_many(mails)
             await Campaign.update({Campaign.recipient_count: len(mails)}).where(Campaign.id == campaign_id)
     return await get_campaign(campaign_id)
 
@@ -329,23 +317,7 @@ async def send(campaign_id: int) -> CampaignOut:
 async def deliveries(campaign_id: int, status: str | None = None) -> list[Delivery]:
     """The per-recipient log: who, where it stands, how many tries, the last error."""
     await _row(campaign_id)
-    query = (
-        OutboxMail.select(
-            OutboxMail.account_id,
-            OutboxMail.to_name,
-            OutboxMail.to_addr,
-            OutboxMail.status,
-            OutboxMail.attempts,
-            OutboxMail.last_error,
-            OutboxMail.sent_at,
-        )
-        .where(OutboxMail.campaign_id == campaign_id)
-        .order_by(OutboxMail.id)
-    )
-    if status == "queued":
-        query = query.where(OutboxMail.status.is_in(["pending", "sending"]))
-    elif status in ("sent", "failed"):
-        query = query.where(OutboxMail.status == status)
+    statuses = {"queued": outbox.QUEUED, "sent": ("sent",), "failed": ("failed",)}.get(status or "")
     return [
         Delivery(
             account_id=r["account_id"],
@@ -356,24 +328,11 @@ async def deliveries(campaign_id: int, status: str | None = None) -> list[Delive
             error=r["last_error"] if r["status"] != "sent" else "",
             sent_at=r["sent_at"],
         )
-        for r in await query
+        for r in await outbox.campaign_mail(campaign_id, statuses)
     ]
 
 
 async def retry_failed(campaign_id: int) -> int:
     """Failed mails of the campaign go back in the queue, with a fresh count of attempts."""
     await _row(campaign_id)
-    async with write_transaction():
-        rows = (
-            await OutboxMail.update(
-                {
-                    OutboxMail.status: "pending",
-                    OutboxMail.attempts: 0,
-                    OutboxMail.next_attempt_at: utcnow(),
-                    OutboxMail.locked_until: None,
-                }
-            )
-            .where((OutboxMail.campaign_id == campaign_id) & (OutboxMail.status == "failed"))
-            .returning(OutboxMail.id)
-        )
-    return len(rows)
+    return await outbox.retry_campaign(campaign_id)

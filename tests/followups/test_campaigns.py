@@ -4,11 +4,12 @@ import asyncio
 
 import pytest
 
-from meetup.mail import campaigns
-from meetup.mail.tables import Campaign, OutboxMail
+from meetup.followups import campaigns
+from meetup.followups.tables import Campaign
+from meetup.mail.tables import OutboxMail
 from meetup.mail.worker import MailWorker
 from tests.factories import organizer, sign_up
-from tests.mail.factories import address_of, forum_with_audience, rename
+from tests.followups.factories import address_of, forum_with_audience, rename
 
 BODY = "本日はご参加ありがとうございました。\n\n資料は [フォーラムのページ]({{ event_url }}) にあります。"
 

@@ -20,11 +20,11 @@ from meetup.coordinators import service as coordinators
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, NotFound
 from meetup.events import service as events
+from meetup.followups.preferences import sign, verify
+from meetup.followups.schemas import StayInTouchOut
+from meetup.followups.tables import StayInTouch
 from meetup.i18n import gettext as _
 from meetup.mail.outbox import enqueue
-from meetup.mail.preferences import sign, verify
-from meetup.mail.schemas import StayInTouchOut
-from meetup.mail.tables import StayInTouch
 from meetup.rooms import service as rooms
 from meetup.templating import render_mail
 
@@ -158,7 +158,7 @@ async def _introduce(to: UserOut, other: UserOut, event_id: int) -> None:
     profile = (await coordinators.profiles_of([other.id])).get(other.id)
     forum = (await events.forum_refs([event_id])).get(event_id)
     text, html = render_mail(
-        "introduction",
+        "followups/mail/introduction",
         to.locale,
         name=to.display_name,
         other=other,

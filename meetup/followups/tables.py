@@ -1,0 +1,34 @@
+"""The follow-ups' tables: campaigns and "stay in touch" wishes."""
+
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from meetup.accounts.tables import Account
+from meetup.events.tables import Event
+
+
+class Campaign(Table, tablename="campaign"):
+    """A follow-up mail an organizer writes to a forum's attendees."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    subject = Varchar(length=200)
+    body = Text()  # Markdown with {{ placeholders }}
+    audience_json = Text(default='["confirmed"]')
+    introductions = Boolean(default=False)  # add "people you met" to each mail
+    status = Varchar(length=10, default="draft")  # draft | sending (its mail is in the outbox)
+    recipient_count = Integer(default=0)  # fixed when sent
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class StayInTouch(Table, tablename="stay_in_touch"):
+    """ "I'd like to stay in touch with this person", pressed in a follow-up mail. When both
+    sides have pressed it, both are introduced by mail and become connected."""
+
+    person = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    other = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    event_id = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    introduced_at = Timestamptz(null=True, default=None)
