@@ -17,6 +17,7 @@ from meetup.accounts import mail_preferences
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.errors import BadInput, DomainError
 from meetup.events import service as events
+from meetup.events.dependencies import Forum
 from meetup.followups import campaigns, introductions, preferences
 from meetup.followups.schemas import AUDIENCES, CampaignIn, CampaignPatch
 from meetup.site.forms import error_field
@@ -28,10 +29,6 @@ NOTICES = ("created", "saved", "tested", "sent", "retried")
 def _text(value: object) -> str:
     """A form or query value as text; a NUL byte is never meant and PostgreSQL refuses it."""
     return str(value or "").replace("\x00", "")
-
-
-async def _forum(slug: str) -> dict:
-    return await events.event_row(slug[:80], organizer=True)
 
 
 def _campaign_form(form) -> dict:
@@ -75,17 +72,16 @@ class CampaignPages(Controller):
         )
 
     @get("/events/{slug:str}/campaigns")
-    async def campaigns_page(self, slug: FromPath[str]) -> Template:
-        return await self._list_page(await _forum(slug))
+    async def campaigns_page(self, forum: Forum) -> Template:
+        return await self._list_page(forum)
 
     @post("/events/{slug:str}/campaigns")
-    async def create(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        event = await _forum(slug)
+    async def create(self, request: Request, forum: Forum) -> Template | Redirect:
         form = _campaign_form(await request.form())
         try:
-            created = await campaigns.create_campaign(event, _convert(form, CampaignIn), request.user.id)
+            created = await campaigns.create_campaign(forum, _convert(form, CampaignIn), request.user.id)
         except DomainError as exc:
-            return await self._list_page(event, form, exc)
+            return await self._list_page(forum, form, exc)
         return Redirect(path=f"/organizer/campaigns/{created.id}?done=created", status_code=303)
 
     async def _campaign_page(

@@ -9,7 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from meetup.accounts import mail_preferences
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.accounts.schemas import PreferencesOut
-from meetup.events import service as events
+from meetup.events.dependencies import Forum
 from meetup.followups import campaigns, introductions
 from meetup.followups.schemas import (
     CampaignCreated,
@@ -31,14 +31,12 @@ class CampaignsApi(Controller):
     guards = [organizer_required]
 
     @post("/events/{slug:str}/campaigns", status_code=HTTP_201_CREATED, summary="Write a campaign (a draft)")
-    async def create(self, request: Request, slug: FromPath[str], data: JSONBody[CampaignIn]) -> CampaignCreated:
-        event = await events.event_row(slug, organizer=True)
-        return await campaigns.create_campaign(event, data, request.user.id)
+    async def create(self, request: Request, forum: Forum, data: JSONBody[CampaignIn]) -> CampaignCreated:
+        return await campaigns.create_campaign(forum, data, request.user.id)
 
     @get("/events/{slug:str}/campaigns", summary="The forum's campaigns, newest first")
-    async def list_campaigns(self, slug: FromPath[str]) -> list[CampaignOut]:
-        event = await events.event_row(slug, organizer=True)
-        return await campaigns.campaigns_of(event["id"])
+    async def list_campaigns(self, forum: Forum) -> list[CampaignOut]:
+        return await campaigns.campaigns_of(forum["id"])
 
     @get("/campaigns/{campaign_id:int}", summary="A campaign and its progress (queued / sent / failed)")
     async def get_campaign(self, campaign_id: FromPath[int]) -> CampaignOut:
