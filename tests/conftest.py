@@ -2,9 +2,12 @@
 
 Every test gets its own database: on SQLite a copy of a file migrated once per run; on
 PostgreSQL (MEETUP_TEST_DATABASE_URL set, as `make test`'s second pass does) the tables of the
-migrated test database, emptied before each test. Redis (MEETUP_TEST_REDIS_URL) is flushed
-before each test. Run in parallel (pytest-xdist), each worker has its own PostgreSQL database
-and Redis db (`for_this_worker`).
+migrated test database, emptied before each test. A module may start its tests from a world
+it builds once (`prepare`): each test then gets its own copy of that. Redis
+(MEETUP_TEST_REDIS_URL) is flushed before each test. Apps are built once per shape and re-bound
+to each test's settings with fresh services (`app_for`), as a new app would be. Run in
+parallel (pytest-xdist), each worker has its own PostgreSQL database and Redis db
+(`for_this_worker`).
 """
 
 from __future__ import annotations
