@@ -10,6 +10,7 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -82,26 +83,85 @@ def connect_redis(url: str) -> Redis:
     return client
 
 
+class Services:
+    """What one run of the app holds, made from its settings: the Redis client, the rate and say
+    limiters, the hub and presence of the rooms, the session store. `bind` gives an app new ones."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.redis = connect_redis(settings.redis_url) if settings.redis_url else None
+        self.limiter = RateLimiter(self.redis)
+        self.hub = Hub(self.redis, relay_client(settings.redis_url) if settings.redis_url else None)
+        self.presence = Presence(self.redis)
+        self.say_limiter = SayLimiter()
+        self.room_sockets = RoomSockets()
+        self.session_store = make_session_store(settings, self.redis)
+        self.hub.on_reconnect.append(self.after_redis_outage)
+
+    async def after_redis_outage(self) -> None:
+        await self.presence.restore()
+        for room_id in self.presence.rooms():
+            announce_presence(self.hub, self.presence, room_id)
+
+
+def shape(settings: Settings) -> tuple:
+    """The settings an app is built from (its routes, cookies, CSRF secret and headers); the rest
+    (database, Redis, var/, mail) is bound to it by `bind` and may change between runs."""
+    return (settings.env, settings.secret_key, settings.base_url)
+
+
+def bind(app: Litestar, settings: Settings) -> None:
+    """Point `app` (not running) at `settings`' database, Redis and var/, with fresh services.
+    The tests re-bind one app per test instead of building one (building costs 0.2–1 s)."""
+    if shape(settings) != app.state.shape:
+        raise ValueError("an app is bound only to settings of its own shape (env, secret key, base URL)")
+    use(settings)
+    db.configure(settings)
+    app.state.services = Services(settings)
+    app.stores.register("sessions", app.state.services.session_store, allow_override=True)
+
+
+def service(name: str) -> Provide:
+    """A dependency: the named service of the app's current run."""
+
+    def provide(state: State) -> object:
+        return getattr(state.services, name)
+
+    return Provide(provide, sync_to_thread=False)
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    services: Services = app.state.services
+    await asyncio.to_thread(coordinators.warm_up)
+    await db.open_database()
+    app.state.hub = hub = services.hub
+    await hub.start()
+    stop_hearing_revocations = hear_revocations(hub)
+    stop = asyncio.Event()
+    tasks = []
+    if services.settings.inprocess_worker:
+        tasks.append(asyncio.create_task(scheduler.run(stop), name="scheduler"))
+    if worker := inprocess_worker(services.settings):  # dev without SMTP: into the dev mailbox
+        tasks.append(asyncio.create_task(worker.run(stop), name="mail-worker"))
+    try:
+        yield
+    finally:
+        stop.set()
+        for task in tasks:
+            with suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout=10)
+        stop_hearing_revocations()
+        await hub.stop()
+        if services.redis is not None:
+            await services.redis.aclose()
+        await db.close_database()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    use(settings)
-    db.configure(settings)
     composers.register_all()
-    redis = connect_redis(settings.redis_url) if settings.redis_url else None
-    limiter = RateLimiter(redis)
-    hub = Hub(redis, relay_client(settings.redis_url) if settings.redis_url else None)
-    presence = Presence(redis)
-
-    async def after_redis_outage() -> None:
-        await presence.restore()
-        for room_id in presence.rooms():
-            announce_presence(hub, presence, room_id)
-
-    hub.on_reconnect.append(after_redis_outage)
-    say_limiter = SayLimiter()
-    room_sockets = RoomSockets()
-    session_store = make_session_store(settings, redis)
     sessions = SessionConfig(
         store="sessions",
         max_age=SESSION_MAX_AGE,
@@ -109,32 +169,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         httponly=True,
         samesite="lax",
     )
-
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await asyncio.to_thread(coordinators.warm_up)
-        await db.open_database()
-        app.state.hub = hub
-        await hub.start()
-        stop_hearing_revocations = hear_revocations(hub)
-        stop = asyncio.Event()
-        tasks = []
-        if settings.inprocess_worker:
-            tasks.append(asyncio.create_task(scheduler.run(stop), name="scheduler"))
-        if worker := inprocess_worker(settings):  # dev without SMTP: into the dev mailbox
-            tasks.append(asyncio.create_task(worker.run(stop), name="mail-worker"))
-        try:
-            yield
-        finally:
-            stop.set()
-            for task in tasks:
-                with suppress(asyncio.CancelledError, TimeoutError):
-                    await asyncio.wait_for(task, timeout=10)
-            stop_hearing_revocations()
-            await hub.stop()
-            if redis is not None:
-                await redis.aclose()
-            await db.close_database()
 
     route_handlers: list = [
         SitePages,
@@ -164,18 +198,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers.append(DevMailbox)
     route_handlers.append(create_static_files_router(path="/static", directories=[ROOT / "meetup" / "static"]))
 
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
         before_request=count_for_header,
         dependencies={
-            "settings": Provide(lambda: settings, sync_to_thread=False),
-            "limiter": Provide(lambda: limiter, sync_to_thread=False),
-            "redis": Provide(lambda: redis, sync_to_thread=False),
-            "channels": Provide(lambda: hub, sync_to_thread=False),
-            "presence": Provide(lambda: presence, sync_to_thread=False),
-            "say_limiter": Provide(lambda: say_limiter, sync_to_thread=False),
-            "room_sockets": Provide(lambda: room_sockets, sync_to_thread=False),
+            "settings": service("settings"),
+            "limiter": service("limiter"),
+            "redis": service("redis"),
+            "channels": service("hub"),
+            "presence": service("presence"),
+            "say_limiter": service("say_limiter"),
+            "room_sockets": service("room_sockets"),
             **forum_dependencies.PROVIDERS,  # `{slug}` in a path: the forum (404 otherwise)
             **room_dependencies.PROVIDERS,  # `{slug}/rooms/{room_id}`: a room of that forum
         },
@@ -189,7 +223,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.is_prod,
             cookie_samesite="lax",
         ),
-        stores={"sessions": session_store},
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(settings)],
@@ -204,4 +237,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # 400 naming the field; larger bodies are refused with 413 before they are read.
         request_max_body_size=8 * 1024 * 1024,
         debug=False,
+        state=State({"shape": shape(settings)}),
     )
+    bind(app, settings)
+    return app

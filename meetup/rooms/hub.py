@@ -114,7 +114,10 @@ class Hub:
         # The relay's own client must not retry: redis-py would reconnect its subscription quietly
         # and the frames published meanwhile would be missed without anyone catching up.
         self.relay = relay or redis
-        self.prefix = prefix
+        # Redis pub/sub has one namespace for the whole server, whatever db a client selected: the
+        # db goes into the channel names, so apps on different dbs of one Redis (two sites, or the
+        # parallel test workers) never hear each other's rooms.
+        self.prefix = f"{prefix}{redis.connection_pool.connection_kwargs.get('db', 0)}:" if redis else prefix
         self.reconnect_max = reconnect_max
         self.origin = secrets.token_hex(8).encode()  # this process: its own frames come back from Redis
         self.connected = redis is None  # True while frames reach the other processes (a guess

@@ -96,7 +96,10 @@ async def test_two_server_processes_on_one_database_never_oversell(database, tmp
         for port, server in zip(ports, servers, strict=True):
             await asyncio.to_thread(wait_up, f"http://127.0.0.1:{port}/healthz", server)
         for i, uid in enumerate(uids):
-            person = httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[i % 2]}", timeout=60)
+            # no connection kept alive: on a busy machine readying 40 people takes longer than the
+            # server's 5 s keep-alive, and a POST sent as it closed an idle connection got a ReadError
+            no_keep_alive = httpx.Limits(max_keepalive_connections=0)
+            person = httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[i % 2]}", timeout=60, limits=no_keep_alive)
             clients.append(person)
             person.cookies.set("session", sessions[uid])
             await person.get("/healthz")

@@ -1,6 +1,7 @@
 """Two server processes on different ports act as one room through PostgreSQL and Redis."""
 
 import asyncio
+import contextlib
 import json
 import secrets
 
@@ -11,6 +12,7 @@ import websockets
 from redis.asyncio import Redis
 
 from meetup.app import make_session_store
+from meetup.rooms.hub import Hub, relay_client, room_channel
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, free_port
 from tests.rooms.conftest import close_code
 from tests.rooms.factories import forum_with_people, room_in
@@ -111,3 +113,42 @@ async def test_a_revocation_in_one_process_puts_the_member_out_on_the_other(data
             server.terminate()
             server.wait(timeout=15)
         await redis.aclose()
+
+
+def other_db(url: str) -> str:
+    """The same Redis server, two dbs below (the workers of a parallel run use this one and the one below)."""
+    base, number = url.rsplit("/", 1)
+    return f"{base}/{int(number) - 2}"
+
+
+async def test_apps_on_two_dbs_of_one_redis_never_hear_each_others_rooms():
+    """Redis pub/sub ignores the db number: before the db was in the channel names, a room 1 on one
+    db heard the lines of a room 1 on another (the chat flake with two test workers, each with its
+    own db, whose rooms are all number 1)."""
+    urls = [TEST_REDIS_URL, other_db(TEST_REDIS_URL), TEST_REDIS_URL, other_db(TEST_REDIS_URL)]
+    hubs = [Hub(Redis.from_url(url), relay_client(url)) for url in urls]
+    heard: list[list[bytes]] = [[] for _ in hubs]
+    arrived = [asyncio.Event() for _ in hubs]
+
+    def listener(i: int):
+        async def keep(data: bytes) -> None:
+            heard[i].append(data)
+            arrived[i].set()
+
+        return keep
+
+    async with contextlib.AsyncExitStack() as stack:
+        for i, hub in enumerate(hubs):
+            await hub.start()
+            stack.push_async_callback(hub.relay.aclose)
+            stack.push_async_callback(hub.redis.aclose)
+            stack.push_async_callback(hub.stop)
+            subscription = await hub.subscribe([room_channel(1)])
+            await stack.enter_async_context(subscription.run_in_background(listener(i)))
+        await hubs[0].publish(b"line on the first db", room_channel(1))
+        await asyncio.wait_for(arrived[2].wait(), timeout=10)  # another process on the same db hears it
+        await hubs[3].publish(b"line on the second db", room_channel(1))
+        await asyncio.wait_for(arrived[1].wait(), timeout=10)
+        # Redis sends a subscriber its messages in order: the first line, had it crossed, came before
+        assert heard[1] == [b"line on the second db"]
+        assert heard[2] == [b"line on the first db"]

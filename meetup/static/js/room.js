@@ -502,6 +502,10 @@
     send();
   });
   window.addEventListener("online", function () {
+    // The network is back: the backoff starts over. The browser may say "online" a moment before
+    // connections go through, so the first attempt can still fail; it is then tried again within
+    // a second, not after the 8–30 s the attempts made offline had grown the wait to.
+    attempt = 0;
     if (finished || socket || !retryTimer) return;
     clearTimeout(retryTimer);
     retryTimer = null;
