@@ -51,6 +51,7 @@ from meetup.site.header import count_for_header
 from meetup.site.headers import security_headers
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
+from meetup.surveys.routes import SurveyApi
 from meetup.templating import environment
 
 log = logging.getLogger("meetup")
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         MailPreferencesApi,
         CampaignPages,
         FollowUpPages,
+        SurveyApi,
     ]
     if settings.env == "dev":  # it shows every mail, sign-in links too: never outside development
         route_handlers.append(DevMailbox)

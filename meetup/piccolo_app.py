@@ -14,6 +14,7 @@ APP_CONFIG = AppConfig(
             "meetup.events.tables",
             "meetup.mail.tables",
             "meetup.rooms.tables",
+            "meetup.surveys.tables",
         ],
         exclude_imported=True,
     ),
