@@ -24,7 +24,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
-from meetup import ROOT, db, scheduler
+from meetup import ROOT, db, forum_links, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
@@ -51,6 +51,7 @@ from meetup.site.header import count_for_header
 from meetup.site.headers import security_headers
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
+from meetup.surveys.pages import SurveyPages, links_for
 from meetup.surveys.routes import SurveyApi
 from meetup.templating import environment
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use(settings)
     db.configure(settings)
+    forum_links.offer(links_for)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     limiter = RateLimiter(redis)
     hub = Hub(redis, relay_client(settings.redis_url) if settings.redis_url else None)
@@ -157,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         CampaignPages,
         FollowUpPages,
         SurveyApi,
+        SurveyPages,
     ]
     if settings.env == "dev":  # it shows every mail, sign-in links too: never outside development
         route_handlers.append(DevMailbox)

@@ -39,13 +39,13 @@ async def test_answers_are_accepted_from_the_start_until_closed(client, make_cli
     slug, (amy, ben, _cy) = await forum_with_people(client)
     await with_survey(client, slug)
     early = await answer(make_client, slug, amy, {"satisfaction": 5})
-    assert early.status_code == 409 and "opens when the forum starts" in early.json()["detail"]
+    assert early.status_code == 409 and "フォーラムの開始時" in early.json()["detail"]
     await started(slug)
     assert (await answer(make_client, slug, amy, {"satisfaction": 5})).status_code == 201
     closed = await with_survey(client, slug, open=False)
     assert closed["open"] is False and closed["closed_by_organizer"] is True
     late = await answer(make_client, slug, ben, {"satisfaction": 3})
-    assert late.status_code == 409 and "closed" in late.json()["detail"]
+    assert late.status_code == 409 and "締め切りました" in late.json()["detail"]
     assert (await with_survey(client, slug, open=True))["open"] is True
     assert (await answer(make_client, slug, ben, {"satisfaction": 3})).status_code == 201
 
