@@ -18,10 +18,9 @@ from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow, write_transaction
 from meetup.events import registration as registrations
+from meetup.events import seats, tickets
 from meetup.events import service as events
-from meetup.events import tickets
 from meetup.events.schemas import EventIn, EventPatch, Question, RegistrationIn
-from meetup.events.tables import Event, Registration
 from meetup.i18n import TOKYO
 from meetup.mail import campaigns
 from meetup.mail.schemas import CampaignIn
@@ -365,29 +364,6 @@ SURVEY_2021_ANSWERS: tuple[tuple[int, int, str, str, tuple[int, ...]], ...] = (
 )
 
 
-async def _attended(forum: dict, user_ids: list[int]) -> None:
-    """Confirmed seats at a forum already held (registering is closed then): demo data only."""
-    have = set(await events.confirmed_people(forum["id"]))
-    new = [uid for uid in user_ids if uid not in have]
-    if not new:
-        return
-    async with write_transaction():
-        for uid in new:
-            await Registration.insert(
-                Registration(
-                    event=forum["id"],
-                    account=uid,
-                    status="confirmed",
-                    ticket_code=tickets.new_code(),
-                    created_at=forum["starts_at"],
-                    updated_at=forum["starts_at"],
-                    confirmed_at=forum["starts_at"],
-                )  # fmt: skip
-            ).on_conflict(action="DO NOTHING")
-        count = len(await events.confirmed_people(forum["id"]))
-        await Event.update({Event.confirmed_count: count}).where(Event.id == forum["id"])
-
-
 async def load_survey_2021(forum_slug: str) -> None:
     """The 2021 forum's survey with answers from its first fourteen sample coordinators (the
     first six are the sample participants, who can sign in and change theirs)."""
@@ -398,7 +374,8 @@ async def load_survey_2021(forum_slug: str) -> None:
         f"sample.coordinator{index:02d}@example.jp" for index in range(len(SAMPLE_PARTICIPANTS) + 1, 15)
     ]
     people = [await accounts.find_user_by_email(email) for email in emails]
-    await _attended(forum, [person.id for person in people])
+    async with write_transaction():
+        await seats.seat_past_attendees(forum["id"], [person.id for person in people], tickets.new_code)
     await surveys.save_survey(forum, SurveyIn(questions=SURVEY_2021))
     for who, satisfaction, best, comment, named in SURVEY_2021_ANSWERS:
         answers = {"satisfaction": satisfaction, "best": best, "consult": [people[i].id for i in named]}

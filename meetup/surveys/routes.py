@@ -8,6 +8,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from meetup.accounts.auth import current_user, login_required, organizer_required
 from meetup.events import service as events
+from meetup.i18n import gettext as _
 from meetup.surveys import results, service
 from meetup.surveys.schemas import ResponseIn, ResponseOut, ResultsOut, SurveyIn, SurveyOut
 
@@ -62,7 +63,7 @@ class SurveyApi(Controller):
         await service.check_reader(event, user)
         found = await service.my_answers(event, user.id)
         if found is None:
-            raise service.SurveyNotFound("You have not answered this survey.")
+            raise service.SurveyNotFound(_("You have not answered this survey yet."))
         return found
 
     @get("/results", guards=[organizer_required], summary="Results: counts, averages, free texts (organizer)")
