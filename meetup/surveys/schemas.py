@@ -40,15 +40,16 @@ class SurveyQuestion(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SurveyIn(msgspec.Struct, forbid_unknown_fields=True):
-    """The organizer's survey. `open`: true accepts responses now (before the forum starts too),
+    """The organizer's survey. `questions` replace the survey's (left out, they stay: `{"open":
+    true}` only opens it). `open`: true accepts responses now (before the forum starts too),
     false stops them; left out, the current setting stays (a new survey opens when the forum
     starts)."""
 
-    questions: Annotated[list[SurveyQuestion], Meta(max_length=MAX_QUESTIONS)]
+    questions: Annotated[list[SurveyQuestion], Meta(max_length=MAX_QUESTIONS)] | None = None
     open: bool | None = None
 
     def __post_init__(self) -> None:
-        ids = [q.id for q in self.questions]
+        ids = [q.id for q in self.questions or []]
         if len(ids) != len(set(ids)):
             raise ValueError("questions: each question needs its own id")
 

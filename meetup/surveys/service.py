@@ -156,13 +156,14 @@ def _check_edit(before: list[SurveyQuestion], after: list[SurveyQuestion], given
 async def save_survey(event: dict, data: SurveyIn) -> SurveyOut:
     """Create or replace the forum's survey (the editing rules are in the module docstring)."""
     now = utcnow()
-    questions = msgspec.json.encode(data.questions).decode()
     async with write_transaction():
         row = await survey_row(event["id"])
+        wanted = questions_of(row) if data.questions is None else data.questions
+        questions = msgspec.json.encode(wanted).decode()
         if row is None:
             await Survey.insert(Survey(event=event["id"], questions_json=questions, open=data.open, updated_at=now))
         else:
-            _check_edit(questions_of(row), data.questions, await _answered(row["id"]))
+            _check_edit(questions_of(row), wanted, await _answered(row["id"]))
             values: dict = {Survey.questions_json: questions, Survey.updated_at: now}
             if data.open is not None:
                 values[Survey.open] = data.open

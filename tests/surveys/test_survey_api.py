@@ -52,8 +52,19 @@ async def test_answers_are_accepted_from_the_start_until_closed(client, make_cli
 
 async def test_opened_early_by_the_organizer(client, make_client):
     slug, (amy, *_rest) = await forum_with_people(client)
-    assert (await with_survey(client, slug, open=True))["open"] is True
+    await with_survey(client, slug)
+    opened = await client.put(f"/api/v1/events/{slug}/survey", json={"open": True})  # questions stay
+    assert opened.status_code == 200 and opened.json()["open"] is True
+    assert [q["id"] for q in opened.json()["questions"]] == [q["id"] for q in QUESTIONS]
     assert (await answer(make_client, slug, amy, {"satisfaction": 2})).status_code == 201
+
+
+async def test_a_slug_that_is_no_forum_is_a_404(client):
+    await forum_with_people(client)
+    for method, path in (("PUT", ""), ("GET", ""), ("POST", "/response"), ("GET", "/results"), ("GET", "/results.csv")):
+        body = {"json": {}} if method != "GET" else {}
+        response = await client.request(method, f"/api/v1/events/no-such-forum/survey{path}", **body)
+        assert response.status_code == 404, (method, path)
 
 
 async def test_one_response_per_person_replaced_by_the_next(client, make_client):
