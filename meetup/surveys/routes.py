@@ -29,9 +29,10 @@ class SurveyApi(Controller):
         summary="Create or replace the forum's survey (organizer)",
         description=(
             "Questions of kind scale (1–5), choice (one of `options`), text or people (whom you met or "
-            "want to consult); left out, the questions stay. `open: true` accepts responses before the forum starts, `false` stops them; "
-            "left out, the setting stays (a new survey opens when the forum starts). Once a question has "
-            "answers it cannot be removed or change kind, and a chosen option cannot be removed: 409."
+            "want to consult); left out, the questions stay. `open: true` accepts responses before the "
+            "forum starts, `false` stops them; left out, the setting stays (a new survey opens when the "
+            "forum starts). Once a question has answers it cannot be removed or change kind, and a chosen "
+            "option cannot be removed: 409."
         ),
     )
     async def save(self, slug: FromPath[str], data: JSONBody[SurveyIn]) -> SurveyOut:
