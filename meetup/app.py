@@ -25,7 +25,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
-from meetup import ROOT, composers, db, scheduler
+from meetup import ROOT, composers, db, forum_links, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
@@ -55,6 +55,8 @@ from meetup.site.header import count_for_header
 from meetup.site.headers import security_headers
 from meetup.site.locale import LocaleMiddleware
 from meetup.site.routes import HealthApi, SitePages
+from meetup.surveys.pages import SurveyPages, links_for
+from meetup.surveys.routes import SurveyApi
 from meetup.templating import environment
 
 log = logging.getLogger("meetup")
@@ -162,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     composers.register_all()
+    forum_links.offer(links_for)
     sessions = SessionConfig(
         store="sessions",
         max_age=SESSION_MAX_AGE,
@@ -193,6 +196,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         MailPreferencesApi,
         CampaignPages,
         FollowUpPages,
+        SurveyApi,
+        SurveyPages,
     ]
     if settings.env == "dev":  # it shows every mail, sign-in links too: never outside development
         route_handlers.append(DevMailbox)

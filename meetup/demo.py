@@ -16,13 +16,16 @@ from meetup.accounts.schemas import SignupIn
 from meetup.coordinators import connections
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
-from meetup.db import utcnow
+from meetup.db import utcnow, write_transaction
 from meetup.events import registration as registrations
+from meetup.events import seats, tickets
 from meetup.events import service as events
 from meetup.events.schemas import EventIn, EventPatch, Question, RegistrationIn
 from meetup.followups import campaigns
 from meetup.followups.schemas import CampaignIn
 from meetup.i18n import TOKYO
+from meetup.surveys import service as surveys
+from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
 
 SOURCE = "東北経済産業局「東日本大震災からの復興過程で蓄積された資産を活かした持続可能な地域づくり」(2021年6月)"
 
@@ -332,6 +335,55 @@ async def load_campaigns(organizer_id: int) -> None:
     )
 
 
+# -- the 2021 forum's survey (アンケート) ------------------------------------------------------
+
+SURVEY_2021 = [
+    SurveyQuestion(id="satisfaction", label="本日のフォーラムの満足度", kind="scale", required=True),
+    SurveyQuestion(
+        id="best",
+        label="印象に残ったプログラム",
+        kind="choice",
+        options=["基調講演", "事例紹介", "ブレイクアウト", "全体共有"],
+    ),
+    SurveyQuestion(id="comment", label="ご感想・今後取り上げてほしいテーマ", kind="text"),
+    SurveyQuestion(id="consult", label="今後つながりたい・相談したい参加者", kind="people"),
+]
+# (attendee index, satisfaction, best, comment, indexes named): 0 and 6, 2 and 9, 4 and 13,
+# 5 and 10 name each other (survey ties); the other picks are one-sided.
+SURVEY_2021_ANSWERS: tuple[tuple[int, int, str, str, tuple[int, ...]], ...] = (
+    (0, 5, "ブレイクアウト", "県を越えて同じ悩みを持つ仲間に出会えました。", (6, 2)),
+    (6, 4, "事例紹介", "水産の事業承継の事例をもっと聞きたいです。", (0,)),
+    (2, 5, "ブレイクアウト", "インターン受入れの相談先が見つかりました。", (9, 4)),
+    (9, 4, "基調講演", "", (2,)),
+    (4, 4, "全体共有", "関係人口の取り組みを他県と比べられて参考になりました。", (13,)),
+    (13, 3, "事例紹介", "観光と農業をつなぐ事例を次回ぜひ。", (4, 11)),
+    (5, 5, "ブレイクアウト", "創業支援の連携先が増えそうです。", (10,)),
+    (10, 4, "ブレイクアウト", "", (5, 1)),
+    (1, 3, "基調講演", "オンラインでも十分に交流できました。", ()),
+    (7, 4, "全体共有", "ワーケーションの受入れについて情報交換したいです。", (12,)),
+)
+
+
+async def load_survey_2021(forum_slug: str) -> None:
+    """The 2021 forum's survey with answers from its first fourteen sample coordinators (the
+    first six are the sample participants, who can sign in and change theirs)."""
+    forum = await events.event_row(forum_slug)
+    if await surveys.survey_row(forum["id"]):
+        return
+    emails = [email for email, _name in SAMPLE_PARTICIPANTS] + [
+        f"sample.coordinator{index:02d}@example.jp" for index in range(len(SAMPLE_PARTICIPANTS) + 1, 15)
+    ]
+    people = [await accounts.find_user_by_email(email) for email in emails]
+    async with write_transaction():
+        await seats.seat_past_attendees(forum["id"], [person.id for person in people], tickets.new_code)
+    await surveys.save_survey(forum, SurveyIn(questions=SURVEY_2021))
+    for who, satisfaction, best, comment, named in SURVEY_2021_ANSWERS:
+        answers = {"satisfaction": satisfaction, "best": best, "consult": [people[i].id for i in named]}
+        if comment:
+            answers["comment"] = comment
+        await surveys.respond(forum, people[who], ResponseIn(answers=answers))
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     for name, legal_form, prefecture in GATEWAY_ORGANIZATIONS:
@@ -357,6 +409,7 @@ async def load_demo() -> dict[str, int]:
     forums = await load_forums(organizer.id)
     await register_samples()
     await load_coordinators("coordinator-forum-2021")
+    await load_survey_2021("coordinator-forum-2021")
     await load_campaigns(organizer.id)
     return {"organizations": len(GATEWAY_ORGANIZATIONS), "participants_created": created, "forums_created": forums}
 

@@ -15,6 +15,7 @@ APP_CONFIG = AppConfig(
             "meetup.followups.tables",
             "meetup.mail.tables",
             "meetup.rooms.tables",
+            "meetup.surveys.tables",
         ],
         exclude_imported=True,
     ),

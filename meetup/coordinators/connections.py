@@ -368,3 +368,10 @@ async def connection_state(user_id: int, other: int) -> str:
     if not rows:
         return "none"
     return "requested" if rows[0]["requester"] == user_id else "incoming"
+
+
+async def remove_tie(a: int, b: int, *, source: str) -> None:
+    """Take back the tie between `a` and `b` from `source` only (e.g. a survey pick withdrawn)."""
+    low, high = _pair(a, b)
+    async with write_transaction():
+        await Tie.delete().where((Tie.person_low == low) & (Tie.person_high == high) & (Tie.source == source))

@@ -1,9 +1,10 @@
 """Ties between people: their kinds and how strong each is, and the automatic ties from forums.
 
 Rules:
-- a tie is one of three kinds, strongest first: an accepted connection, a shared breakout room,
-  a forum attended together; TIE_STRENGTH is the one place that ranks them (the network's edge
-  kind, which ties the map keeps, the order of the connections page);
+- a tie is one of four kinds, strongest first: an accepted connection, a mutual survey pick (two
+  attendees named each other in a forum's survey), a shared breakout room, a forum attended
+  together; TIE_STRENGTH is the one place that ranks them (the network's edge kind, which ties
+  the map keeps, the order of the connections page);
 - after a forum ends, everyone who attended it is tied to everyone else who did; the scheduler
   runs this, each forum once.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from meetup.coordinators import connections
 from meetup.events import service as events
 
-TIE_STRENGTH = {"connection": 3, "room": 2, "forum": 1}
+TIE_STRENGTH = {"connection": 4, "survey": 3, "room": 2, "forum": 1}
 STRONGEST_FIRST = " > ".join(sorted(TIE_STRENGTH, key=TIE_STRENGTH.__getitem__, reverse=True))
 
 

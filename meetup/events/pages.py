@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from meetup import settings
+from meetup import forum_links, settings
 from meetup.accounts import magic_link
 from meetup.accounts.auth import client_address, current_user, login_required, pop_intent
 from meetup.accounts.ratelimit import RateLimiter
@@ -49,6 +49,7 @@ async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
         "event": event,
         "mine": await registration.to_out(mine, row["slug"]) if mine else None,
         "links": calendar_links(row, settings.current().base_url),
+        "feature_links": await forum_links.links(row, user, "forum"),
         "prefectures": {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS},
         "error": None,
         "answers": {},

@@ -259,3 +259,32 @@ async def place_drawn(locked: dict, winners: list[dict], rest: list[dict], now: 
     # drawn_at: the forum's page and card say "drawn" from now on
     await _count(locked["id"], confirmed=len(winners), numbered=len(rest), waitlisted=len(rest), drawn_at=now)
     return [await Registration.select().where(Registration.id == r["id"]).first() for r in [*winners, *rest]]
+
+
+async def seat_past_attendees(event_id: int, user_ids: list[int], codes: Callable[[], str]) -> int:
+    """Confirmed seats at a forum already held, for people who have none (demo data, a forum
+    recorded after the fact): no capacity check and no mail. Call inside `write_transaction()`;
+    returns how many were seated. `codes` draws each new ticket code."""
+    await lock_event(event_id)
+    rows = await Registration.select(Registration.account).where(Registration.event == event_id)
+    have = {row["account"] for row in rows}
+    new = [uid for uid in dict.fromkeys(user_ids) if uid not in have]
+    if new:
+        event = await Event.select(Event.starts_at).where(Event.id == event_id).first()
+        when = event["starts_at"]
+        await Registration.insert(
+            *[
+                Registration(
+                    event=event_id,
+                    account=uid,
+                    status="confirmed",
+                    ticket_code=codes(),
+                    created_at=when,
+                    updated_at=when,
+                    confirmed_at=when,
+                )  # fmt: skip
+                for uid in new
+            ]
+        )
+        await _count(event_id, confirmed=len(new))
+    return len(new)

@@ -371,3 +371,14 @@ async def answers_of(event_id: int) -> dict[int, dict]:
         (Registration.event == event_id) & (Registration.status == "confirmed")
     )
     return {row["account"]: msgspec.json.decode(row["answers_json"]) for row in rows}
+
+
+async def confirmed_among(event_id: int, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` who hold a confirmed seat at the forum."""
+    ids = [uid for uid in user_ids if 0 < uid < 2**31]  # an id past the column's range is nobody
+    if not ids:
+        return set()
+    rows = await Registration.select(Registration.account).where(
+        (Registration.event == event_id) & (Registration.status == "confirmed") & Registration.account.is_in(ids)
+    )
+    return {row["account"] for row in rows}

@@ -214,6 +214,7 @@ def _values(user: UserOut, event: dict) -> dict[str, str]:
         "name": user.display_name,
         "event_title": event["title"],
         "event_url": f"{base}/events/{event['slug']}",
+        "survey_url": f"{base}/events/{event['slug']}/survey",
         "profile_url": f"{base}/me/profile",
         "unsubscribe_url": preferences.unsubscribe_url(user.id),
     }

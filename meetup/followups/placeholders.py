@@ -17,9 +17,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from meetup.errors import BadInput
 from meetup.i18n import gettext as _
 
-PLACEHOLDERS = ("name", "event_title", "event_url", "profile_url", "unsubscribe_url")
+PLACEHOLDERS = ("name", "event_title", "event_url", "profile_url", "unsubscribe_url", "survey_url")
 # Links we make ourselves go into the Markdown as links; text people wrote is escaped first.
-_URLS = {"event_url", "profile_url", "unsubscribe_url"}
+_URLS = {"event_url", "profile_url", "unsubscribe_url", "survey_url"}
 
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&:])")  # ":" too: no address in a name is a link

@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 from msgspec import Meta
 
+from meetup import forum_links
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.accounts.schemas import UserOut
 from meetup.accounts.service import get_user
@@ -150,6 +151,7 @@ class RoomPages(Controller):
                 "last_id": lines[-1].id if lines else 0,
                 "members": await presence.members(room_id) if live else [],
                 "broadcasts": await service.recent_broadcasts(room["event"]) if live else [],
+                "feature_links": [] if service.is_open(room) else await forum_links.links(event, user, "closed_room"),
             },
         )
 

@@ -65,9 +65,9 @@ def a_triangle() -> NetworkOut:
     return NetworkOut(nodes=nodes, edges=edges, metrics=metrics)
 
 
-def test_connections_are_the_strongest_ties_then_rooms_then_forums():
+def test_connections_are_the_strongest_ties_then_survey_picks_rooms_and_forums():
     strongest_first = sorted(ties.TIE_STRENGTH, key=ties.tie_strength, reverse=True)
-    assert strongest_first == ["connection", "room", "forum"]
+    assert strongest_first == ["connection", "survey", "room", "forum"]
     assert ties.tie_strength("something else") < ties.tie_strength("forum")
 
 

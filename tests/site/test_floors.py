@@ -13,7 +13,19 @@ PACKAGE = ROOT / "meetup"
 FLOORS: dict[str, int] = {
     "meetup": -2,  # the package itself: ROOT
     **dict.fromkeys(
-        ("db", "settings", "errors", "i18n", "text", "links", "markdown", "revocation", "templating", "piccolo_app"),
+        (
+            "db",
+            "settings",
+            "errors",
+            "i18n",
+            "text",
+            "links",
+            "markdown",
+            "revocation",
+            "forum_links",
+            "templating",
+            "piccolo_app",
+        ),
         -2,
     ),
     **dict.fromkeys(("mail", "site", "site.forms", "site.headers", "site.api_docs"), -1),
@@ -22,6 +34,7 @@ FLOORS: dict[str, int] = {
     "coordinators": 2,
     "rooms": 3,
     "followups": 4,
+    "surveys": 4,
     **dict.fromkeys(
         (
             "app",
@@ -99,7 +112,14 @@ def test_every_import_goes_to_its_own_floor_or_below():
 
 
 def test_the_outbox_imports_no_domain():
-    features = ("meetup.accounts", "meetup.events", "meetup.coordinators", "meetup.rooms", "meetup.followups")
+    features = (
+        "meetup.accounts",
+        "meetup.events",
+        "meetup.coordinators",
+        "meetup.rooms",
+        "meetup.followups",
+        "meetup.surveys",
+    )
     reaching_up = {
         module: sorted(target for target in imports_of(path) if target.startswith(features))
         for module, path in MODULES.items()

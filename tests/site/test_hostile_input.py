@@ -1,7 +1,7 @@
 """Script in every text a person can write, shown on every page that shows it: always as text.
 
-One world where every name, title, description, answer, room, chat line, campaign and profile
-field carries markup meant to run; then every HTML page of the app (the GET pages of the access
+One world where every name, title, description, answer, room, chat line, campaign, survey and
+profile field carries markup meant to run; then every HTML page of the app (the GET pages of the access
 table) is fetched as the people who see the most (the organizer and the registrant), and none may
 contain the markup unescaped or a `javascript:` link."""
 
@@ -24,6 +24,8 @@ from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
+from meetup.surveys import service as surveys
+from meetup.surveys.schemas import ResponseIn, SurveyIn
 from tests.factories import forum, make_accounts, signed_in
 from tests.site.test_who_may_do_what import TABLE, World, fill
 
@@ -100,6 +102,14 @@ async def hostile_world() -> World:
         name=f"ワカツク{SCRIPT}", prefecture="宮城県", description=f"説明{HOSTILE}"
     )
     await events.ensure_series("migiude-2021", f"右腕{SCRIPT}")
+    survey = [
+        {"id": "s", "label": f"満足度{HOSTILE}"[:200], "kind": "scale"},
+        {"id": "c", "label": f"形式{SCRIPT}", "kind": "choice", "options": [f"A{IMAGE}", "B"]},
+        {"id": "t", "label": f"感想{ATTRIBUTE}", "kind": "text"},
+        {"id": "p", "label": f"人{SCRIPT}", "kind": "people"},
+    ]
+    await surveys.save_survey(event, msgspec.convert({"questions": survey, "open": True}, SurveyIn))
+    await surveys.respond(event, author, ResponseIn(answers={"s": 3, "c": f"A{IMAGE}", "t": f"感想{MARKDOWN}"}))
     mail = await OutboxMail.select(OutboxMail.id).first()
     return World(
         ids={

@@ -6,7 +6,8 @@ forum A; the confirmed registrant of another forum B; an organizer. Each route n
 - public      everyone gets an answer (never 401/403);
 - member      signed in (anonymous: 401, or the login page for pages);
 - registrant  forum A's confirmed registrants and organizers (others: 401/403/404);
-- seat        forum A's confirmed registrants only (the ticket: others are sent to the forum page);
+- seat        forum A's confirmed registrants only (the ticket: others are sent to the forum page;
+              answering the survey);
 - organizer   organizers only (anonymous: 401 or the login page; everyone else: 403);
 - link        a signed link in a mail is the key: everyone who has it;
 - dev         the dev mailbox: only with MEETUP_ENV=dev (organizers only there), so a 404 for
@@ -40,6 +41,8 @@ from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
+from meetup.surveys import service as surveys
+from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
 from tests.conftest import Prepared, free_port, prepare
 from tests.factories import forum, make_accounts, signed_in
 
@@ -188,6 +191,19 @@ TABLE: dict[str, str] = {
     "POST /me/mail": "member",
     "GET /stay-in-touch/{token:str}": "link",
     "POST /stay-in-touch/{token:str}": "link",
+    # the forum survey
+    "PUT /api/v1/events/{slug:str}/survey": "organizer",
+    "GET /api/v1/events/{slug:str}/survey": "registrant",
+    "POST /api/v1/events/{slug:str}/survey/response": "seat",
+    "GET /api/v1/events/{slug:str}/survey/response": "seat",
+    "GET /api/v1/events/{slug:str}/survey/results": "organizer",
+    "GET /api/v1/events/{slug:str}/survey/results.csv": "organizer",
+    "GET /events/{slug:str}/survey": "registrant",
+    "POST /events/{slug:str}/survey": "seat",
+    "GET /organizer/events/{slug:str}/survey": "organizer",
+    "POST /organizer/events/{slug:str}/survey": "organizer",
+    "POST /organizer/events/{slug:str}/survey/open": "organizer",
+    "GET /organizer/events/{slug:str}/survey/results": "organizer",
     "GET /dev/mailbox": "dev",
     "GET /dev/mailbox/{mail_id:int}": "dev",
 }
@@ -228,6 +244,9 @@ async def build_world() -> World:
     organization = await coordinators.upsert_organization(name="ワカツク", prefecture="宮城県")
     mail = await OutboxMail.select(OutboxMail.id).first()
     await events.ensure_series("migiude-2021", "右腕人材育成プログラム")
+    survey = SurveyIn(questions=[SurveyQuestion(id="satisfaction", label="満足度", kind="scale")], open=True)
+    await surveys.save_survey(event_a, survey)
+    await surveys.respond(event_a, author, ResponseIn(answers={"satisfaction": 4}))
     return World(
         ids={
             "slug": slug_a,

@@ -1,0 +1,198 @@
+"""Survey pages: the participant's form (`/events/{slug}/survey`), and for organizers the builder
+and the results (`/organizer/events/{slug}/survey…`). Thin callers of the same service functions
+as the JSON API; every form works without JavaScript.
+
+People are shown by the name on their profile when the reader may see it, else by the display
+name the forum already shows in its breakout rooms; never by e-mail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from meetup.accounts.auth import current_user, login_required, organizer_required
+from meetup.accounts.schemas import UserOut
+from meetup.accounts.service import get_users
+from meetup.coordinators import service as coordinators
+from meetup.coordinators.reading import fold, reading_of, romaji
+from meetup.errors import DomainError
+from meetup.events import service as events
+from meetup.events.forum_form import apply_op, read_questions
+from meetup.forum_links import ForumLink
+from meetup.i18n import gettext as _
+from meetup.surveys import results, service
+from meetup.surveys.builder import rows_of, survey_questions
+from meetup.surveys.schemas import MAX_QUESTIONS, ResponseIn, SurveyIn, SurveyQuestion
+
+DONE = ("saved", "opened", "closed")
+
+
+async def people_named_by_name(event: dict, viewer: UserOut, user_ids: list[int]) -> list[dict[str, Any]]:
+    """[{id, name, search}] in あいうえお order: `search` holds the name folded, its reading in
+    hiragana and in romaji, so the filter finds a person by kanji, kana or romaji."""
+    profiles = await coordinators.profiles_of(user_ids, viewer)
+    accounts = await get_users(user_ids)
+    people = []
+    for uid in user_ids:
+        profile, account = profiles.get(uid), accounts.get(uid)
+        if profile is None and account is None:
+            continue
+        name = profile.name if profile else account.display_name
+        reading = profile.reading if profile and profile.reading else reading_of(name)
+        search = " ".join(filter(None, [fold(name), reading, reading.replace(" ", ""), romaji(reading)]))
+        people.append({"id": uid, "name": name, "reading": reading, "search": search})
+    return sorted(people, key=lambda p: p["reading"] or p["name"])
+
+
+async def links_for(event: dict, user: object, place: str) -> list[ForumLink]:
+    """ "Answer the survey" for a confirmed registrant while it is open (forum page, closed
+    rooms); organizers also get "Survey" on the forum page."""
+    shown = []
+    if isinstance(user, UserOut) and await service.survey_link_shown(event, user):
+        shown.append(ForumLink(_("Answer the survey"), f"/events/{event['slug']}/survey"))
+    if place == "forum" and isinstance(user, UserOut) and user.is_organizer:
+        shown.append(ForumLink(_("Survey (organizers)"), f"/organizer/events/{event['slug']}/survey"))
+    return shown
+
+
+def _answers_from_form(form, questions: list[SurveyQuestion]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for question in questions:
+        key = f"a-{question.id}"
+        if question.kind == "people":
+            picked = [value for value in form.getall(key, []) if value]
+            answers[question.id] = [int(v) if v.isdigit() and len(v) < 12 else v for v in picked]
+        elif form.get(key) not in (None, ""):
+            answers[question.id] = form.get(key)
+    return answers
+
+
+async def _answer_page(
+    request: Request, event: dict, *, answers: dict | None = None, error: DomainError | None = None, done=None
+) -> Template:
+    user: UserOut = request.user
+    await service.check_reader(event, user)
+    survey = await service.get_survey(event, user)
+    mine = await service.my_answers(event, user.id)
+    others = [uid for uid in await events.confirmed_people(event["id"]) if uid != user.id]
+    return Template(
+        "surveys/answer.html",
+        context={
+            "event": event,
+            "survey": survey,
+            "answers": answers if answers is not None else (mine.answers if mine else {}),
+            "answered": mine is not None,
+            "may_answer": await service.may_respond(event, user),
+            "people": await people_named_by_name(event, user, others),
+            "error": error.detail if error else None,
+            "error_field": (error.field or "").removeprefix("answers.") if error else None,
+            "done": done if done in DONE else None,
+        },
+        status_code=error.status_code if error else 200,
+    )
+
+
+async def _builder(
+    event: dict,
+    rows: list[dict] | None = None,
+    *,
+    error: DomainError | None = None,
+    changed: bool = False,
+    copied: bool | None = None,
+    done: str | None = None,
+) -> Template:
+    row = await service.survey_row(event["id"])
+    return Template(
+        "surveys/build.html",
+        context={
+            "event": event,
+            "row": row,
+            "questions": rows if rows is not None else rows_of(service.questions_of(row)),
+            "open": service.accepting(event, row),
+            "responses": await service.response_count(row["id"]) if row else 0,
+            "max_questions": MAX_QUESTIONS,
+            "error": error.detail if error else None,
+            "errors": {error.field: error.detail} if error and error.field else {},
+            "changed": changed,
+            "copied": copied,
+            "done": done if done in DONE else None,
+        },
+        status_code=error.status_code if error else 200,
+    )
+
+
+def _back(slug: str, done: str) -> Redirect:
+    return Redirect(path=f"/organizer/events/{slug}/survey?done={done}", status_code=303)
+
+
+class SurveyPages(Controller):
+    include_in_schema = False
+
+    @get("/events/{slug:str}/survey", guards=[login_required])
+    async def answer_form(self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+        event = await events.event_row(slug, organizer=request.user.is_organizer)
+        return await _answer_page(request, event, done=done)
+
+    @post("/events/{slug:str}/survey", guards=[login_required])
+    async def answer(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        event = await events.event_row(slug, organizer=request.user.is_organizer)
+        questions = service.questions_of(await service.survey_row(event["id"]))
+        answers = _answers_from_form(await request.form(), questions)
+        try:
+            await service.respond(event, current_user(request), ResponseIn(answers=answers))
+        except DomainError as exc:
+            return await _answer_page(request, event, answers=answers, error=exc)
+        return Redirect(path=f"/events/{slug}/survey?done=saved", status_code=303)
+
+    # -- organizers ---------------------------------------------------------------------------
+
+    @get("/organizer/events/{slug:str}/survey", guards=[organizer_required])
+    async def build(self, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+        return await _builder(await events.event_row(slug, organizer=True), done=done)
+
+    @post("/organizer/events/{slug:str}/survey", guards=[organizer_required])
+    async def save(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        """Save the form; a question button (`op=add`, `op=up:2`, …) or "copy the last forum's
+        survey" instead shows the form again, changed, nothing saved."""
+        event = await events.event_row(slug, organizer=True)
+        form = await request.form()
+        rows = read_questions(form)
+        op = str(form.get("op") or "save")
+        try:
+            if op == "copy":
+                copied = await service.last_questions(event, request.user.id)
+                return await _builder(event, rows_of(copied) or rows, changed=bool(copied), copied=bool(copied))
+            if op != "save":
+                apply_op(rows, op)
+                return await _builder(event, rows, changed=True)
+            row = await service.survey_row(event["id"])
+            taken = {q.id for q in service.questions_of(row)}
+            await service.save_survey(event, SurveyIn(questions=survey_questions(rows, taken)))
+        except DomainError as exc:
+            return await _builder(event, rows, error=exc, changed=True)
+        return _back(slug, "saved")
+
+    @post("/organizer/events/{slug:str}/survey/open", guards=[organizer_required])
+    async def open_or_close(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        event = await events.event_row(slug, organizer=True)
+        wanted = (await request.form()).get("open") == "yes"
+        try:
+            await service.set_open(event, wanted)
+        except DomainError as exc:
+            return await _builder(event, error=exc)
+        return _back(slug, "opened" if wanted else "closed")
+
+    @get("/organizer/events/{slug:str}/survey/results", guards=[organizer_required])
+    async def results(self, request: Request, slug: FromPath[str]) -> Template:
+        event = await events.event_row(slug, organizer=True)
+        found = await results.results(event)
+        named = {int(uid) for q in found.questions if q.kind == "people" for uid in (q.counts or {})}
+        names = {str(p["id"]): p["name"] for p in await people_named_by_name(event, request.user, sorted(named))}
+        return Template(
+            "surveys/results.html",
+            context={"event": event, "results": found, "names": names},
+        )
