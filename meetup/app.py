@@ -29,7 +29,7 @@ from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
 from meetup.coordinators import service as coordinators
-from meetup.coordinators.network_routes import NetworkApi, NetworkPages
+from meetup.coordinators.network_routes import NetworkApi, NetworkPages, NetworkResearchApi
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events.organizer_pages import OrganizerPages
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         CoordinatorPages,
         NetworkApi,
         NetworkPages,
+        NetworkResearchApi,
         EventRoomsApi,
         RoomsApi,
         RoomPages,
