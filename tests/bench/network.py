@@ -60,7 +60,8 @@ from meetup.coordinators.schemas import NetworkNode, NetworkOut
 
 URL = os.environ["BARE_DATABASE_URL"]
 NODES = "SELECT account, name, prefecture, organization_name FROM profile WHERE visibility = 'public'"
-TIES = "SELECT person_low, person_high, kind, created_at FROM tie WHERE kind IN ('connection', 'introduction', 'survey', 'project')"
+TIES = ("SELECT person_low, person_high, kind, created_at FROM tie"
+        " WHERE kind IN ('connection', 'introduction', 'survey', 'project')")
 state = {}
 
 
@@ -75,11 +76,13 @@ async def rows(sql):
 
 async def body():
     people = await rows(NODES)
-    nodes = [NetworkNode(id=p["account"], name=p["name"], prefecture=p["prefecture"], organization=p["organization_name"]) for p in people]
+    nodes = [NetworkNode(id=p["account"], name=p["name"], prefecture=p["prefecture"],
+                         organization=p["organization_name"]) for p in people]
     ties = await rows(TIES)
     def work():
         m = measure(nodes, ties)
-        return msgspec.json.encode(NetworkOut(nodes=m.nodes, edges=m.edges, metrics=m.metrics, ties="relationships", at=None))
+        out = NetworkOut(nodes=m.nodes, edges=m.edges, metrics=m.metrics, ties="relationships", at=None)
+        return msgspec.json.encode(out)
     return await asyncio.to_thread(work)
 
 
@@ -157,7 +160,10 @@ async def prepare(settings: Settings, profiles: int, ties: int) -> list[str]:
 
 async def add_tie(url: str, n: int) -> None:
     """One more tie, written as another process would: the kept network is now stale."""
-    sql = 'INSERT INTO "tie" ("person_low", "person_high", "kind", "source", "created_at") VALUES (1, 2, \'connection\', {}, {})'
+    sql = (
+        'INSERT INTO "tie" ("person_low", "person_high", "kind", "source", "created_at")'
+        " VALUES (1, 2, 'connection', {}, {})"
+    )
     if url.startswith("postgres"):
         conn = await asyncpg.connect(url)
         try:
