@@ -29,6 +29,7 @@ from meetup import ROOT, db, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.coordinators import network_process
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.network_routes import NetworkApi, NetworkPages, NetworkResearchApi
 from meetup.coordinators.pages import CoordinatorPages
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 with suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(task, timeout=10)
             stop_hearing_revocations()
+            network_process.stop()  # a measurement under way is abandoned, not awaited
             await hub.stop()
             if redis is not None:
                 await redis.aclose()

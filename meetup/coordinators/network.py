@@ -1,5 +1,6 @@
 """The network of coordinators as a viewer may see it, at a date, on a choice of ties; measured in
-a worker thread (network_measure.py) and kept until a tie or a profile changes.
+the measuring process (network_process.py: networkx never holds this process's event loop) and
+kept until a tie or a profile changes.
 
 Rules:
 - the map holds only the profiles the viewer may see (the directory's visibility rule), and only
@@ -9,7 +10,8 @@ Rules:
 - `at` is a day: the ties made by its end (Asia/Tokyo); today or later is the network as it is;
 - a measured network is kept per (who may be seen, ties, day) and reused while the database says
   nothing changed (ties: count and newest id; profiles: count and last change), so a tie recorded
-  by another server process is seen at the next request;
+  by another server process is seen at the next request; requests that find it stale at the same
+  moment wait for one measurement, not one each;
 - two dates: what changed from A to B is new ties by kind and new bridging people (see
   network_measure); per forum, the relationships that began between its attendees from its start
   until 30 and 90 days after it.
@@ -28,7 +30,7 @@ import msgspec
 
 from meetup import db
 from meetup.accounts.schemas import UserOut
-from meetup.coordinators import network_measure
+from meetup.coordinators import network_graph, network_measure, network_process
 from meetup.coordinators.network_measure import Measured
 from meetup.coordinators.schemas import ForumGrowth, NetworkComparison, NetworkNode, NetworkOut, TieChoice
 from meetup.coordinators.tables import Profile, Tie
@@ -147,9 +149,17 @@ async def _load(scope: Scope, kinds: tuple[str, ...], day: date | None) -> tuple
     return nodes, ties
 
 
+async def _measure(nodes: list[NetworkNode], rows: list[dict]) -> Measured:
+    """Rows into columns and the answer back in a worker thread; the graph work in the measuring
+    process."""
+    columns, kinds = await asyncio.to_thread(network_measure.columns, nodes, rows)
+    graph = await network_process.run(network_graph.measure_graph, columns)
+    return await asyncio.to_thread(network_measure.assemble, nodes, rows, graph, kinds)
+
+
 async def _measured(viewer: UserOut | None, ties: TieChoice, at: date | None) -> tuple[_Kept, date | None]:
     """The network measured for this viewer, choice and day: kept, or measured now (once, however
-    many ask at the same moment) in a worker thread."""
+    many ask at the same moment)."""
     day = _day(at)
     key = (await _scope(viewer), ties, day)
     version = await _version()
@@ -159,7 +169,7 @@ async def _measured(viewer: UserOut | None, ties: TieChoice, at: date | None) ->
             kept = _kept.get(key)
             if kept is None or kept.version != version:
                 nodes, rows = await _load(key[0], TIE_CHOICES[ties], day)
-                kept = _Kept(version, await asyncio.to_thread(network_measure.measure, nodes, rows))
+                kept = _Kept(version, await _measure(nodes, rows))
                 _kept[key] = kept
                 while len(_kept) > CACHE_SIZE:
                     _kept.popitem(last=False)
@@ -221,7 +231,7 @@ async def compare(
         b=b,
         before=network_measure.snapshot(earlier),
         after=network_measure.snapshot(later),
-        new_ties=network_measure.new_ties_by_kind(later, end_of(a), TIE_CHOICES[ties]),
+        new_ties=await asyncio.to_thread(network_measure.new_ties_by_kind, later, end_of(a), TIE_CHOICES[ties]),
         new_bridges=await asyncio.to_thread(network_measure.new_bridges, earlier, later),
     )
     return comparison, earlier, later

@@ -1,41 +1,36 @@
 """Measuring a network: the edges, the metrics, the bridges and what changed between two dates.
-Plain CPU work on rows already loaded (network.py loads and caches), so it runs in a worker thread
-and never holds up the event loop.
+The graph work (network_graph.py) runs in the measuring process on plain columns made here; this
+module turns rows into those columns and the answer back into the API's shapes. network.py loads,
+runs and keeps.
 
 Rules:
-- one edge per pair of people: its kind is the strongest of its sources (ties.TIE_STRENGTH), its
-  weight the number of sources;
+- one edge per pair of people: its kind is the strongest of its sources (ties.TIE_STRENGTH, read
+  at each measurement), its weight the number of sources;
 - shares of ties by place count only ties whose two people both gave a prefecture (or 海外): a tie
   with an unknown side is left out of the numerator and of the denominator;
 - `tohoku_outside_share` is the gateway measure: of those ties, the share between someone in one of
   the six Tohoku prefectures and someone elsewhere (another prefecture of Japan, or abroad);
+- betweenness is exact on small networks and estimated from a fixed, seeded sample of sources on
+  large ones (network_graph.sample_size); the metrics say how many (`betweenness_sample`);
 - a new bridging person (between two dates) is someone whose betweenness rose from about zero, or
   whose ties newly reach people of two or more prefectures.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
-import networkx as nx
-
+from meetup.coordinators import network_graph
+from meetup.coordinators.network_graph import Columns
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.coordinators.schemas import Bridge, Hub, NetworkEdge, NetworkMetrics, NetworkNode, NetworkSnapshot
-from meetup.coordinators.ties import tie_strength
+from meetup.coordinators.ties import TIE_STRENGTH, tie_strength
 
-HUBS = 10
 NEW_BRIDGES = 20
 ABOUT_ZERO = 0.001  # betweenness below this bridges no one worth naming
-# Exact betweenness is O(people × ties); past this many connected people it is estimated from
-# a fixed sample of sources (seeded, so the same network always gives the same hubs): at most
-# 300, fewer when the ties are so many that 300 searches would keep a page waiting.
-EXACT_BETWEENNESS_UP_TO = 500
-BETWEENNESS_SAMPLE = 300
-BETWEENNESS_MIN_SAMPLE = 50
-BETWEENNESS_BUDGET = 3_000_000  # sources × (people + ties), about a second or two in networkx
-BETWEENNESS_SEED = 2011
-_TOHOKU = frozenset(TOHOKU)
 
 Pair = tuple[int, int]
 
@@ -68,94 +63,79 @@ class Measured:
     nodes: list[NetworkNode]
     edges: list[NetworkEdge]
     metrics: NetworkMetrics
-    pairs: dict[Pair, PairTies]
     betweenness: dict[int, float]
+    ties: list[dict] = field(repr=False)  # the rows measured: `pairs` is made from them when asked
+
+    @cached_property
+    def pairs(self) -> dict[Pair, PairTies]:
+        """Every pair of visible people with its sources: for comparisons and exports only (the
+        API and the map need the edges alone), so made on first use, in a worker thread."""
+        seen = {node.id for node in self.nodes}
+        pairs: dict[Pair, PairTies] = {}
+        for tie in self.ties:
+            low, high = tie["person_low"], tie["person_high"]
+            if low in seen and high in seen:
+                pairs.setdefault((low, high), PairTies()).add(tie["kind"], tie["created_at"])
+        return pairs
 
 
 def measure(nodes: list[NetworkNode], ties: list[dict]) -> Measured:
-    """`ties` are rows {'person_low', 'person_high', 'kind', 'created_at'}; those with an end
-    outside `nodes` (a person the viewer may not see) are dropped here."""
-    seen = {node.id for node in nodes}
-    pairs: dict[Pair, PairTies] = {}
-    for tie in ties:
-        low, high = tie["person_low"], tie["person_high"]
-        if low in seen and high in seen:
-            pairs.setdefault((low, high), PairTies()).add(tie["kind"], tie["created_at"])
+    """Measured in this process (scripts, the benchmark's bare server); the app measures apart
+    (network.py). `ties` are rows {'person_low', 'person_high', 'kind', 'created_at'}; those with
+    an end outside `nodes` (a person the viewer may not see) are dropped."""
+    graph_columns, kinds = columns(nodes, ties)
+    return assemble(nodes, ties, network_graph.measure_graph(graph_columns), kinds)
+
+
+def kind_order(ties: list[dict]) -> list[str]:
+    """Every kind, weakest first: a kind's rank sent to the graph work is its place here."""
+    return sorted(set(TIE_STRENGTH) | {t["kind"] for t in ties}, key=lambda k: (tie_strength(k), k))
+
+
+def columns(nodes: list[NetworkNode], ties: list[dict]) -> tuple[Columns, list[str]]:
+    """Nodes and ties as the plain columns network_graph.measure_graph takes, and the kinds by
+    rank (to read its answer)."""
+    kinds = kind_order(ties)
+    places = {p: code for code, p in enumerate(sorted({n.prefecture for n in nodes if n.prefecture}), start=1)}
+    rank = {kind: i for i, kind in enumerate(kinds)}
+    graph_columns = (
+        array("q", (n.id for n in nodes)),
+        array("H", (places.get(n.prefecture, 0) for n in nodes)),
+        frozenset(code for p, code in places.items() if p in TOHOKU),
+        array("q", (t["person_low"] for t in ties)),
+        array("q", (t["person_high"] for t in ties)),
+        array("b", (rank[t["kind"]] for t in ties)),
+    )
+    return graph_columns, kinds
+
+
+def assemble(nodes: list[NetworkNode], ties: list[dict], graph: dict, kinds: list[str]) -> Measured:
+    """The measured network from the graph work's answer."""
     edges = [
-        NetworkEdge(source=low, target=high, kind=p.kind, weight=p.weight) for (low, high), p in sorted(pairs.items())
+        NetworkEdge(source=low, target=high, kind=kinds[rank], weight=weight)
+        for low, high, rank, weight in zip(graph["low"], graph["high"], graph["kind"], graph["weight"], strict=True)
     ]
-    graph = nx.Graph()
-    graph.add_edges_from(pairs)
-    scores, sampled = _betweenness(graph)
-    metrics = NetworkMetrics(**_shape(nodes, edges, graph), hubs=_hubs(nodes, graph, scores), hubs_sampled=sampled)
-    return Measured(nodes=nodes, edges=edges, metrics=metrics, pairs=pairs, betweenness=scores)
-
-
-def _place_shares(nodes: list[NetworkNode], edges: list[NetworkEdge]) -> dict:
-    prefecture = {n.id: n.prefecture for n in nodes}
-    known = cross = gateway = 0
-    for e in edges:
-        one, other = prefecture[e.source], prefecture[e.target]
-        if not one or not other:
-            continue
-        known += 1
-        cross += one != other
-        gateway += (one in _TOHOKU) != (other in _TOHOKU)
-    return {
-        "placed_ties": known,
-        "cross_prefecture_ties": cross,
-        "cross_prefecture_share": round(cross / known, 4) if known else 0.0,
-        "tohoku_outside_ties": gateway,
-        "tohoku_outside_share": round(gateway / known, 4) if known else 0.0,
-    }
-
-
-def _shape(nodes: list[NetworkNode], edges: list[NetworkEdge], graph: nx.Graph) -> dict:
-    """The fields of NetworkSnapshot."""
-    groups = [len(c) for c in nx.connected_components(graph)]
-    people, ties = len(nodes), len(edges)
-    return {
-        "people": people,
-        "connected_people": graph.number_of_nodes(),
-        "isolated": people - graph.number_of_nodes(),
-        "ties": ties,
-        "density": round(2 * ties / (people * (people - 1)), 6) if people > 1 else 0.0,
-        "components": len(groups),
-        "largest_component": max(groups, default=0),
-        **_place_shares(nodes, edges),
-    }
-
-
-def snapshot(measured: Measured) -> NetworkSnapshot:
-    """The shape alone (no hubs), e.g. for a side of a comparison."""
-    return NetworkSnapshot(**{name: getattr(measured.metrics, name) for name in NetworkSnapshot.__struct_fields__})
-
-
-def _betweenness(graph: nx.Graph) -> tuple[dict[int, float], bool]:
-    """Normalized betweenness of every tied person; estimated from a seeded sample on large networks."""
-    n, m = graph.number_of_nodes(), graph.number_of_edges()
-    if n < 3:
-        return dict.fromkeys(graph, 0.0), False
-    sampled = n > EXACT_BETWEENNESS_UP_TO
-    k = min(n, BETWEENNESS_SAMPLE, max(BETWEENNESS_MIN_SAMPLE, BETWEENNESS_BUDGET // (n + m))) if sampled else None
-    return nx.betweenness_centrality(graph, k=k, normalized=True, seed=BETWEENNESS_SEED), sampled
-
-
-def _hubs(nodes: list[NetworkNode], graph: nx.Graph, scores: dict[int, float]) -> list[Hub]:
-    """The top people by betweenness centrality (the bridges between groups); nobody at zero."""
     by_id = {node.id: node for node in nodes}
-    top = sorted((item for item in scores.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))[:HUBS]
-    return [
+    hubs = [
         Hub(
             id=person,
             name=by_id[person].name,
             prefecture=by_id[person].prefecture,
             organization=by_id[person].organization,
             betweenness=round(score, 4),
-            ties=graph.degree(person),
+            ties=degree,
         )
-        for person, score in top
+        for person, score, degree in graph["hubs"]
     ]
+    sample = graph["sample"]
+    metrics = NetworkMetrics(**graph["shape"], hubs=hubs, hubs_sampled=sample is not None, betweenness_sample=sample)
+    scores = dict(zip(graph["scored"], graph["scores"], strict=True))
+    return Measured(nodes=nodes, edges=edges, metrics=metrics, betweenness=scores, ties=ties)
+
+
+def snapshot(measured: Measured) -> NetworkSnapshot:
+    """The shape alone (no hubs), e.g. for a side of a comparison."""
+    return NetworkSnapshot(**{name: getattr(measured.metrics, name) for name in NetworkSnapshot.__struct_fields__})
 
 
 # --- two dates -------------------------------------------------------------------------------

@@ -184,6 +184,7 @@ class NetworkSnapshot(msgspec.Struct):
 class NetworkMetrics(NetworkSnapshot):
     hubs: list[Hub]
     hubs_sampled: bool  # betweenness estimated from a sample of sources (large networks)
+    betweenness_sample: int | None = None  # how many sources it was estimated from; None: exact
 
 
 class NetworkOut(msgspec.Struct):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import networkx as nx
 
 from meetup import db
-from meetup.coordinators import connections, network_measure, service
+from meetup.coordinators import connections, service
 from meetup.coordinators.schemas import ProfileIn
 from meetup.coordinators.tables import Profile, Tie
 from meetup.db import utcnow
@@ -21,6 +21,7 @@ from meetup.events.tables import Event, Registration
 from meetup.i18n import TOKYO
 from meetup.rooms import service as rooms
 from tests.conftest import TEST_DATABASE_URL
+from tests.coordinators.measuring import counted_measurements
 from tests.factories import create_forum, make_accounts, organizer, signed_in
 from tests.rooms.factories import forum_with_people, organizer_id, room_in
 
@@ -231,9 +232,7 @@ async def test_exports_for_researchers(client, make_client):
 
 async def test_a_new_tie_is_seen_at_once_even_when_written_by_another_connection(client, monkeypatch):
     a, b, c, d, e = await small_graph()
-    measured = []
-    original = network_measure.measure
-    monkeypatch.setattr(network_measure, "measure", lambda *args: measured.append(1) or original(*args))
+    measured = counted_measurements(monkeypatch)
     assert (await client.get("/api/v1/network")).json()["metrics"]["ties"] == 4
     assert (await client.get("/api/v1/network")).json()["metrics"]["ties"] == 4
     assert len(measured) == 1  # nothing changed: measured once
