@@ -60,8 +60,9 @@ class NetworkApi(Controller):
         description="People are the profiles the caller may see (public ones for everyone, members-only "
         "ones for signed-in people, all for organizers); `id`, `source` and `target` are user ids. One edge "
         f"per pair: `kind` is the strongest source ({STRONGEST_FIRST}), `weight` the number of sources. "
-        f"{METRICS} Betweenness is estimated from a fixed sample of sources when more than 500 people have "
-        "ties (`hubs_sampled`). Results are kept until a tie or a profile changes.",
+        f"{METRICS} Betweenness is estimated from a fixed, seeded sample of sources when more than 500 "
+        "people have ties (`hubs_sampled`; `betweenness_sample` is the number of sources, null when exact). "
+        "Results are kept until a tie or a profile changes.",
         responses={200: ResponseSpec(data_container=NetworkOut, description="the network")},
     )
     async def get_network(self, request: Request, ties: Ties = DEFAULT_TIES, at: At = None) -> Response[bytes]:

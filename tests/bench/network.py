@@ -231,8 +231,13 @@ async def chat(base: str, sessions: list[str], seconds: float, background=None) 
     return delays
 
 
+def load_average() -> str:
+    """The machine's load (1, 5, 15 min) and cores: a shared machine distorts every figure."""
+    return f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+
+
 async def measure(label: str, url: str, args: argparse.Namespace, workdir: Path) -> None:
-    print(f"\n{label}")
+    print(f"\n{label} ({load_average()})")
     settings = Settings(database_url=url, env="test", secret_key="bench-" + "x" * 32, var_dir=str(workdir / "var"))
     sessions = await prepare(settings, args.profiles, args.ties)
     port, bare_port = free_port(), free_port()
@@ -310,6 +315,7 @@ async def measure(label: str, url: str, args: argparse.Namespace, workdir: Path)
             print(line(f"chat delivery, recomputing ({len(busy)})", busy))
             extra = cuts(busy)[2] - cuts(quiet)[2]
             print(f"    {'p99 added by recomputation':<34} {extra:8.1f} ms (target <= 20 ms)")
+            print(f"  ({load_average()})")
     finally:
         await stop_server(meetup)
         await stop_server(bare)

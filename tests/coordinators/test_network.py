@@ -163,6 +163,7 @@ async def test_a_large_network_estimates_its_hubs_from_a_sample(database):
     )
     out = await network.network(None)
     assert out.metrics.hubs_sampled is True
+    assert out.metrics.betweenness_sample == 300  # 520 people, one chain: the most sources allowed
     assert out.metrics.people == 520 and out.metrics.ties == 519
     assert len(out.metrics.hubs) == 10
     middle = set(ids[200:320])
