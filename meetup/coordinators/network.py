@@ -40,7 +40,7 @@ from meetup.events import service as events
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 
-CHUNK = 5000  # rows per query while loading: the event loop converts each batch in a few ms
+CHUNK = 2000  # rows per query while loading: the event loop converts each batch in a few ms
 CACHE_SIZE = 32  # measured networks kept: scopes × tie choices × a few dates
 GROWTH_DAYS = (30, 90)
 

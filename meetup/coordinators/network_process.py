@@ -5,6 +5,7 @@ by networkx, however long a measurement takes.
 Rules:
 - one worker process, started on the first measurement, from a forkserver that has networkx
   loaded (spawn where there is no forkserver): never a fork of a process running an event loop;
+- the worker runs at a lower priority (nice 10): measuring waits for serving, never the reverse;
 - what crosses is plain numbers (arrays, dicts), pickled in a few milliseconds each way;
 - the event loop awaits the worker's future and stays free meanwhile;
 - `stop()` (the app's lifespan, at shutdown) ends the worker at once, even mid-measurement, and
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 PRELOAD = ["meetup.coordinators.network_graph"]
+NICENESS = 10
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -36,7 +39,8 @@ def _context() -> multiprocessing.context.BaseContext:
 def _executor() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=_context())
+        # A lower priority: on a busy machine the serving process gets the CPU first.
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=os.nice, initargs=(NICENESS,))
     return _pool
 
 

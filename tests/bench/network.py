@@ -23,6 +23,7 @@ import io
 import logging
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -317,8 +318,15 @@ async def measure(label: str, url: str, args: argparse.Namespace, workdir: Path)
             print(f"    {'p99 added by recomputation':<34} {extra:8.1f} ms (target <= 20 ms)")
             print(f"  ({load_average()})")
     finally:
-        await stop_server(meetup)
-        await stop_server(bare)
+        await stopped(meetup, workdir / "meetup.log")
+        await stopped(bare, workdir / "bare.log")
+
+
+async def stopped(process: subprocess.Popen, log: Path) -> None:
+    """Stop a server (SIGINT, then SIGKILL after 30 s); when SIGINT was not enough, its log says why."""
+    await stop_server(process)
+    if process.returncode == -signal.SIGKILL:
+        print("    its log ends:\n" + log.read_text()[-1500:])
 
 
 async def main() -> None:
