@@ -99,6 +99,8 @@ async def app(scope, receive, send):
         state["warm"] = await body()
         await send({"type": "lifespan.startup.complete"})
         await receive()
+        # aiosqlite's connection is a non-daemon thread: left open, it keeps the process from exiting
+        await (state["pool"].close() if "pool" in state else state["conn"].close())
         await send({"type": "lifespan.shutdown.complete"})
         return
     payload = state["warm"] if scope["path"] == "/warm" else await body()
