@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -29,8 +30,9 @@ from meetup import ROOT, composers, db, forum_links, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.coordinators import network_process
 from meetup.coordinators import service as coordinators
-from meetup.coordinators.network_routes import NetworkApi, NetworkPages
+from meetup.coordinators.network_routes import NetworkApi, NetworkPages, NetworkResearchApi
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events import dependencies as forum_dependencies
@@ -154,10 +156,14 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
             with suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, timeout=10)
         stop_hearing_revocations()
+        network_process.stop()  # a measurement under way is abandoned, not awaited
         await hub.stop()
         if services.redis is not None:
             await services.redis.aclose()
         await db.close_database()
+
+
+SWITCH_INTERVAL = 0.0005
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -165,6 +171,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     composers.register_all()
     forum_links.offer(links_for)
+    # Worker threads (the network's rows turned into lists) hold the GIL for 5 ms slices by default;
+    # a short slice gives the event loop (chat frames, requests) the interpreter back within half a ms.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     sessions = SessionConfig(
         store="sessions",
         max_age=SESSION_MAX_AGE,
@@ -188,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         CoordinatorPages,
         NetworkApi,
         NetworkPages,
+        NetworkResearchApi,
         EventRoomsApi,
         RoomsApi,
         RoomPages,

@@ -267,7 +267,7 @@ SAMPLE_COORDINATORS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 
 
 async def load_coordinators(forum_slug: str) -> int:
-    """Public sample profiles, a few accepted connections, and the ties of the 2021 forum."""
+    """Public sample profiles, a few accepted connections, and the ties around the 2021 forum."""
     ids = []
     for index, (name, kana, prefecture, organization, themes) in enumerate(SAMPLE_COORDINATORS, start=1):
         # The first six are the sample participants (who have a password), the rest sign in by link.
@@ -294,18 +294,45 @@ async def load_coordinators(forum_slug: str) -> int:
                 visibility="public",
             ),
         )
-    forum = await events.event_row(forum_slug)
-    attended = ids[:14]  # the 2021 forum, online: the first fourteen sample coordinators
-    if await connections.record_source_once(f"event:{forum['id']}"):
-        await connections.record_ties(
-            attended, kind="forum", source=f"event:{forum['id']}", event_id=forum["id"], at=forum["ends_at"]
-        )
-    made = 0
     for low, high in ((0, 6), (1, 7), (2, 9), (3, 12), (4, 13), (5, 15), (2, 18), (8, 18), (10, 19), (16, 5)):
-        made += await connections.record_ties(
+        await connections.record_ties(
             [ids[low], ids[high]], kind="connection", source=f"demo:{low}-{high}", at=_jst(2020, 6, 1, "12:00")
         )
+    await load_network_growth(forum_slug, ids)
     return len(ids)
+
+
+# The 2021 forum's breakout rooms (indexes into SAMPLE_COORDINATORS: the first fourteen attended),
+# and the relationships that followed it, so that /network's two dates show the network growing.
+DEMO_ROOMS = ((0, 1, 2, 3), (4, 5, 6, 7), (8, 9, 10), (11, 12, 13))
+DEMO_INTRODUCTIONS = ((0, 4), (1, 11), (3, 8), (6, 10))  # both pressed "stay in touch" after it
+DEMO_LATER_CONNECTIONS = ((5, 9), (7, 12), (13, 18), (11, 19), (14, 17))  # spring and summer 2021
+
+
+async def load_network_growth(forum_slug: str, ids: list[int]) -> None:
+    """Room ties at the 2021 forum, introductions within a month of it, connections made later
+    (each recorded once: ties are idempotent per source)."""
+    forum = await events.event_row(forum_slug)
+    for number, room in enumerate(DEMO_ROOMS, start=1):
+        await connections.record_ties(
+            [ids[i] for i in room],
+            kind="room",
+            source=f"demo-room:{number}",
+            event_id=forum["id"],
+            at=_jst(2021, 3, 1, "15:00"),
+        )
+    for low, high in DEMO_INTRODUCTIONS:
+        await connections.record_ties(
+            [ids[low], ids[high]],
+            kind="introduction",
+            source=f"introduction:{forum['id']}",
+            event_id=forum["id"],
+            at=_jst(2021, 3, 15, "10:00"),
+        )
+    for month, (low, high) in enumerate(DEMO_LATER_CONNECTIONS, start=4):
+        await connections.record_ties(
+            [ids[low], ids[high]], kind="connection", source=f"demo:{low}-{high}", at=_jst(2021, month, 10, "12:00")
+        )
 
 
 FOLLOW_UP_BODY = """当日はオンラインでお会いできるのを楽しみにしています。

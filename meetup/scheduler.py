@@ -1,4 +1,4 @@
-"""Periodic jobs (the day-before reminders, forum ties) run beside the mail worker.
+"""Periodic jobs (the day-before reminders) run beside the mail worker.
 
 They run in the web process with the in-process worker, and in `python main.py worker`;
 each job is safe to run from several processes at once (its mail carries a dedupe key).
@@ -11,14 +11,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from meetup.coordinators.ties import record_forum_ties
 from meetup.events.reminders import queue_reminders
 
 log = logging.getLogger("meetup.scheduler")
 
 JOBS: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
     ("reminders", queue_reminders, 60.0),
-    ("forum ties", record_forum_ties, 300.0),
 ]
 
 

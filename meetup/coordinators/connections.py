@@ -6,8 +6,8 @@ Rules:
   you: names come from profiles you may see, never from the account;
 - a person asks at most REQUESTS_PER_HOUR times an hour; the person asked is mailed (unless they
   turned that mail off) and sees the asker's short message; the asker may withdraw while it waits;
-- a tie between two people remembers where it came from (an accepted connection, a shared
-  breakout room, a forum attended together); one tie per pair and source.
+- a tie between two people remembers where it came from (its kinds: ties.py); one tie per pair
+  and source.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 async def record_ties(
     people: list[int], *, kind: str, source: str, event_id: int | None = None, at: datetime | None = None
 ) -> int:
-    """A tie for every pair among `people`, all from one source (a room, a forum); idempotent.
+    """A tie for every pair among `people`, all from one source (a room, a survey); idempotent.
     Returns how many new ties were made."""
     pairs = {_pair(a, b) for a, b in itertools.combinations(set(people), 2)}
     return await _insert_ties(pairs, kind=kind, source=source, event_id=event_id, at=at)
@@ -247,7 +247,7 @@ async def decline_connection(request_id: int, user_id: int) -> None:
 
 
 async def remove_connection(user_id: int, other: int) -> None:
-    """Remove the explicit connection (both directions); automatic ties from rooms and forums stay."""
+    """Remove the explicit connection (both directions); ties of other kinds (rooms, surveys) stay."""
     low, high = _pair(user_id, other)
     async with write_transaction():
         await Tie.delete().where((Tie.person_low == low) & (Tie.person_high == high) & (Tie.kind == "connection"))

@@ -2,21 +2,22 @@
 lays out a few hundred nodes quickly, not thousands), and the colours of the prefectures.
 
 The network itself (who may be seen, the ties, the metrics) comes from network.py; the layout is
-done in the browser (static/js/network.js).
+done in the browser (static/js/network.js). Two dates are drawn with the same people on both maps,
+so that the pictures differ only in their ties.
 """
 
 from __future__ import annotations
 
 import msgspec
 
+from meetup.coordinators.network_measure import Measured
 from meetup.coordinators.prefectures import OVERSEAS, TOHOKU, prefecture_name
-from meetup.coordinators.schemas import ForumPictures, NetworkOut
 from meetup.coordinators.ties import tie_strength
 from meetup.i18n import gettext as _
 
 # How many people the drawn map holds at most: a browser lays out a few hundred nodes quickly.
 MAP_LIMIT = 250
-MAP_EDGE_LIMIT = 1500  # the strongest ties among them (a forum's own first, on its page)
+MAP_EDGE_LIMIT = 1500  # the strongest ties among them (the new ones first, comparing two dates)
 
 # The six Tohoku prefectures in strong, distinct colours; the rest of Japan muted; overseas grey.
 TOHOKU_COLOURS = dict(zip(TOHOKU, ("#d62728", "#1f5fbf", "#2ca02c", "#f28e1c", "#8e44ad", "#0f9fb4"), strict=True))
@@ -34,22 +35,21 @@ def legend(locale: str) -> list[tuple[str, str]]:
     ]
 
 
-def map_data(out: NetworkOut, *, limit: int = MAP_LIMIT) -> dict:
+def map_data(out: Measured, *, limit: int = MAP_LIMIT) -> dict:
     """The part of the network a browser draws: the most tied people, at most `limit`, and the
     strongest edges between them, as plain JSON-ready values."""
     return _drawn(out, _chosen(out, set(), limit))
 
 
-def map_pair(pictures: ForumPictures, *, limit: int = MAP_LIMIT) -> dict:
-    """The same people on both maps (chosen from the network after the forum), so that the two
-    pictures differ only in their ties."""
-    before = {(e.source, e.target) for e in pictures.before.edges}
-    new = {(e.source, e.target) for e in pictures.after.edges} - before
-    chosen = _chosen(pictures.after, {p for pair in new for p in pair}, limit)
-    return {"before": _drawn(pictures.before, chosen), "after": _drawn(pictures.after, chosen, new=new)}
+def map_pair(before: Measured, after: Measured, *, limit: int = MAP_LIMIT) -> dict:
+    """The same people on both maps (chosen from the later network, the people of new ties
+    first), so that the two pictures differ only in their ties."""
+    new = set(after.pairs) - set(before.pairs)
+    chosen = _chosen(after, {p for pair in new for p in pair}, limit)
+    return {"before": _drawn(before, chosen), "after": _drawn(after, chosen, new=new)}
 
 
-def _chosen(out: NetworkOut, focus: set[int], limit: int) -> list[int]:
+def _chosen(out: Measured, focus: set[int], limit: int) -> list[int]:
     """People with ties: `focus` first, then by how many ties they have."""
     degree: dict[int, int] = {}
     for e in out.edges:
@@ -59,8 +59,8 @@ def _chosen(out: NetworkOut, focus: set[int], limit: int) -> list[int]:
     return ranked[:limit]
 
 
-def _drawn(out: NetworkOut, chosen: list[int], *, new: set[tuple[int, int]] | None = None) -> dict:
-    """Nodes and edges as JSON-ready values; the pairs in `new` (a forum's) are marked and kept first."""
+def _drawn(out: Measured, chosen: list[int], *, new: set[tuple[int, int]] | None = None) -> dict:
+    """Nodes and edges as JSON-ready values; the pairs in `new` are marked and kept first."""
     keep = set(chosen)
     new = new or set()
     edges = [e for e in out.edges if e.source in keep and e.target in keep]

@@ -1,40 +1,54 @@
-"""The network map: `GET /api/v1/network` (JSON) and the `/network` page, both from network.py; the
-page draws what network_map.py chooses."""
+"""The network: `GET /api/v1/network` (JSON), the comparison of two dates, the organizers' exports
+and per-forum growth, and the `/network` page; all from network.py. The page draws what
+network_map.py chooses."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Template
 
-from meetup.accounts.auth import current_user
-from meetup.coordinators import network, network_map
+from meetup.accounts.auth import current_user, organizer_required
+from meetup.coordinators import network, network_exports, network_map
 from meetup.coordinators.prefectures import ENGLISH
-from meetup.coordinators.schemas import NetworkOut
-from meetup.coordinators.ties import STRONGEST_FIRST
-from meetup.events.dependencies import forum_for
+from meetup.coordinators.schemas import ForumGrowth, NetworkComparison, NetworkOut, TieChoice
+from meetup.coordinators.ties import DEFAULT_TIES, STRONGEST_FIRST, TIE_CHOICES
+from meetup.events.dependencies import Forum
 from meetup.i18n import current_locale
 
-EventSlug = Annotated[
-    str | None, Parameter(max_length=80, description="a forum's slug: adds its before/after comparison")
+Ties = Annotated[
+    TieChoice,
+    Parameter(
+        description="`relationships` (connection, introduction, survey, project) or `contact` "
+        "(relationships and shared breakout rooms); every metric and the hubs use these ties only"
+    ),
 ]
-View = Annotated[
-    str | None,
-    Parameter(pattern="^(before|after)$", description="with `event`: the network before or after the forum"),
-]
-At = Annotated[
-    datetime | None, Parameter(description="only ties made by this time (ISO 8601; Asia/Tokyo if no offset)")
-]
+At = Annotated[date | None, Parameter(description="only ties made by the end of this day (YYYY-MM-DD, Asia/Tokyo)")]
+DateA = Annotated[date | None, Parameter(description="the earlier date (YYYY-MM-DD); default: before the first forum")]
+DateB = Annotated[date | None, Parameter(description="the later date (YYYY-MM-DD); default: today")]
+Part = Annotated[Literal["ties", "nodes"], Parameter(description="`ties` (the edge list) or `nodes` (the people)")]
+
+JSON = "application/json"
+METRICS = (
+    "`metrics` holds `people`, `ties`, `density`, `components` (groups of two or more linked people), "
+    "`cross_prefecture_share` and `tohoku_outside_share` (of the ties whose two people both gave a "
+    "prefecture: the share between someone in 青森県, 岩手県, 宮城県, 秋田県, 山形県 or 福島県 and someone "
+    "in another prefecture or abroad; ties with an unknown side are left out of both counts, see "
+    "`placed_ties`), and `hubs` `[{id, betweenness, ...}]`."
+)
 
 
-async def _event_id(request: Request, slug: str | None) -> int | None:
-    """The forum's id; an unknown slug (or a draft, for anyone but organizers) is a 404."""
-    if not slug:
-        return None
-    return (await forum_for(current_user(request), slug))["id"]
+async def _dates(a: date | None, b: date | None) -> tuple[date, date]:
+    default_a, default_b = await network.default_dates()
+    return a or default_a, b or default_b
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(body, media_type=media_type, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 class NetworkApi(Controller):
@@ -46,46 +60,108 @@ class NetworkApi(Controller):
         summary="The network of coordinators and its metrics",
         description="People are the profiles the caller may see (public ones for everyone, members-only "
         "ones for signed-in people, all for organizers); `id`, `source` and `target` are user ids. One edge "
-        f"per pair: `kind` is the strongest source ({STRONGEST_FIRST}), `weight` the number of "
-        "sources. `metrics.hubs` ranks people by betweenness centrality, estimated from a fixed sample "
-        "of 300 sources when more than 500 people have ties (`hubs_sampled`). With `event`, `forum` "
-        "holds the network's metrics before and after that forum, and `view` shows one side.",
+        f"per pair: `kind` is the strongest source ({STRONGEST_FIRST}), `weight` the number of sources. "
+        f"{METRICS} Betweenness is estimated from a fixed, seeded sample of sources when more than 500 "
+        "people have ties (`hubs_sampled`; `betweenness_sample` is the number of sources, null when exact). "
+        "Results are kept until a tie or a profile changes.",
+        responses={200: ResponseSpec(data_container=NetworkOut, description="the network")},
     )
-    async def get_network(
-        self, request: Request, event: EventSlug = None, view: View = None, at: At = None
-    ) -> NetworkOut:
-        event_id = await _event_id(request, event)
-        return await network.network(current_user(request), at=at, event_id=event_id, view=view)  # type: ignore[arg-type]
+    async def get_network(self, request: Request, ties: Ties = DEFAULT_TIES, at: At = None) -> Response[bytes]:
+        body = await network.network_json(current_user(request), ties=ties, at=at)
+        return Response(body, media_type=JSON)
+
+    @get(
+        "/compare",
+        summary="The network at two dates side by side, and what changed",
+        description="`before` and `after` are the metrics at the end of day `a` and of day `b`; `new_ties` "
+        "counts, per kind, the pairs whose first tie of that kind came after `a`; `new_bridges` are people "
+        "whose betweenness rose from about zero, or whose ties newly reach two or more prefectures.",
+    )
+    async def compare(
+        self, request: Request, ties: Ties = DEFAULT_TIES, a: DateA = None, b: DateB = None
+    ) -> NetworkComparison:
+        first, second = await _dates(a, b)
+        return (await network.compare(current_user(request), a=first, b=second, ties=ties))[0]
+
+
+class NetworkResearchApi(Controller):
+    """For organizers: the network as files, and what each forum grew."""
+
+    path = "/api/v1"
+    tags = ["network"]
+    guards = [organizer_required]
+
+    @get("/network.graphml", summary="The network as GraphML (organizers)")
+    async def graphml(self, request: Request, ties: Ties = DEFAULT_TIES, at: At = None) -> Response[bytes]:
+        kept = await network.kept_network(current_user(request), ties=ties, at=at)
+        body = await network.derived(kept, "graphml", network_exports.graphml)
+        return _download(body, "application/graphml+xml", f"network-{ties}.graphml")
+
+    @get(
+        "/network.csv",
+        summary="The network as CSV, UTF-8 with BOM (organizers)",
+        description="`part=ties` (default): one row per pair with both people's names and prefectures, "
+        "`kind`, every kind, `first_seen` and `weight`; `part=nodes`: the people, their prefecture, "
+        "organisation, number of ties and kinds of tie. Never an e-mail address.",
+    )
+    async def csv(
+        self, request: Request, ties: Ties = DEFAULT_TIES, at: At = None, part: Part = "ties"
+    ) -> Response[bytes]:
+        kept = await network.kept_network(current_user(request), ties=ties, at=at)
+        body = await network.derived(kept, f"csv:{part}", lambda m: network_exports.network_csv(m, part))
+        return _download(body, "text/csv; charset=utf-8", f"network-{ties}-{part}.csv")
+
+    @get(
+        "/events/{slug:str}/network-growth",
+        summary="Relationships that began after a forum (organizers)",
+        description="Between the forum's attendees (checked in, or confirmed where nobody was checked in): "
+        "per kind (connection, introduction, survey, project), the pairs whose first tie of that kind was "
+        "made from the forum's start until 30 (`within_30`) and 90 (`within_90`) days after it ended.",
+    )
+    async def growth(self, forum: Forum) -> ForumGrowth:
+        return await network.forum_growth(forum)
+
+
+def _page_data(maps: dict) -> dict:
+    return {
+        "maps": maps,
+        "palette": network_map.PALETTE,
+        "other": network_map.OTHER_COLOUR,
+        # how the person panel names a prefecture (English pages; stored values are Japanese)
+        "prefecture_names": ENGLISH if current_locale() == "en" else {},
+    }
 
 
 class NetworkPages(Controller):
     include_in_schema = False
 
     @get("/network")
-    async def network_page(self, request: Request, event: EventSlug = None) -> Template:
+    async def network_page(
+        self, request: Request, ties: Ties = DEFAULT_TIES, at: At = None, a: DateA = None, b: DateB = None
+    ) -> Template:
         viewer = current_user(request)
-        event_id = await _event_id(request, event)
-        if event_id is None:
-            out = await network.network(viewer)
-            forum, maps = None, {"network": network_map.map_data(out)}
+        organizer = bool(viewer and viewer.is_organizer)
+        context = {
+            "ties": ties,
+            "choices": list(TIE_CHOICES),
+            "organizer": organizer,
+            "legend": network_map.legend(current_locale()),
+            "without_profile": await network.registrants_without_profile() if organizer else None,
+            "defaults": await network.default_dates(),
+        }
+        if a is None and b is None:
+            kept = await network.kept_network(viewer, ties=ties, at=at)
+            drawn = await network.derived(kept, "map", network_map.map_data)
+            context |= {"metrics": kept.measured.metrics, "at": at, "comparison": None}
+            context["data"] = _page_data({"network": drawn})
         else:
-            pictures = await network.forum_pictures(viewer, event_id)
-            out, forum, maps = pictures.after, pictures.forum, network_map.map_pair(pictures)
-        locale = current_locale()
-        return Template(
-            "coordinators/network.html",
-            context={
-                "out": out,
-                "metrics": out.metrics,
-                "forum": forum,
-                "legend": network_map.legend(locale),
-                "organizer": bool(viewer and viewer.is_organizer),
-                "data": {
-                    "maps": maps,
-                    "palette": network_map.PALETTE,
-                    "other": network_map.OTHER_COLOUR,
-                    # how the person panel names a prefecture (English pages; stored values are Japanese)
-                    "prefecture_names": ENGLISH if locale == "en" else {},
-                },
-            },
-        )
+            first, second = await _dates(a, b)
+            comparison, before, after = await network.compare(viewer, a=first, b=second, ties=ties)
+            context |= {"metrics": after.metrics, "at": None, "comparison": comparison}
+            context["data"] = _page_data(network_map.map_pair(before, after))
+        return Template("coordinators/network.html", context=context)
+
+    @get("/organizer/events/{slug:str}/network", guards=[organizer_required])
+    async def growth_page(self, forum: Forum) -> Template:
+        growth = await network.forum_growth(forum)
+        return Template("coordinators/forum_growth.html", context={"growth": growth, "slug": forum["slug"]})

@@ -226,6 +226,9 @@ class CoordinatorPages(Controller):
             raise _not_found()
         state = await connections.connection_state(viewer.id, user_id) if viewer and viewer.id != user_id else None
         sent = await connections.outgoing_request(viewer.id, user_id) if state == "requested" else None
+        # attendance is the person's own record: shown to them and to organizers, never to others
+        may_see_attendance = bool(viewer and (viewer.id == user_id or viewer.is_organizer))
+        attended = await events.attended_by(user_id) if may_see_attendance else None
         return Template(
             "coordinators/profile.html",
             context={
@@ -234,6 +237,7 @@ class CoordinatorPages(Controller):
                 "is_me": bool(viewer and viewer.id == user_id),
                 "state": state,
                 "sent_request": sent,
+                "attended": attended,
                 "message_limit": MESSAGE_LIMIT,
                 "done": done if done in ("saved", "requested", "connected", "removed", "withdrawn") else None,
             },

@@ -3,7 +3,7 @@ the network."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -134,7 +134,7 @@ class ConnectionOut(msgspec.Struct):
 
 # --- the network ----------------------------------------------------------------------------
 
-NetworkView = Literal["before", "after"]  # which side of a forum the network shows
+TieChoice = Literal["relationships", "contact"]  # coordinators.ties.TIE_CHOICES
 
 
 class NetworkNode(msgspec.Struct):
@@ -147,7 +147,7 @@ class NetworkNode(msgspec.Struct):
 class NetworkEdge(msgspec.Struct):
     source: int  # user ids, lower first
     target: int
-    kind: str  # the strongest source: connection | room | forum
+    kind: str  # the strongest source: connection > introduction > project > survey > room
     weight: int  # how many sources tie the pair
 
 
@@ -162,20 +162,10 @@ class Hub(msgspec.Struct):
     ties: int  # how many people they are tied to
 
 
-class ForumTies(msgspec.Struct):
-    """What a forum added: pairs it tied (`ties`), of which `new_ties` were not tied before it."""
-
-    slug: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    ties: int
-    new_ties: int
-
-
 class NetworkSnapshot(msgspec.Struct):
     """The network's shape. `components` counts groups of two or more people linked by ties;
-    people without any tie are counted in `isolated`, not as groups of one."""
+    people without any tie are counted in `isolated`, not as groups of one. Shares by place
+    count only `placed_ties`: ties whose two people both gave a prefecture (or 海外)."""
 
     people: int
     connected_people: int
@@ -184,40 +174,57 @@ class NetworkSnapshot(msgspec.Struct):
     density: float
     components: int
     largest_component: int
+    placed_ties: int  # ties whose two ends have a known prefecture: the denominator of the shares
     cross_prefecture_ties: int  # ties between people of two different prefectures
-    cross_prefecture_share: float  # of all ties, 0..1
+    cross_prefecture_share: float  # of placed_ties, 0..1
+    tohoku_outside_ties: int  # ties between someone in the six Tohoku prefectures and someone elsewhere
+    tohoku_outside_share: float  # of placed_ties, 0..1
 
 
 class NetworkMetrics(NetworkSnapshot):
     hubs: list[Hub]
     hubs_sampled: bool  # betweenness estimated from a sample of sources (large networks)
-    forums: list[ForumTies]  # every forum that tied people, in date order
-
-
-class ForumComparison(msgspec.Struct):
-    """One forum's before/after, like the bureau's 2011/2016 survey pictures."""
-
-    slug: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    view: NetworkView | None  # which of the two `nodes`/`edges` show; None: the whole network
-    ties: int
-    new_ties: int
-    before: NetworkSnapshot
-    after: NetworkSnapshot
+    betweenness_sample: int | None = None  # how many sources it was estimated from; None: exact
 
 
 class NetworkOut(msgspec.Struct):
     nodes: list[NetworkNode]
     edges: list[NetworkEdge]
     metrics: NetworkMetrics
-    forum: ForumComparison | None = None
+    ties: TieChoice  # which kinds of tie were counted
+    at: date | None  # ties made by the end of this day (Asia/Tokyo); None: up to now
 
 
-class ForumPictures(msgspec.Struct):
-    """Both sides of a forum's before/after, for the page that draws them side by side."""
+class Bridge(msgspec.Struct):
+    """A person who bridges at the later date and did not at the earlier one."""
 
-    forum: ForumComparison
-    before: NetworkOut
-    after: NetworkOut
+    id: int
+    name: str
+    prefecture: str | None
+    organization: str
+    betweenness_before: float
+    betweenness_after: float
+    prefectures_reached: int  # prefectures their ties reach at the later date
+
+
+class NetworkComparison(msgspec.Struct):
+    """The network at two dates side by side, as the bureau's 2011/2016 survey pictures."""
+
+    ties: TieChoice
+    a: date
+    b: date
+    before: NetworkSnapshot
+    after: NetworkSnapshot
+    new_ties: dict[str, int]  # per kind: pairs whose first tie of that kind came after `a`, by `b`
+    new_bridges: list[Bridge]
+
+
+class ForumGrowth(msgspec.Struct):
+    """Relationships that began between a forum's attendees from its start until 30 and 90 days
+    after it ended, per kind (pairs with no tie of that kind before the forum)."""
+
+    slug: str
+    title: str
+    attendees: int
+    within_30: dict[str, int]
+    within_90: dict[str, int]

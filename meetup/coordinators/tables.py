@@ -63,19 +63,19 @@ class ConnectionRequest(Table, tablename="connection_request"):
 
 
 class Tie(Table, tablename="tie"):
-    """A tie between two people and where it came from: an accepted connection, a shared
-    breakout room, a forum attended together. Stored low id first; one row per source."""
+    """A tie between two people and where it came from (kinds and their meaning: coordinators/ties.py).
+    Stored low id first; one row per source."""
 
     person_low = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     person_high = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
-    kind = Varchar(length=12, index=True)  # connection | room | forum
-    source = Varchar(length=60)  # e.g. "request:7", "room:12", "event:3"
+    kind = Varchar(length=12, index=True)  # coordinators.ties: connection, introduction, survey, project, room
+    source = Varchar(length=60)  # e.g. "request:7", "room:12", "introduction:3", "survey:3"
     event_id = Integer(null=True, default=None, index=True)  # the forum it came from, if any
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 class TieSource(Table, tablename="tie_source"):
-    """Sources already turned into ties (e.g. a forum after it ended), so it is done once."""
+    """Sources already turned into ties, so each is done once."""
 
     source = Varchar(length=60, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -1,20 +1,28 @@
-"""Ties between people: their kinds and how strong each is, and the automatic ties from forums.
+"""Ties between people: what each kind means, how strong it is, and who makes room ties.
 
 Rules:
-- a tie is one of four kinds, strongest first: an accepted connection, a mutual survey pick (two
-  attendees named each other in a forum's survey), a shared breakout room, a forum attended
-  together; TIE_STRENGTH is the one place that ranks them (the network's edge kind, which ties
-  the map keeps, the order of the connections page);
-- after a forum ends, everyone who attended it is tied to everyone else who did; the scheduler
-  runs this, each forum once.
+- relationships are ties two people chose: `connection` (both said yes), `introduction` (both
+  pressed "stay in touch" in a forum's follow-up), `survey` (two attendees named each other in a
+  forum's survey), `project` (matched on a challenge);
+- contact is being present together: `room` (a breakout room); organizers (who look into rooms to
+  moderate) never make room ties, and co-hosts will not either: `makes_room_ties` is that one rule;
+- coming to the same forum is not a tie: it is attendance, recorded on each person (check-in, or a
+  confirmed seat at a forum without check-in: `events.attendees`);
+- TIE_STRENGTH is the one ranking of the kinds (the network's edge kind, which ties the map keeps,
+  the order of the connections page); TIE_CHOICES says which kinds each view of the network counts.
 """
 
 from __future__ import annotations
 
-from meetup.coordinators import connections
+from meetup.accounts.schemas import UserOut
 from meetup.events import service as events
 
-TIE_STRENGTH = {"connection": 4, "survey": 3, "room": 2, "forum": 1}
+RELATIONSHIPS = ("connection", "introduction", "survey", "project")
+CONTACT = ("room",)
+TIE_CHOICES: dict[str, tuple[str, ...]] = {"relationships": RELATIONSHIPS, "contact": RELATIONSHIPS + CONTACT}
+DEFAULT_TIES = "relationships"
+
+TIE_STRENGTH = {"connection": 5, "introduction": 4, "project": 3, "survey": 2, "room": 1}
 STRONGEST_FIRST = " > ".join(sorted(TIE_STRENGTH, key=TIE_STRENGTH.__getitem__, reverse=True))
 
 
@@ -23,14 +31,10 @@ def tie_strength(kind: str) -> int:
     return TIE_STRENGTH.get(kind, 0)
 
 
-async def record_forum_ties() -> int:
-    """Ties for every ended forum not yet processed; returns how many new ties were made."""
-    made = 0
-    for forum in await events.ended_forums():
-        source = f"event:{forum['id']}"
-        if await connections.record_source_once(source):
-            people = await events.attendees(forum["id"])
-            made += await connections.record_ties(
-                people, kind="forum", source=source, event_id=forum["id"], at=forum["ends_at"]
-            )
-    return made
+async def makes_room_ties(user: UserOut, event_id: int) -> bool:
+    """Whether being in one of the forum's rooms ties `user` to the others there: only for its
+    confirmed registrants who are there to meet, never for organizers, moderators or co-hosts
+    (they look in to run the room). Issue 16 adds co-hosts here."""
+    if user.is_organizer:
+        return False
+    return await events.is_confirmed_registrant(event_id, user.id)

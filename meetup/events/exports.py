@@ -84,7 +84,8 @@ async def daily_registrations(event_id: int) -> list[tuple[str, int]]:
     return sorted(days.items())
 
 
-def _cell(value: object) -> str:
+def excel_cell(value: object) -> str:
+    """A value as a spreadsheet cell: text that Excel shows as written, never runs as a formula."""
     if value is None:
         return ""
     if isinstance(value, list):
@@ -125,15 +126,15 @@ def registrations_csv(rows: list[RegistrationRow], questions: list[Question]) ->
         writer.writerow(
             [
                 row.id,
-                _cell(row.user.display_name),
-                _cell(row.user.email),
+                excel_cell(row.user.display_name),
+                excel_cell(row.user.email),
                 status_names.get(row.status, row.status),
                 row.waitlist_position or "",
                 row.prefecture or "",
                 f"{row.created_at:%Y-%m-%d %H:%M}",
                 f"{row.confirmed_at:%Y-%m-%d %H:%M}" if row.confirmed_at else "",
                 f"{row.checked_in_at:%Y-%m-%d %H:%M}" if row.checked_in_at else "",
-                *[_cell(row.answers.get(q.id)) for q in questions],
+                *[excel_cell(row.answers.get(q.id)) for q in questions],
             ]
         )
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")

@@ -337,6 +337,45 @@ async def forums_attended(user_ids: list[int]) -> list[dict]:
     return sorted(rows, key=lambda r: r["starts_at"], reverse=True)
 
 
+async def count_registrants(*, excluding=None) -> int:
+    """How many people hold a registration that stands (confirmed, waitlisted or pending) at any
+    forum; `excluding`, a query of account ids, leaves those people out."""
+    standing = Registration.status.is_in(["confirmed", "waitlisted", "pending"])
+    if excluding is not None:
+        standing &= Registration.account.not_in(excluding)
+    return await Registration.count(distinct=[Registration.account]).where(standing)
+
+
+async def attended_by(user_id: int) -> list[dict]:
+    """The ended published forums the person attended, newest first: {'slug', 'title',
+    'starts_at'}. Attended as `attendees` says: checked in, or a confirmed seat at a forum where
+    nobody was checked in (an online forum)."""
+    rows = await Registration.select(
+        Registration.event.id.as_alias("id"),
+        Registration.event.slug.as_alias("slug"),
+        Registration.event.title.as_alias("title"),
+        Registration.event.starts_at.as_alias("starts_at"),
+        Registration.checked_in_at,
+    ).where(
+        (Registration.account == user_id)
+        & (Registration.status == "confirmed")
+        & (Registration.event.status == "published")
+        & (Registration.event.ends_at <= utcnow())
+    )
+    attended = [row for row in rows if row["checked_in_at"] is not None or not await _has_check_in(row["id"])]
+    return sorted(
+        ({"slug": r["slug"], "title": r["title"], "starts_at": r["starts_at"]} for r in attended),
+        key=lambda r: r["starts_at"],
+        reverse=True,
+    )
+
+
+async def _has_check_in(event_id: int) -> bool:
+    return await Registration.exists().where(
+        (Registration.event == event_id) & Registration.checked_in_at.is_not_null()
+    )
+
+
 async def forum_refs(event_ids: list[int], *, drafts: bool = True) -> dict[int, dict]:
     """{event id: {'slug', 'title', 'starts_at', 'ends_at', 'status'}} for the network's per-forum view;
     `drafts=False` where the public sees them (a draft's title appears nowhere public)."""

@@ -5,7 +5,8 @@ Rules:
   who share themes with them (most shared first); never someone already connected, never a private
   profile, at most six;
 - pressing "stay in touch" records the wish and tells nobody; when the other person presses it too,
-  both get an introduction mail and become connected (a confirmed tie on the network map), once.
+  both get an introduction mail and become connected, once: a `connection` tie and an
+  `introduction` tie (the forum's follow-up brought them together) on the network map.
 """
 
 from __future__ import annotations
@@ -148,6 +149,9 @@ async def press(token: str) -> StayInTouchOut:
         )
         if claimed:
             await connections.connect_both(low, high)
+            await connections.record_ties(
+                [low, high], kind="introduction", source=f"introduction:{event_id}", event_id=event_id
+            )
             await _introduce(users[low], users[high], event_id)
             await _introduce(users[high], users[low], event_id)
     return StayInTouchOut(status="connected", other=other)

@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Count
 
 from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
-from meetup.coordinators import connections
+from meetup.coordinators import connections, ties
 from meetup.coordinators import service as coordinators
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound, TooManyRequests
@@ -373,10 +373,10 @@ async def assigned_room(event_id: int, user_id: int) -> int | None:
 
 
 async def is_attendee(event_id: int, user_id: int) -> bool:
-    """Who attends a forum's rooms (and so makes visits and ties there): its confirmed
-    registrants who are not organizers. An organizer looking in is moderating, not meeting."""
+    """Who attends a forum's rooms (and so makes visits and ties there): the rule is
+    `ties.makes_room_ties` (confirmed registrants; never organizers, who look in to moderate)."""
     person = await accounts.get_user(user_id)
-    return person is not None and not person.is_organizer and await events.is_confirmed_registrant(event_id, user_id)
+    return person is not None and await ties.makes_room_ties(person, event_id)
 
 
 async def record_visit(room: dict, user_id: int) -> int:

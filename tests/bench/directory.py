@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -62,8 +63,9 @@ def quantiles(samples: list[float]) -> tuple[float, float]:
     return cuts[49] * 1000, cuts[94] * 1000
 
 
-async def fill(profiles: int) -> None:
-    """Generated accounts, profiles (readings and search text made by the real code) and ties."""
+async def fill(profiles: int, ties: int | None = None, kinds: tuple[str, ...] = ("connection",)) -> None:
+    """Generated accounts, profiles (readings and search text made by the real code) and `ties`
+    ties (two per person unless said) of `kinds`, made over the last five years."""
     from meetup.accounts.tables import Account
     from meetup.coordinators.tables import Profile, ProfileTheme, Tie
 
@@ -102,12 +104,22 @@ async def fill(profiles: int) -> None:
             *[ProfileTheme(profile=p["id"], theme=t) for p, ts in zip(inserted, themes_of, strict=True) for t in ts]
         )
     ids = [row["id"] for row in await Account.select(Account.id)]
-    pairs = {tuple(sorted(rng.sample(ids, 2))) for _ in range(profiles * 2)}
+    wanted = ties or profiles * 2
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < wanted:
+        pairs.add(tuple(sorted(rng.sample(ids, 2))))
     pairs_list = sorted(pairs)
+    now = db.utcnow()
     for start in range(0, len(pairs_list), 1000):
         await Tie.insert(
             *[
-                Tie(person_low=a, person_high=b, kind="forum", source="bench")
+                Tie(
+                    person_low=a,
+                    person_high=b,
+                    kind=kinds[(a + b) % len(kinds)],
+                    source=f"bench:{a}-{b}",
+                    created_at=now - timedelta(days=rng.randint(0, 5 * 365)),
+                )
                 for a, b in pairs_list[start : start + 1000]
             ]
         )
@@ -186,7 +198,7 @@ async def measure(label: str, database_url: str, profiles: int, rounds: int, wor
                     break
                 t = time.perf_counter()
                 await bare_db.rows(NODES_SQL, "public")
-                await bare_db.rows(EDGES_SQL, "forum")
+                await bare_db.rows(EDGES_SQL, "connection")
                 net_bare.append(time.perf_counter() - t)
             if len(net) == 5:
                 print(

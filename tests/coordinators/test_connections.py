@@ -1,14 +1,9 @@
-"""Connections (ask, accept, remove) and the automatic ties forums make, each with its source."""
-
-from datetime import timedelta
+"""Connections (ask, accept, remove), each tie with its source."""
 
 from meetup.coordinators import connections, service
 from meetup.coordinators.schemas import ProfileIn
 from meetup.coordinators.tables import Tie
-from meetup.coordinators.ties import record_forum_ties
-from meetup.db import utcnow
-from meetup.events.tables import Event, Registration
-from tests.factories import create_forum, make_accounts, organizer, signed_in
+from tests.factories import make_accounts, signed_in
 
 
 async def with_profiles(*people: int) -> None:
@@ -62,40 +57,6 @@ async def test_bad_connection_requests(make_client):
     assert (await alice.post("/api/v1/connections/99999/accept")).status_code == 404
     anonymous = await make_client()
     assert (await anonymous.post("/api/v1/connections", json={"user_id": a})).status_code == 401
-
-
-async def test_a_forum_ties_its_attendees_once_and_remembers_it(client, make_client):
-    await organizer(client)
-    slug = await create_forum(client, capacity=10)
-    uids = await make_accounts(4)
-    for uid in uids[:3]:
-        person = await signed_in(make_client, uid)
-        await person.post(f"/api/v1/events/{slug}/registration", json={})
-    # the forum ends
-    await Event.update(
-        {Event.starts_at: utcnow() - timedelta(hours=3), Event.ends_at: utcnow() - timedelta(hours=1)}, force=True
-    )
-    assert await record_forum_ties() == 3  # three attendees: three pairs
-    assert await record_forum_ties() == 0  # once
-    ties = await Tie.select()
-    event_id = (await Event.select(Event.id).first())["id"]
-    assert {(t["kind"], t["source"], t["event_id"]) for t in ties} == {("forum", f"event:{event_id}", event_id)}
-    assert uids[3] not in {t["person_low"] for t in ties} | {t["person_high"] for t in ties}
-
-
-async def test_when_people_checked_in_only_they_are_tied(client, make_client):
-    await organizer(client)
-    slug = await create_forum(client, capacity=10)
-    uids = await make_accounts(3)
-    for uid in uids:
-        await (await signed_in(make_client, uid)).post(f"/api/v1/events/{slug}/registration", json={})
-    await Registration.update({Registration.checked_in_at: utcnow()}).where(Registration.account.is_in(uids[:2]))
-    await Event.update(
-        {Event.starts_at: utcnow() - timedelta(hours=3), Event.ends_at: utcnow() - timedelta(hours=1)}, force=True
-    )
-    assert await record_forum_ties() == 1
-    [tie] = await Tie.select()
-    assert {tie["person_low"], tie["person_high"]} == set(uids[:2])
 
 
 async def test_a_hidden_profile_cannot_be_asked(make_client):

@@ -1,4 +1,4 @@
-"""The network map: who sees whom, how ties add up, the hubs, and what each forum changed."""
+"""The network map: who sees whom, how ties add up, the hubs."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from meetup.coordinators import connections, network, service
 from meetup.coordinators.schemas import ProfileIn
 from meetup.coordinators.tables import Profile, Tie
 from meetup.db import utcnow
-from meetup.events.tables import Event
-from tests.factories import create_forum, make_accounts, organizer, signed_in
+from tests.factories import make_accounts, organizer, signed_in
 
 DAY = timedelta(days=1)
 
@@ -29,19 +28,7 @@ async def people(*specs: tuple[str, str] | tuple[str, str, str]) -> list[int]:
 
 
 async def tie(a: int, b: int, kind: str = "connection", *, event_id: int | None = None, at=None) -> None:
-    source = f"event:{event_id}" if kind == "forum" else f"{kind}:{a}-{b}"
-    await connections.record_ties([a, b], kind=kind, source=source, event_id=event_id, at=at)
-
-
-async def past_forum(
-    organizer_client, days_ago: int, title: str = "東北コーディネーター・フォーラム"
-) -> tuple[str, int]:
-    start = (utcnow() - days_ago * DAY).replace(microsecond=0)
-    slug = await create_forum(
-        organizer_client, title=title, starts_at=start.isoformat(), ends_at=(start + timedelta(hours=3)).isoformat()
-    )
-    row = await Event.select(Event.id).where(Event.slug == slug).first()
-    return slug, row["id"]
+    await connections.record_ties([a, b], kind=kind, source=f"{kind}:{a}-{b}", event_id=event_id, at=at)
 
 
 def embedded(html: str) -> dict:
@@ -58,7 +45,7 @@ def pairs(body: dict) -> set[tuple[int, int]]:
 async def test_the_map_matches_the_contract(client):
     a, b, c = await people(("佐藤 一", "宮城県"), ("鈴木 二", "岩手県"), ("高橋 三", "東京都"))
     await tie(a, b)
-    await tie(b, c, "room")
+    await tie(b, c, "introduction")
     response = await client.get("/api/v1/network")
     assert response.status_code == 200
     body = response.json()
@@ -74,31 +61,30 @@ async def test_the_map_matches_the_contract(client):
     metrics = body["metrics"]
     for key in (
         "people", "ties", "density", "components", "largest_component", "cross_prefecture_ties",
-        "cross_prefecture_share", "hubs", "hubs_sampled", "forums", "connected_people", "isolated",
+        "cross_prefecture_share", "tohoku_outside_share", "hubs", "hubs_sampled", "connected_people", "isolated",
     ):  # fmt: skip
         assert key in metrics
     assert (metrics["people"], metrics["ties"], metrics["components"], metrics["largest_component"]) == (3, 2, 1, 3)
     assert metrics["density"] == round(2 / 3, 6)
     assert metrics["hubs"][0]["id"] == b  # the middle of a chain bridges the ends
     assert metrics["hubs_sampled"] is False
-    assert body["forum"] is None
+    assert (body["ties"], body["at"]) == ("relationships", None)
 
 
 async def test_private_profiles_never_leak_and_members_only_ones_need_a_login(client, make_client):
     staff = await make_client()
     await organizer(staff)
-    slug, forum_id = await past_forum(staff, 5)
     a, hidden, b, c = await people(
         ("公開 あ", "宮城県"),
         ("隠岐 秘匿子", "福島県", "private"),
         ("会員 び", "岩手県", "members"),
         ("公開 し", "秋田県"),
     )
-    # a — hidden — b — c: the private person bridges a and b, and went to a forum with a.
+    # a — hidden — b — c: the private person bridges a and b, and named a in a survey.
     await tie(a, hidden)
     await tie(hidden, b)
     await tie(b, c)
-    await tie(a, hidden, "forum", event_id=forum_id)
+    await tie(a, hidden, "survey", event_id=1)
 
     anonymous = (await client.get("/api/v1/network")).json()
     assert {n["id"] for n in anonymous["nodes"]} == {a, c}
@@ -111,7 +97,7 @@ async def test_private_profiles_never_leak_and_members_only_ones_need_a_login(cl
     assert {n["id"] for n in seen["nodes"]} == {a, b, c}
     assert pairs(seen) == {(b, c)}
     assert (seen["metrics"]["people"], seen["metrics"]["ties"], seen["metrics"]["components"]) == (3, 1, 1)
-    assert seen["metrics"]["hubs"] == [] and seen["metrics"]["forums"] == []
+    assert seen["metrics"]["hubs"] == []
     drawn = embedded((await member.get("/network")).text)["maps"]["network"]
     assert {n["id"] for n in drawn["nodes"]} == {b, c}
     assert "隠岐 秘匿子" not in json.dumps(drawn, ensure_ascii=False)
@@ -120,23 +106,22 @@ async def test_private_profiles_never_leak_and_members_only_ones_need_a_login(cl
     assert {n["id"] for n in everyone["nodes"]} == {a, hidden, b, c}
     assert (everyone["metrics"]["people"], everyone["metrics"]["ties"]) == (4, 3)
     assert everyone["metrics"]["hubs"][0]["id"] in {hidden, b}
-    assert [(f["slug"], f["ties"]) for f in everyone["metrics"]["forums"]] == [(slug, 1)]
     assert hidden in {n["id"] for n in embedded((await staff.get("/network")).text)["maps"]["network"]["nodes"]}
 
 
 async def test_one_edge_per_pair_with_the_strongest_kind_and_a_weight_per_source(client):
     a, b, c, d = await people(("一", "宮城県"), ("二", "宮城県"), ("三", "宮城県"), ("四", "宮城県"))
-    await tie(a, b, "forum", event_id=1)
+    await tie(a, b, "survey", event_id=1)
     await tie(a, b, "room")
     await tie(b, a, "connection")
-    await tie(b, c, "forum", event_id=1)
+    await tie(b, c, "survey", event_id=1)
     await tie(b, c, "room")
-    await tie(c, d, "forum", event_id=1)
+    await tie(c, d, "room", event_id=1)
     edges = {
         (e["source"], e["target"]): (e["kind"], e["weight"])
-        for e in (await client.get("/api/v1/network")).json()["edges"]
+        for e in (await client.get("/api/v1/network?ties=contact")).json()["edges"]
     }
-    assert edges == {(a, b): ("connection", 3), (b, c): ("room", 2), (c, d): ("forum", 1)}
+    assert edges == {(a, b): ("connection", 3), (b, c): ("survey", 2), (c, d): ("room", 1)}
 
 
 async def test_ties_across_prefectures_are_counted(client):
@@ -157,7 +142,7 @@ async def test_the_bridge_between_two_groups_is_the_first_hub(client):
     await connections.record_ties(iwate, kind="room", source="room:2")
     await tie(bridge, miyagi[0])
     await tie(bridge, iwate[0])
-    hubs = (await client.get("/api/v1/network")).json()["metrics"]["hubs"]
+    hubs = (await client.get("/api/v1/network?ties=contact")).json()["metrics"]["hubs"]
     assert hubs[0]["id"] == bridge
     assert (hubs[0]["name"], hubs[0]["prefecture"], hubs[0]["ties"]) == ("橋渡し 役", "東京都", 2)
     assert {h["id"] for h in hubs[1:3]} == {miyagi[0], iwate[0]}
@@ -178,91 +163,18 @@ async def test_a_large_network_estimates_its_hubs_from_a_sample(database):
     )
     out = await network.network(None)
     assert out.metrics.hubs_sampled is True
+    assert out.metrics.betweenness_sample == 300  # 520 people, one chain: the most sources allowed
     assert out.metrics.people == 520 and out.metrics.ties == 519
     assert len(out.metrics.hubs) == 10
     middle = set(ids[200:320])
     assert all(h.id in middle for h in out.metrics.hubs[:3])
 
 
-async def test_each_forum_reports_the_ties_it_added(client):
-    await organizer(client)
-    first, first_id = await past_forum(client, 30, "第1回フォーラム")
-    second, second_id = await past_forum(client, 3, "第2回フォーラム")
-    a, b, c, d = await people(("一", "宮城県"), ("二", "岩手県"), ("三", "福島県"), ("四", "青森県"))
-    await tie(a, b, at=utcnow() - 60 * DAY)  # known each other long before
-    await connections.record_ties([a, b, c], kind="forum", source=f"event:{first_id}", event_id=first_id)
-    await connections.record_ties([c, d], kind="room", source="room:9", event_id=second_id)
-    forums = (await client.get("/api/v1/network")).json()["metrics"]["forums"]
-    assert [(f["slug"], f["title"], f["ties"], f["new_ties"]) for f in forums] == [
-        (first, "第1回フォーラム", 3, 2),
-        (second, "第2回フォーラム", 1, 1),
-    ]
-    assert forums[0]["starts_at"].endswith("+09:00")
-    page = (await client.get("/network?lang=en")).text
-    assert f'href="/network?event={second}"' in page
-    assert "第1回フォーラム" in page
-
-
-async def test_before_and_after_a_forum(client):
-    await organizer(client)
-    slug, event_id = await past_forum(client, 10)
-    starts = (await Event.select(Event.starts_at).where(Event.id == event_id).first())["starts_at"]
-    a, b, c, d, e = await people(
-        ("一", "宮城県"), ("二", "宮城県"), ("三", "岩手県"), ("四", "東京都"), ("五", "山形県")
-    )
-    await tie(a, b, at=starts - 5 * DAY)  # before
-    await tie(d, e, at=starts + 60 * DAY)  # long after: in neither picture
-    await connections.record_ties(
-        [b, c, d], kind="room", source="room:3", event_id=event_id, at=starts + timedelta(hours=1)
-    )
-    await connections.record_ties(
-        [a, b, c, d], kind="forum", source=f"event:{event_id}", event_id=event_id, at=starts + timedelta(hours=3)
-    )
-
-    body = (await client.get(f"/api/v1/network?event={slug}")).json()
-    forum = body["forum"]
-    assert (forum["slug"], forum["view"], forum["ties"], forum["new_ties"]) == (slug, None, 6, 5)
-    before, after = forum["before"], forum["after"]
-    assert (before["connected_people"], before["ties"], before["components"], before["cross_prefecture_ties"]) == (
-        2,
-        1,
-        1,
-        0,
-    )
-    assert (after["connected_people"], after["ties"], after["components"], after["cross_prefecture_ties"]) == (
-        4,
-        6,
-        1,
-        5,
-    )
-    assert body["metrics"]["ties"] == 7  # without `view`: the whole network
-
-    only_before = (await client.get(f"/api/v1/network?event={slug}&view=before")).json()
-    assert pairs(only_before) == {(a, b)}
-    assert only_before["metrics"]["ties"] == 1 and only_before["forum"]["view"] == "before"
-    only_after = (await client.get(f"/api/v1/network?event={slug}&view=after")).json()
-    assert len(only_after["edges"]) == 6 and (d, e) not in pairs(only_after)
-
-    assert (await client.get("/api/v1/network?event=no-such-forum")).status_code == 404
-    assert (await client.get("/api/v1/network?view=before")).status_code == 400
-    assert (await client.get(f"/api/v1/network?event={slug}&view=during")).status_code == 400
-
-    page = await client.get(f"/network?event={slug}&lang=en")
-    assert page.status_code == 200
-    assert 'data-map="before"' in page.text and 'data-map="after"' in page.text
-    assert "What this forum changed" in page.text
-    assert '<span class="net-better">+5</span>' in page.text  # ties: 1 before, 6 after
-    data = embedded(page.text)
-    assert {n["id"] for n in data["maps"]["before"]["nodes"]} == {n["id"] for n in data["maps"]["after"]["nodes"]}
-    assert len(data["maps"]["before"]["edges"]) == 1 and len(data["maps"]["after"]["edges"]) == 6
-    assert (await client.get("/network?event=no-such-forum")).status_code == 404
-
-
 async def test_ties_made_after_a_time_are_left_out_with_at(client):
     a, b, c = await people(("一", "宮城県"), ("二", "宮城県"), ("三", "宮城県"))
     await tie(a, b, at=utcnow() - 10 * DAY)
     await tie(b, c, at=utcnow() - DAY)
-    at = (utcnow() - 5 * DAY).isoformat()
+    at = (utcnow() - 5 * DAY).date().isoformat()
     body = (await client.get("/api/v1/network", params={"at": at})).json()
     assert pairs(body) == {(a, b)}
 
@@ -271,7 +183,7 @@ async def test_the_page_shows_the_numbers_and_embeds_names_safely(client):
     evil = "</script><script>alert(1)</script>"
     a, b, c = await people((evil, "宮城県"), ("岩手 花子", "岩手県"), ("O'Brien & <Co>", "海外"))
     await tie(a, b)
-    await tie(b, c, "room")
+    await tie(b, c, "project")
     response = await client.get("/network?lang=en")
     assert response.status_code == 200
     html = response.text

@@ -8,16 +8,12 @@ import re
 import pytest
 
 from meetup.coordinators import connections, network_map, service, ties
-from meetup.coordinators.schemas import (
-    NetworkEdge,
-    NetworkMetrics,
-    NetworkNode,
-    NetworkOut,
-    ProfileIn,
-)
+from meetup.coordinators.network_measure import Measured, measure
+from meetup.coordinators.schemas import NetworkNode, ProfileIn
+from meetup.db import utcnow
 from tests.factories import make_accounts, signed_in
 
-FORUM_FIRST = {"forum": 3, "room": 2, "connection": 1}
+SURVEY_FIRST = {"survey": 3, "room": 2, "connection": 1}
 
 
 async def people(n: int) -> list[int]:
@@ -28,7 +24,7 @@ async def people(n: int) -> list[int]:
 
 
 async def tie(a: int, b: int, kind: str) -> None:
-    await connections.record_ties([a, b], kind=kind, source=f"{kind}:{a}-{b}", event_id=1 if kind == "forum" else None)
+    await connections.record_ties([a, b], kind=kind, source=f"{kind}:{a}-{b}", event_id=1 if kind == "survey" else None)
 
 
 def edge_kinds(body: dict) -> dict[tuple[int, int], str]:
@@ -40,39 +36,26 @@ def listed(html: str) -> list[int]:
     return [int(found) for found in re.findall(r'class="tie" data-person="(\d+)"', html)]
 
 
-def a_triangle() -> NetworkOut:
-    """Three people, tied by one connection, one room and one forum."""
+def a_triangle() -> Measured:
+    """Three people, tied by one connection, one room and one survey."""
     nodes = [NetworkNode(id=i, name=f"人 {i}", prefecture="宮城県", organization="") for i in (1, 2, 3)]
-    edges = [
-        NetworkEdge(source=1, target=2, kind="forum", weight=1),
-        NetworkEdge(source=1, target=3, kind="room", weight=1),
-        NetworkEdge(source=2, target=3, kind="connection", weight=1),
+    rows = [
+        {"person_low": low, "person_high": high, "kind": kind, "created_at": utcnow()}
+        for low, high, kind in ((1, 2, "survey"), (1, 3, "room"), (2, 3, "connection"))
     ]
-    metrics = NetworkMetrics(
-        people=3,
-        connected_people=3,
-        isolated=0,
-        ties=3,
-        density=1.0,
-        components=1,
-        largest_component=3,
-        cross_prefecture_ties=0,
-        cross_prefecture_share=0.0,
-        hubs=[],
-        hubs_sampled=False,
-        forums=[],
-    )
-    return NetworkOut(nodes=nodes, edges=edges, metrics=metrics)
+    return measure(nodes, rows)
 
 
-def test_connections_are_the_strongest_ties_then_survey_picks_rooms_and_forums():
+def test_relationships_are_stronger_than_contact_and_connections_strongest():
     strongest_first = sorted(ties.TIE_STRENGTH, key=ties.tie_strength, reverse=True)
-    assert strongest_first == ["connection", "survey", "room", "forum"]
-    assert ties.tie_strength("something else") < ties.tie_strength("forum")
+    assert strongest_first == ["connection", "introduction", "project", "survey", "room"]
+    assert ties.tie_strength("something else") < ties.tie_strength("room")
+    assert set(ties.TIE_CHOICES["contact"]) == set(ties.TIE_STRENGTH)
+    assert "room" not in ties.TIE_CHOICES["relationships"]
 
 
 @pytest.mark.parametrize(
-    ("ranking", "drawn"), [(ties.TIE_STRENGTH, "connection"), (FORUM_FIRST, "forum")], ids=["as-is", "forum-first"]
+    ("ranking", "drawn"), [(ties.TIE_STRENGTH, "connection"), (SURVEY_FIRST, "survey")], ids=["as-is", "survey-first"]
 )
 def test_a_crowded_map_keeps_the_strongest_ties(monkeypatch, ranking, drawn):
     monkeypatch.setattr(ties, "TIE_STRENGTH", ranking)
@@ -83,19 +66,21 @@ def test_a_crowded_map_keeps_the_strongest_ties(monkeypatch, ranking, drawn):
 
 
 @pytest.mark.parametrize(
-    ("ranking", "strongest"), [(ties.TIE_STRENGTH, "connection"), (FORUM_FIRST, "forum")], ids=["as-is", "forum-first"]
+    ("ranking", "strongest"),
+    [(ties.TIE_STRENGTH, "connection"), (SURVEY_FIRST, "survey")],
+    ids=["as-is", "survey-first"],
 )
 async def test_the_network_and_my_network_rank_ties_by_the_same_table(
     client, make_client, monkeypatch, ranking, strongest
 ):
     me, connected, met_at_forum, met_twice = await people(4)
     await tie(me, connected, "connection")
-    await tie(me, met_at_forum, "forum")
+    await tie(me, met_at_forum, "survey")
     await tie(me, met_twice, "room")
     await tie(me, met_twice, "connection")
     monkeypatch.setattr(ties, "TIE_STRENGTH", ranking)
 
-    kinds = edge_kinds((await client.get("/api/v1/network")).json())
+    kinds = edge_kinds((await client.get("/api/v1/network?ties=contact")).json())
     assert kinds[(me, met_twice)] == ("connection" if strongest == "connection" else "room")
 
     page = await (await signed_in(make_client, me)).get("/me/connections")

@@ -94,6 +94,9 @@ async def test_both_pressing_stay_in_touch_introduces_them_and_connects_them(cli
     assert subjects == ["【ご紹介】参加者 0 さん", "【ご紹介】参加者 1 さん"]
     [tie] = await Tie.select().where(Tie.kind == "connection")
     assert (tie["person_low"], tie["person_high"]) == (min(a, b), max(a, b))
+    [introduced] = await Tie.select().where(Tie.kind == "introduction")  # the follow-up brought them together
+    assert (introduced["person_low"], introduced["person_high"]) == (min(a, b), max(a, b))
+    assert introduced["event_id"] is not None
 
     viewer = await signed_in(make_client, a)
     edges = (await viewer.get("/api/v1/network")).json()["edges"]

@@ -81,7 +81,7 @@ async def test_demo_forums_hold_the_real_2021_programme_and_upcoming_forums(data
     assert (await events.get_event(lottery.slug, None)).pending_count == len(demo.SAMPLE_PARTICIPANTS)
 
 
-async def test_demo_coordinators_and_the_ties_of_the_2021_forum(database):
+async def test_demo_coordinators_and_the_ties_around_the_2021_forum(database):
     from meetup.coordinators import service as coordinators
     from meetup.coordinators.tables import Tie
 
@@ -90,10 +90,13 @@ async def test_demo_coordinators_and_the_ties_of_the_2021_forum(database):
     assert page.total == len(demo.SAMPLE_COORDINATORS)
     assert all("サンプル" in p.name for p in page.items)
     assert (await coordinators.directory(None, q="ishinomaki")).total == 1
-    forum_ties = await Tie.count().where(Tie.kind == "forum")
-    assert forum_ties == 14 * 13 // 2
+    assert await Tie.count().where(Tie.kind == "forum") == 0  # coming to a forum is attendance
+    rooms = await Tie.count().where(Tie.kind == "room")
+    assert rooms == sum(len(r) * (len(r) - 1) // 2 for r in demo.DEMO_ROOMS)
+    assert await Tie.count().where(Tie.kind == "introduction") == len(demo.DEMO_INTRODUCTIONS)
+    total = await Tie.count()
     await demo.load_demo()
-    assert await Tie.count().where(Tie.kind == "forum") == forum_ties
+    assert await Tie.count() == total
 
 
 async def test_demo_series_have_their_japanese_titles_and_descriptions(database):

@@ -131,6 +131,10 @@ TABLE: dict[str, str] = {
     "DELETE /api/v1/connections/with/{user_id:int}": "member",
     "DELETE /api/v1/connections/{request_id:int}": "member",
     "GET /api/v1/network": "public",
+    "GET /api/v1/network/compare": "public",
+    "GET /api/v1/network.graphml": "organizer",
+    "GET /api/v1/network.csv": "organizer",
+    "GET /api/v1/events/{slug:str}/network-growth": "organizer",
     "GET /coordinators": "public",
     "GET /coordinators/{user_id:int}": "public",
     "POST /coordinators/{user_id:int}/connect": "member",
@@ -144,6 +148,7 @@ TABLE: dict[str, str] = {
     "GET /organizations": "public",
     "GET /organizations/{organization_id:int}": "public",
     "GET /network": "public",
+    "GET /organizer/events/{slug:str}/network": "organizer",
     # breakout rooms
     "GET /api/v1/events/{slug:str}/rooms": "public",
     "POST /api/v1/events/{slug:str}/rooms": "organizer",

@@ -75,7 +75,7 @@
       },
       { selector: "edge[kind = 'connection']", style: { "line-style": "solid", "line-color": "#53606b" } },
       { selector: "edge[kind = 'room']", style: { "line-style": "dashed", "line-dash-pattern": [6, 3] } },
-      { selector: "edge[kind = 'forum']", style: { "line-style": "dotted" } },
+      { selector: "edge[kind = 'survey']", style: { "line-style": "dotted" } },
       {
         selector: "edge[?added]",
         style: { "line-color": "#e07a1f", "opacity": 0.95, "width": "mapData(weight, 1, " + Math.max(maxWeight, 2) + ", 2, 6)" }
@@ -143,8 +143,8 @@
     byKey[container.getAttribute("data-map")] = cy;
   });
 
-  // Lay out once, after the page has painted (the numbers and tables come first). On a forum's
-  // page the "before" map reuses the "after" positions, so the two pictures differ only in ties.
+  // Lay out once, after the page has painted (the numbers and tables come first). Comparing two dates,
+  // the "before" map reuses the "after" positions, so the two pictures differ only in ties.
   function layOut() {
     var main = byKey.after || byKey.network || byKey.before;
     if (!main) return;
