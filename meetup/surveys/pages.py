@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import current_user, login_required, organizer_required
@@ -21,6 +21,7 @@ from meetup.coordinators import service as coordinators
 from meetup.coordinators.reading import fold, reading_of, romaji
 from meetup.errors import DomainError
 from meetup.events import service as events
+from meetup.events.dependencies import Forum
 from meetup.events.forum_form import apply_op, read_questions
 from meetup.forum_links import ForumLink
 from meetup.i18n import gettext as _
@@ -133,66 +134,61 @@ class SurveyPages(Controller):
     include_in_schema = False
 
     @get("/events/{slug:str}/survey", guards=[login_required])
-    async def answer_form(self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
-        event = await events.event_row(slug, organizer=request.user.is_organizer)
-        return await _answer_page(request, event, done=done)
+    async def answer_form(self, request: Request, forum: Forum, done: FromQuery[str | None] = None) -> Template:
+        return await _answer_page(request, forum, done=done)
 
     @post("/events/{slug:str}/survey", guards=[login_required])
-    async def answer(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        event = await events.event_row(slug, organizer=request.user.is_organizer)
-        questions = service.questions_of(await service.survey_row(event["id"]))
+    async def answer(self, request: Request, forum: Forum) -> Template | Redirect:
+        questions = service.questions_of(await service.survey_row(forum["id"]))
         answers = _answers_from_form(await request.form(), questions)
         try:
-            await service.respond(event, current_user(request), ResponseIn(answers=answers))
+            await service.respond(forum, current_user(request), ResponseIn(answers=answers))
         except DomainError as exc:
-            return await _answer_page(request, event, answers=answers, error=exc)
-        return Redirect(path=f"/events/{slug}/survey?done=saved", status_code=303)
+            return await _answer_page(request, forum, answers=answers, error=exc)
+        return Redirect(path=f"/events/{forum['slug']}/survey?done=saved", status_code=303)
 
     # -- organizers ---------------------------------------------------------------------------
 
     @get("/organizer/events/{slug:str}/survey", guards=[organizer_required])
-    async def build(self, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
-        return await _builder(await events.event_row(slug, organizer=True), done=done)
+    async def build(self, forum: Forum, done: FromQuery[str | None] = None) -> Template:
+        return await _builder(forum, done=done)
 
     @post("/organizer/events/{slug:str}/survey", guards=[organizer_required])
-    async def save(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+    async def save(self, request: Request, forum: Forum) -> Template | Redirect:
         """Save the form; a question button (`op=add`, `op=up:2`, …) or "copy the last forum's
         survey" instead shows the form again, changed, nothing saved."""
-        event = await events.event_row(slug, organizer=True)
         form = await request.form()
         rows = read_questions(form)
         op = str(form.get("op") or "save")
         try:
             if op == "copy":
-                copied = await service.last_questions(event, request.user.id)
-                return await _builder(event, rows_of(copied) or rows, changed=bool(copied), copied=bool(copied))
+                copied = await service.last_questions(forum, request.user.id)
+                return await _builder(forum, rows_of(copied) or rows, changed=bool(copied), copied=bool(copied))
             if op != "save":
                 apply_op(rows, op)
-                return await _builder(event, rows, changed=True)
-            row = await service.survey_row(event["id"])
+                return await _builder(forum, rows, changed=True)
+            row = await service.survey_row(forum["id"])
             taken = {q.id for q in service.questions_of(row)}
-            await service.save_survey(event, SurveyIn(questions=survey_questions(rows, taken)))
+            await service.save_survey(forum, SurveyIn(questions=survey_questions(rows, taken)))
         except DomainError as exc:
-            return await _builder(event, rows, error=exc, changed=True)
-        return _back(slug, "saved")
+            return await _builder(forum, rows, error=exc, changed=True)
+        return _back(forum["slug"], "saved")
 
     @post("/organizer/events/{slug:str}/survey/open", guards=[organizer_required])
-    async def open_or_close(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
-        event = await events.event_row(slug, organizer=True)
+    async def open_or_close(self, request: Request, forum: Forum) -> Template | Redirect:
         wanted = (await request.form()).get("open") == "yes"
         try:
-            await service.set_open(event, wanted)
+            await service.set_open(forum, wanted)
         except DomainError as exc:
-            return await _builder(event, error=exc)
-        return _back(slug, "opened" if wanted else "closed")
+            return await _builder(forum, error=exc)
+        return _back(forum["slug"], "opened" if wanted else "closed")
 
     @get("/organizer/events/{slug:str}/survey/results", guards=[organizer_required])
-    async def results(self, request: Request, slug: FromPath[str]) -> Template:
-        event = await events.event_row(slug, organizer=True)
-        found = await results.results(event)
+    async def results(self, request: Request, forum: Forum) -> Template:
+        found = await results.results(forum)
         named = {int(uid) for q in found.questions if q.kind == "people" for uid in (q.counts or {})}
-        names = {str(p["id"]): p["name"] for p in await people_named_by_name(event, request.user, sorted(named))}
+        names = {str(p["id"]): p["name"] for p in await people_named_by_name(forum, request.user, sorted(named))}
         return Template(
             "surveys/results.html",
-            context={"event": event, "results": found, "names": names},
+            context={"event": forum, "results": found, "names": names},
         )

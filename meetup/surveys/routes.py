@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from meetup.accounts.auth import current_user, login_required, organizer_required
-from meetup.events import service as events
+from meetup.events.dependencies import Forum
 from meetup.i18n import gettext as _
 from meetup.surveys import results, service
 from meetup.surveys.schemas import ResponseIn, ResponseOut, ResultsOut, SurveyIn, SurveyOut
-
-
-async def forum_for(request: Request, slug: str) -> dict:
-    user = current_user(request)
-    return await events.event_row(slug, organizer=bool(user and user.is_organizer))
 
 
 class SurveyApi(Controller):
@@ -35,12 +30,12 @@ class SurveyApi(Controller):
             "option cannot be removed: 409."
         ),
     )
-    async def save(self, slug: FromPath[str], data: JSONBody[SurveyIn]) -> SurveyOut:
-        return await service.save_survey(await events.event_row(slug, organizer=True), data)
+    async def save(self, forum: Forum, data: JSONBody[SurveyIn]) -> SurveyOut:
+        return await service.save_survey(forum, data)
 
     @get("/", summary="The survey (organizers and the forum's confirmed registrants)")
-    async def read(self, request: Request, slug: FromPath[str]) -> SurveyOut:
-        return await service.get_survey(await forum_for(request, slug), current_user(request))
+    async def read(self, request: Request, forum: Forum) -> SurveyOut:
+        return await service.get_survey(forum, current_user(request))
 
     @post(
         "/response",
@@ -52,30 +47,27 @@ class SurveyApi(Controller):
             "not open yet, or closed). Bad answers: 400 whose `extra[0].key` is `answers.<question id>`."
         ),
     )
-    async def respond(self, request: Request, slug: FromPath[str], data: JSONBody[ResponseIn]) -> Response[ResponseOut]:
-        event = await forum_for(request, slug)
-        out, created = await service.respond(event, current_user(request), data)
+    async def respond(self, request: Request, forum: Forum, data: JSONBody[ResponseIn]) -> Response[ResponseOut]:
+        out, created = await service.respond(forum, current_user(request), data)
         return Response(out, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/response", guards=[login_required], summary="My answers (404 if none)")
-    async def mine(self, request: Request, slug: FromPath[str]) -> ResponseOut:
-        event = await forum_for(request, slug)
+    async def mine(self, request: Request, forum: Forum) -> ResponseOut:
         user = current_user(request)
-        await service.check_reader(event, user)
-        found = await service.my_answers(event, user.id)
+        await service.check_reader(forum, user)
+        found = await service.my_answers(forum, user.id)
         if found is None:
             raise service.SurveyNotFound(_("You have not answered this survey yet."))
         return found
 
     @get("/results", guards=[organizer_required], summary="Results: counts, averages, free texts (organizer)")
-    async def results(self, slug: FromPath[str]) -> ResultsOut:
-        return await results.results(await events.event_row(slug, organizer=True))
+    async def results(self, forum: Forum) -> ResultsOut:
+        return await results.results(forum)
 
     @get("/results.csv", guards=[organizer_required], summary="Responses as CSV, anonymous (UTF-8 with BOM)")
-    async def results_csv(self, slug: FromPath[str]) -> Response[bytes]:
-        event = await events.event_row(slug, organizer=True)
+    async def results_csv(self, forum: Forum) -> Response[bytes]:
         return Response(
-            (await results.results_csv(event)).encode("utf-8"),
+            (await results.results_csv(forum)).encode("utf-8"),
             media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="survey-{event["slug"]}.csv"'},
+            headers={"content-disposition": f'attachment; filename="survey-{forum["slug"]}.csv"'},
         )
