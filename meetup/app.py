@@ -137,6 +137,7 @@ def service(name: str) -> Provide:
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     services: Services = app.state.services
+    composers.register_all()  # what the in-process worker and the dev mailbox write mail with
     await asyncio.to_thread(coordinators.warm_up)
     await db.open_database()
     app.state.hub = hub = services.hub
@@ -169,7 +170,6 @@ SWITCH_INTERVAL = 0.0005
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    composers.register_all()
     forum_links.offer(links_for)
     # Worker threads (the network's rows turned into lists) hold the GIL for 5 ms slices by default;
     # a short slice gives the event loop (chat frames, requests) the interpreter back within half a ms.
