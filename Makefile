@@ -60,12 +60,12 @@ test: install-test
 		exit $$status; \
 	fi
 
-# Parallel workers (pytest-xdist), e.g. `make test TEST_WORKERS=2` on a quiet two-core machine:
-# each has its own SQLite files, PostgreSQL database (<db>_gw0, <db>_gw1, made when missing) and
-# Redis db (the given number, then one below it). Off by default: on a machine busy with other
-# work, two workers were slower than one. Tests marked `serial` disturb shared services (they
+# Parallel workers (pytest-xdist), two by default for a two-core machine (`TEST_WORKERS=0`: one
+# process): each has its own SQLite files, PostgreSQL database (<db>_gw0, <db>_gw1, made when
+# missing) and Redis db (the given number, then one below it; room channels carry the db number, so
+# workers never hear each other's rooms). Tests marked `serial` disturb shared services (they
 # restart PostgreSQL or kill a Redis): they always run alone, after the others.
-TEST_WORKERS ?= 0
+TEST_WORKERS ?= 2
 
 test-sqlite: install-test
 	@echo "== test suite on SQLite =="
