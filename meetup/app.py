@@ -40,6 +40,7 @@ from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
+from meetup.events.series_routes import OrganizerSeriesApi, SeriesApi
 from meetup.followups.pages import CampaignPages, FollowUpPages
 from meetup.followups.routes import CampaignsApi, MailPreferencesApi
 from meetup.mail.dev_mailbox import DevMailbox
@@ -189,6 +190,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         AccountPages,
         EventsApi,
         OrganizerEventsApi,
+        SeriesApi,
+        OrganizerSeriesApi,
         EventPages,
         OrganizerPages,
         SeriesOrganizerPages,

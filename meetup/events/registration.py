@@ -14,7 +14,8 @@ from meetup import revocation
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import fetch, insert, unique_violation, utcnow, write_transaction
-from meetup.events import notifications, seats, tickets
+from meetup.errors import Conflict
+from meetup.events import notifications, seats, series, tickets
 from meetup.events.errors import InvalidAnswers, NotATicketCode, NotRegistered, RegistrationClosed
 from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
 from meetup.events.tables import Event, Registration
@@ -110,6 +111,11 @@ async def register(
     PostgreSQL, so the forum's row lock is held for that statement only; elsewhere they are one
     transaction.
     """
+    if await series.takes_enrolment(event["series"]):
+        raise Conflict(
+            _("This forum is a session of a programme: enrol in the programme to hold a seat at every session."),
+            field="series",
+        )
     if data.prefecture is not None and data.prefecture not in PREFECTURES:
         raise InvalidAnswers(_("Choose a prefecture from the list."), field="prefecture")
     answers = check_answers(questions, data)
