@@ -243,3 +243,47 @@ async def test_a_burst_of_enrolments_never_gives_more_places_than_the_series_has
             await Registration.count().where((Registration.event == event["id"]) & (Registration.status == "confirmed"))
             == PLACES
         )
+
+
+async def test_the_series_page_enrols_and_cancels_in_japanese(client, make_client):
+    await organizer(client)
+    slugs = await programme(client, sessions=2, capacity=1)
+    anonymous = await make_client()
+    page = (await anonymous.get("/series/migite")).text
+    assert "定員1名・残り1名" in page and 'href="/login?next=/series/migite"' in page
+    person, later = await people(make_client, 2)
+    await person.get("/series/migite")
+    enrolled = await person.post("/series/migite/enrol", data={"_csrf_token": person.cookies["csrftoken"]})
+    assert enrolled.status_code == 303 and enrolled.headers["location"] == "/series/migite?done=enrolled#enrol"
+    page = (await person.get("/series/migite?done=enrolled")).text
+    assert 'class="my-status status-confirmed"' in page and f'href="/events/{slugs[0]}/ticket"' in page
+    assert "受講が決定しています" in page  # Japanese by default
+
+    # a session's own page sends the others to the programme, without a registration form
+    session_page = (await later.get(f"/events/{slugs[0]}")).text
+    assert 'href="/series/migite#enrol"' in session_page and f'action="/events/{slugs[0]}/register"' not in session_page
+    await later.get("/series/migite")
+    await later.post("/series/migite/enrol", data={"_csrf_token": later.cookies["csrftoken"]})
+    assert 'class="my-status status-waitlisted"' in (await later.get("/series/migite")).text
+
+    cancelled = await person.post("/series/migite/cancel-enrolment", data={"_csrf_token": person.cookies["csrftoken"]})
+    assert cancelled.status_code == 303
+    assert 'class="my-status status-confirmed"' in (await later.get("/series/migite")).text
+    assert (
+        await anonymous.post("/series/migite/enrol", data={"_csrf_token": anonymous.cookies["csrftoken"]})
+    ).status_code in (302, 303, 401)
+
+
+async def test_the_organizer_series_page_lists_the_cohort_and_approves(client, make_client):
+    await organizer(client)
+    await programme(client, sessions=2, capacity=5, mode="approval")
+    (applicant,) = await people(make_client, 1)
+    applied = (await applicant.post("/api/v1/series/migite/enrolment", json={})).json()
+    page = (await client.get("/organizer/series/migite")).text
+    assert 'id="enrolments"' in page and "参加者 0" in page
+    action = f"/organizer/series/migite/enrolments/{applied['id']}/approve"
+    assert f'action="{action}"' in page
+    approved = await client.post(action, data={"_csrf_token": client.cookies["csrftoken"]})
+    assert approved.status_code == 303
+    assert (await applicant.get("/api/v1/series/migite/enrolment")).json()["status"] == "confirmed"
+    assert f'action="{action}"' not in (await client.get("/organizer/series/migite")).text
