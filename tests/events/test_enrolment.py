@@ -250,7 +250,7 @@ async def test_the_series_page_enrols_and_cancels_in_japanese(client, make_clien
     slugs = await programme(client, sessions=2, capacity=1)
     anonymous = await make_client()
     page = (await anonymous.get("/series/migite")).text
-    assert "定員1名・残り1名" in page and 'href="/login?next=/series/migite"' in page
+    assert "1名中 残り1名" in page and 'href="/login?next=/series/migite"' in page
     person, later = await people(make_client, 2)
     await person.get("/series/migite")
     enrolled = await person.post("/series/migite/enrol", data={"_csrf_token": person.cookies["csrftoken"]})
