@@ -3,6 +3,8 @@
 Rules:
 - only a series with enrolment takes applications; first come: a place while the series'
   capacity lasts, then the end of its waitlist; approval: pending until an organizer decides;
+  lottery: pending until the organizer draws (lottery.py, as for forums: seats held per Tohoku
+  prefecture are drawn among that prefecture's applicants, the rest wait in random order);
 - applying again answers the place one has (200); after cancelling, applying again starts anew;
 - a confirmed enrolment holds a confirmed registration (source "enrolment") at every session not
   yet over, so tickets, check-in and breakout rooms work per session as for any registrant; a
@@ -20,10 +22,11 @@ Seats and the waitlist are changed in seats.py only, with the series locked, the
 from __future__ import annotations
 
 from meetup import revocation
+from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import utcnow, write_transaction
-from meetup.errors import NotFound
+from meetup.errors import BadInput, NotFound
 from meetup.events import seats, series, tickets
-from meetup.events.schemas import ACTIVE, EnrolmentRow, MyEnrolment, Person
+from meetup.events.schemas import ACTIVE, EnrolmentIn, EnrolmentRow, MyEnrolment, Person
 from meetup.events.tables import Enrolment, Event, Registration
 from meetup.i18n import gettext as _
 from meetup.rooms.tables import RoomVisit
@@ -41,8 +44,11 @@ async def mine(series_id: int, user_id: int) -> dict | None:
     return await Enrolment.select().where((Enrolment.series == series_id) & (Enrolment.account == user_id)).first()
 
 
-async def enrol(row: dict, user_id: int) -> tuple[dict, bool]:
+async def enrol(row: dict, user_id: int, data: EnrolmentIn | None = None) -> tuple[dict, bool]:
     """Apply to the series: returns (the enrolment, created)."""
+    prefecture = data.prefecture if data else None
+    if prefecture is not None and prefecture not in PREFECTURES:
+        raise BadInput(_("Choose a prefecture from the list."), field="prefecture")
     async with write_transaction():
         locked = await seats.lock_series(row["id"])
         if locked["enrol_capacity"] is None:
@@ -50,7 +56,7 @@ async def enrol(row: dict, user_id: int) -> tuple[dict, bool]:
         existing = await mine(row["id"], user_id)
         if existing and existing["status"] in (*ACTIVE, "rejected"):
             return existing, False
-        return await seats.enrol(locked, user_id, existing, tickets.new_code), True
+        return await seats.enrol(locked, user_id, existing, prefecture, tickets.new_code), True
 
 
 async def cancel(row: dict, user_id: int) -> None:

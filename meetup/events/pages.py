@@ -24,8 +24,10 @@ from meetup.events.calendar import calendar_links
 from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages
 from meetup.events.errors import EventNotFound
 from meetup.events.routes import calendar_response
-from meetup.events.schemas import Question, RegistrationIn
+from meetup.events.schemas import EnrolmentIn, Question, RegistrationIn
 from meetup.i18n import gettext as _
+
+PREFECTURE_GROUPS = {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS}
 
 
 def _answers_from_form(form, questions: list[Question]) -> dict[str, object]:
@@ -51,7 +53,7 @@ async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
         "mine": await registration.to_out(mine, row["slug"]) if mine else None,
         "links": calendar_links(row, settings.current().base_url),
         "feature_links": await forum_links.links(row, user, "forum"),
-        "prefectures": {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS},
+        "prefectures": PREFECTURE_GROUPS,
         "error": None,
         "answers": {},
         "newcomer": {},
@@ -196,7 +198,9 @@ class EventPages(Controller):
 
     @post("/series/{slug:str}/enrol", guards=[login_required])
     async def enrol(self, request: Request, slug: FromPath[str]) -> Redirect:
-        await enrolment.enrol(await enrolment.open_series(slug), request.user.id)
+        form = await request.form()
+        data = EnrolmentIn(prefecture=str(form.get("prefecture") or "")[:10] or None)
+        await enrolment.enrol(await enrolment.open_series(slug), request.user.id, data)
         return Redirect(path=f"/series/{slug}?done=enrolled#enrol", status_code=303)
 
     @post("/series/{slug:str}/cancel-enrolment", guards=[login_required])
@@ -213,4 +217,5 @@ async def _enrolment_context(request: Request, slug: str) -> dict:
     return {
         "enrolment": series.enrolment_out(row),
         "mine": await enrolment.to_out(mine, slug) if mine else None,
+        "prefectures": PREFECTURE_GROUPS,
     }

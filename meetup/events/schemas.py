@@ -154,12 +154,12 @@ SeriesSummary = Annotated[str, Meta(max_length=20000, description="Markdown")]
 
 
 class EnrolmentRule(msgspec.Struct, forbid_unknown_fields=True):
-    """One application for every session: `capacity` places, given first come or on approval;
-    completing takes at least `min_sessions` sessions (and the last one when `final_required`).
-    Lottery enrolment is not offered yet."""
+    """One application for every session: `capacity` places, given first come, on approval or by
+    lottery (with the forums' held seats per prefecture); completing takes at least
+    `min_sessions` sessions (and the last one when `final_required`)."""
 
     capacity: Capacity
-    mode: Literal["first_come", "approval"] = "first_come"
+    mode: Mode = "first_come"
     min_sessions: Annotated[int, Meta(ge=1, le=1000)] = 1
     final_required: bool = False
 
@@ -210,6 +210,12 @@ class EnrolmentOut(msgspec.Struct):
     final_required: bool
     confirmed_count: int
     waitlist_count: int
+
+
+class EnrolmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An application; the prefecture counts for seats a lottery holds per prefecture."""
+
+    prefecture: Annotated[str, Meta(max_length=10)] | None = None
 
 
 class MyEnrolment(msgspec.Struct, omit_defaults=True):

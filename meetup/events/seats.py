@@ -314,7 +314,7 @@ async def lock_series(series_id: int) -> dict:
 
 
 def _enrol_status(locked: dict) -> str:
-    if locked["enrol_mode"] == "approval":
+    if locked["enrol_mode"] in ("approval", "lottery"):
         return "pending"
     return "confirmed" if locked["confirmed_count"] < locked["enrol_capacity"] else "waitlisted"
 
@@ -326,11 +326,17 @@ async def _set_enrolment(enrolment_id: int, status: str, **extra: object) -> dic
     return await Enrolment.select().where(Enrolment.id == enrolment_id).first()
 
 
-async def enrol(locked: dict, user_id: int, existing: dict | None, codes: Callable[[], str]) -> dict:
+async def enrol(
+    locked: dict, user_id: int, existing: dict | None, prefecture: str | None, codes: Callable[[], str]
+) -> dict:
     """With the series locked (`locked` from lock_series): a new (or returning) applicant's
-    place: a seat at every session, the end of the waitlist, or (approval) pending."""
+    place: a seat at every session, the end of the waitlist, or (approval, lottery) pending."""
     status, now = _enrol_status(locked), utcnow()
-    extra: dict = {"queue_order": None, "confirmed_at": now if status == "confirmed" else None}
+    extra: dict = {
+        "queue_order": None,
+        "confirmed_at": now if status == "confirmed" else None,
+        "prefecture": prefecture,
+    }
     if status == "waitlisted":
         extra["queue_order"] = locked["waitlist_seq"] + 1
     if existing is None:
@@ -392,6 +398,29 @@ async def promote_enrolments(series_id: int, codes: Callable[[], str]) -> list[d
     await _move(Series, series_id, confirmed=len(promoted), waitlisted=-len(promoted))
     await seat_at_sessions(series_id, [p["account"] for p in promoted], codes)
     return promoted
+
+
+async def place_enrolments_drawn(
+    locked: dict, winners: list[dict], rest: list[dict], codes: Callable[[], str]
+) -> list[dict]:
+    """With the series locked: a lottery's winners are enrolled (seated at every session) and
+    the rest join the series' waitlist in the order given. Returns the new rows, winners first."""
+    now = utcnow()
+    for winner in winners:
+        await Enrolment.update(
+            {Enrolment.status: "confirmed", Enrolment.confirmed_at: now, Enrolment.updated_at: now}
+        ).where(Enrolment.id == winner["id"])
+    for offset, loser in enumerate(rest, start=1):
+        await Enrolment.update(
+            {
+                Enrolment.status: "waitlisted",
+                Enrolment.queue_order: locked["waitlist_seq"] + offset,
+                Enrolment.updated_at: now,
+            }
+        ).where(Enrolment.id == loser["id"])
+    await _move(Series, locked["id"], confirmed=len(winners), numbered=len(rest), waitlisted=len(rest))
+    await seat_at_sessions(locked["id"], [w["account"] for w in winners], codes)
+    return [await Enrolment.select().where(Enrolment.id == r["id"]).first() for r in [*winners, *rest]]
 
 
 async def enrolment_position(series_id: int, queue_order: int | None) -> int | None:

@@ -8,8 +8,18 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from meetup.accounts.auth import current_user, login_required, organizer_required
 from meetup.errors import NotFound
-from meetup.events import enrolment, series, service
-from meetup.events.schemas import Created, EnrolmentRow, MyEnrolment, SeriesDetail, SeriesIn, SeriesPatch
+from meetup.events import enrolment, lottery, series, service
+from meetup.events.schemas import (
+    Created,
+    EnrolmentIn,
+    EnrolmentRow,
+    LotteryIn,
+    LotteryResult,
+    MyEnrolment,
+    SeriesDetail,
+    SeriesIn,
+    SeriesPatch,
+)
 from meetup.i18n import gettext as _
 
 
@@ -60,9 +70,11 @@ class SeriesApi(Controller):
         description="One application for every session: confirmed (a seat at each session), waitlisted or "
         "pending (approval), as registration.",
     )
-    async def enrol(self, request: Request, slug: FromPath[str]) -> Response[MyEnrolment]:
+    async def enrol(
+        self, request: Request, slug: FromPath[str], data: JSONBody[EnrolmentIn | None] = None
+    ) -> Response[MyEnrolment]:
         row = await enrolment.open_series(slug)
-        mine, created = await enrolment.enrol(row, request.user.id)
+        mine, created = await enrolment.enrol(row, request.user.id, data)
         return Response(await enrolment.to_out(mine, slug), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get("/{slug:str}/enrolment", guards=[login_required], summary="My enrolment")
@@ -84,20 +96,34 @@ class SeriesApi(Controller):
 
 
 class OrganizerSeriesApi(Controller):
-    path = "/api/v1/series/{slug:str}/enrolments"
+    path = "/api/v1/series/{slug:str}"
     tags = ["series: organizers"]
     guards = [organizer_required]
 
-    @get("/", summary="The cohort: each enrolment with the sessions attended")
+    @get("/enrolments", summary="The cohort: each enrolment with the sessions attended")
     async def cohort(self, slug: FromPath[str]) -> list[EnrolmentRow]:
         return await enrolment.cohort(await enrolment.open_series(slug))
 
-    @post("/{enrolment_id:int}/approve", status_code=HTTP_200_OK, summary="Approve an applicant")
+    @post("/enrolments/{enrolment_id:int}/approve", status_code=HTTP_200_OK, summary="Approve an applicant")
     async def approve(self, slug: FromPath[str], enrolment_id: FromPath[int]) -> MyEnrolment:
         row = await enrolment.open_series(slug)
         return await enrolment.to_out(await enrolment.approve(row, enrolment_id), slug)
 
-    @post("/{enrolment_id:int}/reject", status_code=HTTP_200_OK, summary="Reject an applicant")
+    @post("/enrolments/{enrolment_id:int}/reject", status_code=HTTP_200_OK, summary="Reject an applicant")
     async def reject(self, slug: FromPath[str], enrolment_id: FromPath[int]) -> MyEnrolment:
         row = await enrolment.open_series(slug)
         return await enrolment.to_out(await enrolment.reject(row, enrolment_id), slug)
+
+    @post(
+        "/lottery",
+        status_code=HTTP_200_OK,
+        summary="Draw the series' pending applicants at random",
+        description="As a forum's draw (`{seats?, held?}`, seats held per Tohoku prefecture); winners are "
+        "enrolled, with a seat at every session, the rest wait in random order.",
+    )
+    async def draw(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
+        return await lottery.draw_series(await enrolment.open_series(slug), data)
+
+    @post("/lottery/preview", status_code=HTTP_200_OK, summary="What a draw of the series would do")
+    async def preview(self, slug: FromPath[str], data: JSONBody[LotteryIn]) -> LotteryResult:
+        return await lottery.preview_series(await enrolment.open_series(slug), data)

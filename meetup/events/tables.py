@@ -14,7 +14,7 @@ class Series(Table, tablename="series"):
     created_at = Timestamptz(default=TimestamptzNow())
     # Enrolment (one application for every session): none while enrol_capacity is None.
     enrol_capacity = Integer(null=True, default=None)
-    enrol_mode = Varchar(length=20, default="first_come")  # first_come | approval
+    enrol_mode = Varchar(length=20, default="first_come")  # first_come | approval | lottery
     min_sessions = Integer(default=1)  # the completion rule: at least this many sessions…
     final_required = Boolean(default=False)  # …and the last one, when set
     # Enrolment seats and their waitlist change only in seats.py, with this row locked.
@@ -77,6 +77,7 @@ class Enrolment(Table, tablename="enrolment"):
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     status = Varchar(length=20, index=True)  # confirmed | waitlisted | pending | rejected | cancelled
     queue_order = Integer(null=True, default=None)
+    prefecture = Varchar(length=10, null=True, default=None)  # lottery: held seats per prefecture
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     confirmed_at = Timestamptz(null=True, default=None)

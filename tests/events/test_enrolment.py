@@ -287,3 +287,35 @@ async def test_the_organizer_series_page_lists_the_cohort_and_approves(client, m
     assert approved.status_code == 303
     assert (await applicant.get("/api/v1/series/migite/enrolment")).json()["status"] == "confirmed"
     assert f'action="{action}"' not in (await client.get("/organizer/series/migite")).text
+
+
+async def test_a_lottery_draws_the_applicants_holding_places_per_prefecture(client, make_client):
+    await organizer(client)
+    slugs = await programme(client, sessions=2, capacity=3, mode="lottery")
+    applicants = await people(make_client, 6)
+    for number, person in enumerate(applicants):
+        body = {"prefecture": "福島県"} if number == 5 else {"prefecture": "宮城県"}
+        applied = await person.post("/api/v1/series/migite/enrolment", json=body)
+        assert applied.status_code == 201 and applied.json()["status"] == "pending"
+    outsider = (await people(make_client, 1))[0]
+    refused = await outsider.post("/api/v1/series/migite/enrolment", json={"prefecture": "火星"})
+    assert refused.status_code == 400 and await Enrolment.count() == 6
+
+    preview = await client.post("/api/v1/series/migite/lottery/preview", json={"held": {"福島県": 1}})
+    assert preview.status_code == 200 and preview.json()["drawn"] is False
+    assert await Enrolment.count().where(Enrolment.status == "pending") == 6
+    too_many = await client.post("/api/v1/series/migite/lottery", json={"held": {"福島県": 4}})
+    assert too_many.status_code == 400 and await Enrolment.count().where(Enrolment.status == "pending") == 6
+
+    drawn = await client.post("/api/v1/series/migite/lottery", json={"held": {"福島県": 1}})
+    assert drawn.status_code == 200 and drawn.json()["winners"] == 3 and drawn.json()["drawn"] is True
+    statuses = [(await p.get("/api/v1/series/migite/enrolment")).json() for p in applicants]
+    assert statuses[5]["status"] == "confirmed"  # the held place went to Fukushima's one applicant
+    assert sum(s["status"] == "confirmed" for s in statuses) == 3
+    assert sorted(s["waitlist_position"] for s in statuses if s["status"] == "waitlisted") == [1, 2, 3]
+    for slug in slugs:
+        assert (await applicants[5].get(f"/api/v1/events/{slug}/registration")).json()["status"] == "confirmed"
+        assert (await Event.select(Event.confirmed_count).where(Event.slug == slug).first())["confirmed_count"] == 3
+    first_come = await client.post("/api/v1/series", json={"title": "先着", "slug": "fc", "enrolment": {"capacity": 2}})
+    assert first_come.status_code == 201
+    assert (await client.post("/api/v1/series/fc/lottery", json={})).status_code == 409

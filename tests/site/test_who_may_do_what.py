@@ -107,6 +107,8 @@ TABLE: dict[str, str] = {
     "GET /api/v1/series/{slug:str}/enrolments": "organizer",
     "POST /api/v1/series/{slug:str}/enrolments/{enrolment_id:int}/approve": "organizer",
     "POST /api/v1/series/{slug:str}/enrolments/{enrolment_id:int}/reject": "organizer",
+    "POST /api/v1/series/{slug:str}/lottery": "organizer",
+    "POST /api/v1/series/{slug:str}/lottery/preview": "organizer",
     "POST /organizer/series/{slug:str}/enrolments/{enrolment_id:int}/approve": "organizer",
     "POST /organizer/series/{slug:str}/enrolments/{enrolment_id:int}/reject": "organizer",
     "GET /organizer": "organizer",
