@@ -21,7 +21,7 @@ Seats and the waitlist are changed in seats.py only, with the series locked, the
 
 from __future__ import annotations
 
-from meetup import revocation
+from meetup import attendance, revocation
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, NotFound
@@ -29,7 +29,6 @@ from meetup.events import seats, series, tickets
 from meetup.events.schemas import ACTIVE, EnrolmentIn, EnrolmentRow, MyEnrolment, Person
 from meetup.events.tables import Enrolment, Event, Registration
 from meetup.i18n import gettext as _
-from meetup.rooms.tables import RoomVisit
 
 
 async def open_series(slug: str) -> dict:
@@ -133,8 +132,7 @@ async def attended(series_id: int) -> dict[int, list[str]]:
     checked = await Registration.select(Registration.account, Registration.event).where(
         Registration.event.is_in(ids) & Registration.checked_in_at.is_not_null()
     )
-    seen = await RoomVisit.select(RoomVisit.account, RoomVisit.event_id).where(RoomVisit.event_id.is_in(ids))
-    came = {(r["account"], r["event"]) for r in checked} | {(r["account"], r["event_id"]) for r in seen}
+    came = {(r["account"], r["event"]) for r in checked} | await attendance.present(ids)
     rank = {s["id"]: (number, s["slug"]) for number, s in enumerate(sessions)}
     by_person: dict[int, list[str]] = {}
     for account, event_id in sorted(came, key=lambda pair: rank[pair[1]]):

@@ -92,6 +92,7 @@ class EventPages(Controller):
         user = current_user(request)
         try:
             data = msgspec.convert({"answers": answers, "prefecture": prefecture}, RegistrationIn, strict=False)
+            await registration.refuse_in_programme(public_forum)
             if user is None:
                 return await self._register_by_mail(request, public_forum, form, data, limiter)
             await registration.register(public_forum, user.id, data, questions)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from meetup.db import utcnow
 from meetup.events.tables import Enrolment, Event, Registration, Series
+from meetup.mail.tables import OutboxMail
 from meetup.rooms.tables import RoomVisit
 from tests.factories import create_forum, forum, make_accounts, organizer, signed_in
 from tests.rooms.factories import room_in
@@ -262,6 +263,9 @@ async def test_the_series_page_enrols_and_cancels_in_japanese(client, make_clien
     # a session's own page sends the others to the programme, without a registration form
     session_page = (await later.get(f"/events/{slugs[0]}")).text
     assert 'href="/series/migite#enrol"' in session_page and f'action="/events/{slugs[0]}/register"' not in session_page
+    newcomer = {"_csrf_token": anonymous.cookies["csrftoken"], "display_name": "新人", "email": "new@example.jp"}
+    refused = await anonymous.post(f"/events/{slugs[0]}/register", data=newcomer)
+    assert refused.status_code == 409 and await OutboxMail.count() == 0  # no sign-in link is mailed
     await later.get("/series/migite")
     await later.post("/series/migite/enrol", data={"_csrf_token": later.cookies["csrftoken"]})
     assert 'class="my-status status-waitlisted"' in (await later.get("/series/migite")).text
