@@ -249,21 +249,25 @@ async def admit(locked: dict, reg_id: int) -> dict:
     return row
 
 
+async def _mark_drawn(
+    table: type[Registration | Enrolment], locked: dict, winners: list[dict], rest: list[dict], now: datetime
+) -> None:
+    """A draw's winners confirmed and the rest waitlisted in the order given, numbered after
+    `locked`'s last waitlist number (a forum's registrations or a series' enrolments)."""
+    for winner in winners:
+        await table.update({table.status: "confirmed", table.confirmed_at: now, table.updated_at: now}).where(
+            table.id == winner["id"]
+        )
+    for offset, loser in enumerate(rest, start=1):
+        await table.update(
+            {table.status: "waitlisted", table.queue_order: locked["waitlist_seq"] + offset, table.updated_at: now}
+        ).where(table.id == loser["id"])
+
+
 async def place_drawn(locked: dict, winners: list[dict], rest: list[dict], now: datetime) -> list[dict]:
     """With the forum locked: a lottery's winners take their seats and the rest join the
     waitlist in the order given; the forum is marked drawn. Returns the new rows, winners first."""
-    for winner in winners:
-        await Registration.update(
-            {Registration.status: "confirmed", Registration.confirmed_at: now, Registration.updated_at: now}
-        ).where(Registration.id == winner["id"])
-    for offset, loser in enumerate(rest, start=1):
-        await Registration.update(
-            {
-                Registration.status: "waitlisted",
-                Registration.queue_order: locked["waitlist_seq"] + offset,
-                Registration.updated_at: now,
-            }
-        ).where(Registration.id == loser["id"])
+    await _mark_drawn(Registration, locked, winners, rest, now)
     # drawn_at: the forum's page and card say "drawn" from now on
     await _move(Event, locked["id"], confirmed=len(winners), numbered=len(rest), waitlisted=len(rest), drawn_at=now)
     return [await Registration.select().where(Registration.id == r["id"]).first() for r in [*winners, *rest]]
@@ -405,19 +409,7 @@ async def place_enrolments_drawn(
 ) -> list[dict]:
     """With the series locked: a lottery's winners are enrolled (seated at every session) and
     the rest join the series' waitlist in the order given. Returns the new rows, winners first."""
-    now = utcnow()
-    for winner in winners:
-        await Enrolment.update(
-            {Enrolment.status: "confirmed", Enrolment.confirmed_at: now, Enrolment.updated_at: now}
-        ).where(Enrolment.id == winner["id"])
-    for offset, loser in enumerate(rest, start=1):
-        await Enrolment.update(
-            {
-                Enrolment.status: "waitlisted",
-                Enrolment.queue_order: locked["waitlist_seq"] + offset,
-                Enrolment.updated_at: now,
-            }
-        ).where(Enrolment.id == loser["id"])
+    await _mark_drawn(Enrolment, locked, winners, rest, utcnow())
     await _move(Series, locked["id"], confirmed=len(winners), numbered=len(rest), waitlisted=len(rest))
     await seat_at_sessions(locked["id"], [w["account"] for w in winners], codes)
     return [await Enrolment.select().where(Enrolment.id == r["id"]).first() for r in [*winners, *rest]]
