@@ -55,8 +55,10 @@ class SeriesApi(Controller):
         "/{slug:str}",
         guards=[organizer_required],
         summary="Change a series' title, description or enrolment",
-        description="`enrolment: null` switches enrolment off while nobody has enrolled. A completion rule "
-        "above the number of sessions is a 400 naming `enrolment.min_sessions`.",
+        description="`enrolment` is the whole rule (fields left out take their defaults); `enrolment: null` "
+        "switches enrolment off while nobody has enrolled. A completion rule above the number of sessions is a "
+        "400 naming `enrolment.min_sessions`; a capacity below those enrolled a 409. A raised capacity gives "
+        "the new places to the waitlist in order.",
     )
     async def update(self, slug: FromPath[str], data: JSONBody[SeriesPatch]) -> SeriesDetail:
         await series.update_series(slug, data)
