@@ -26,7 +26,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
-from meetup import ROOT, composers, db, forum_links, scheduler
+from meetup import ROOT, attendance, composers, db, forum_links, scheduler
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
@@ -40,11 +40,13 @@ from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
+from meetup.events.series_routes import OrganizerSeriesApi, SeriesApi
 from meetup.followups.pages import CampaignPages, FollowUpPages
 from meetup.followups.routes import CampaignsApi, MailPreferencesApi
 from meetup.mail.dev_mailbox import DevMailbox
 from meetup.mail.worker import inprocess_worker
 from meetup.rooms import dependencies as room_dependencies
+from meetup.rooms import service as rooms_service
 from meetup.rooms.hub import Hub, Presence, relay_client
 from meetup.rooms.limits import RoomSockets, SayLimiter
 from meetup.rooms.pages import RoomPages
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Worker threads (the network's rows turned into lists) hold the GIL for 5 ms slices by default;
     # a short slice gives the event loop (chat frames, requests) the interpreter back within half a ms.
     sys.setswitchinterval(SWITCH_INTERVAL)
+    attendance.offer(rooms_service.present_in_rooms)  # presence in a breakout room counts as having come
     sessions = SessionConfig(
         store="sessions",
         max_age=SESSION_MAX_AGE,
@@ -189,6 +192,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         AccountPages,
         EventsApi,
         OrganizerEventsApi,
+        SeriesApi,
+        OrganizerSeriesApi,
         EventPages,
         OrganizerPages,
         SeriesOrganizerPages,

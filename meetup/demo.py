@@ -17,10 +17,10 @@ from meetup.coordinators import connections
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow, write_transaction
+from meetup.events import enrolment, seats, series, tickets
 from meetup.events import registration as registrations
-from meetup.events import seats, tickets
 from meetup.events import service as events
-from meetup.events.schemas import EventIn, EventPatch, Question, RegistrationIn
+from meetup.events.schemas import EnrolmentRule, EventIn, EventPatch, Question, RegistrationIn, SeriesPatch
 from meetup.followups import campaigns
 from meetup.followups.schemas import CampaignIn
 from meetup.i18n import TOKYO
@@ -411,6 +411,34 @@ async def load_survey_2021(forum_slug: str) -> None:
         await surveys.respond(forum, people[who], ResponseIn(answers=answers))
 
 
+# The 2021 programme's enrolment. The document says places were limited (「定員を上回るご応募を
+# 頂いた場合は…」) without giving a number: 20 places and "5 of the 7 sessions, the 終講式 included"
+# are demo values. The first four sample participants make up the sample cohort.
+MIGITE_ENROLMENT = EnrolmentRule(capacity=20, mode="first_come", min_sessions=5, final_required=True)
+MIGITE_COHORT = tuple(email for email, _name in SAMPLE_PARTICIPANTS[:4])
+
+
+async def load_migite_enrolment() -> None:
+    """The 2021 programme takes enrolment, and a sample cohort is enrolled: seated at its sessions
+    (held already, so recorded after the fact) and checked in at those they came to, each
+    missing a different one. Safe to run again."""
+    if (await series.series_row(MIGITE))["enrol_capacity"] is None:
+        await series.update_series(MIGITE, SeriesPatch(enrolment=MIGITE_ENROLMENT))
+    programme = await enrolment.open_series(MIGITE)
+    people = [(await accounts.find_user_by_email(email)).id for email in MIGITE_COHORT]
+    for person in people:
+        await enrolment.enrol(programme, person)
+    sessions = await events.list_events(series_slug=MIGITE)
+    for session in sessions:
+        row = await events.event_row(session.slug)
+        async with write_transaction():
+            await seats.seat_past_attendees(row["id"], people, tickets.new_code)
+        for missed, person in enumerate(people, start=1):
+            if session.slug != f"{MIGITE}-{missed + 1}":
+                seat = await registrations.my_registration(row["id"], person)
+                await registrations.check_in(row, reg_id=seat["id"])
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     for name, legal_form, prefecture in GATEWAY_ORGANIZATIONS:
@@ -435,6 +463,7 @@ async def load_demo() -> dict[str, int]:
             created += 1
     forums = await load_forums(organizer.id)
     await register_samples()
+    await load_migite_enrolment()
     await load_coordinators("coordinator-forum-2021")
     await load_survey_2021("coordinator-forum-2021")
     await load_campaigns(organizer.id)

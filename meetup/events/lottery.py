@@ -1,4 +1,5 @@
-"""The lottery (抽選): pending applicants are drawn at random for the seats.
+"""The lottery (抽選): pending applicants are drawn at random for the seats (of a forum, or the
+places of a series with enrolment: the same draw, `draw_series`).
 
 The organizer may hold a number of seats for each Tohoku prefecture ("2 for 福島県, 1 for
 青森県"). A prefecture's held seats are drawn at random among the applicants who gave that
@@ -16,11 +17,11 @@ from collections.abc import Mapping
 
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow, write_transaction
-from meetup.events import notifications
+from meetup.events import notifications, tickets
 from meetup.events.errors import RegistrationClosed, TooManyHeldSeats
 from meetup.events.schemas import LotteryIn, LotteryResult, PrefectureDraw
-from meetup.events.seats import free_seats, lock_event, place_drawn
-from meetup.events.tables import Event, Registration
+from meetup.events.seats import free_seats, lock_event, lock_series, place_drawn, place_enrolments_drawn
+from meetup.events.tables import Enrolment, Event, Registration
 from meetup.i18n import gettext as _
 
 _random = random.SystemRandom()
@@ -137,3 +138,32 @@ async def run(event: dict, data: LotteryIn) -> LotteryResult:
         for row in await place_drawn(locked, winners, rest, utcnow()):
             await notifications.status_changed(row, event, lottery=True)
     return _result(applicants, seats, held, len(winners), drawn=True)
+
+
+async def _series_draw(row: dict, data: LotteryIn, place: bool) -> LotteryResult:
+    if row["enrol_mode"] != "lottery":
+        raise RegistrationClosed(_("This series does not use a lottery."))
+    held = data.held_seats()
+    async with write_transaction():
+        locked = await lock_series(row["id"])
+        available = _free_seats(
+            {"capacity": locked["enrol_capacity"], "confirmed_count": locked["confirmed_count"]}, data.seats
+        )
+        check_held(held, available)
+        applicants = await Enrolment.select().where((Enrolment.series == row["id"]) & (Enrolment.status == "pending"))
+        seats = min(available, len(applicants))
+        if place:
+            winners, rest = draw(applicants, seats, held)
+            await place_enrolments_drawn(locked, winners, rest, tickets.new_code)
+    return _result(applicants, seats, held, seats, drawn=place)
+
+
+async def draw_series(row: dict, data: LotteryIn) -> LotteryResult:
+    """Draw a series' applicants: winners are enrolled (a seat at every session), the rest wait
+    in random order."""
+    return await _series_draw(row, data, place=True)
+
+
+async def preview_series(row: dict, data: LotteryIn) -> LotteryResult:
+    """What a draw of the series would do now, changing nothing."""
+    return await _series_draw(row, data, place=False)

@@ -19,13 +19,15 @@ from meetup.accounts.schemas import MagicLinkIn
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.db import utcnow
 from meetup.errors import BadInput, DomainError
-from meetup.events import registration, series, service, tickets
+from meetup.events import enrolment, registration, series, service, tickets
 from meetup.events.calendar import calendar_links
 from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages
 from meetup.events.errors import EventNotFound
 from meetup.events.routes import calendar_response
-from meetup.events.schemas import Question, RegistrationIn
+from meetup.events.schemas import EnrolmentIn, Question, RegistrationIn
 from meetup.i18n import gettext as _
+
+PREFECTURE_GROUPS = {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS}
 
 
 def _answers_from_form(form, questions: list[Question]) -> dict[str, object]:
@@ -46,11 +48,12 @@ async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
     event = await service.event_out(row, user.id if user else None, organizer=await manages(user, row))
     mine = await registration.my_registration(row["id"], user.id) if user else None
     return {
+        "programme": event.series if await series.takes_enrolment(row["series"]) else None,
         "event": event,
         "mine": await registration.to_out(mine, row["slug"]) if mine else None,
         "links": calendar_links(row, settings.current().base_url),
         "feature_links": await forum_links.links(row, user, "forum"),
-        "prefectures": {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS},
+        "prefectures": PREFECTURE_GROUPS,
         "error": None,
         "answers": {},
         "newcomer": {},
@@ -89,6 +92,7 @@ class EventPages(Controller):
         user = current_user(request)
         try:
             data = msgspec.convert({"answers": answers, "prefecture": prefecture}, RegistrationIn, strict=False)
+            await registration.refuse_in_programme(public_forum)
             if user is None:
                 return await self._register_by_mail(request, public_forum, form, data, limiter)
             await registration.register(public_forum, user.id, data, questions)
@@ -185,9 +189,34 @@ class EventPages(Controller):
         return Template("events/my_registrations.html", context={"items": items})
 
     @get("/series/{slug:str}")
-    async def series_page(self, slug: FromPath[str]) -> Template:
+    async def series_page(self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
         found = await series.get_series(slug)
         if found is None:
             raise EventNotFound(_("No such series."))
         sessions = await service.list_events(series_slug=slug, statuses=("published", "cancelled"))
-        return Template("events/series.html", context={"series": found, "sessions": sessions})
+        context = {"series": found, "sessions": sessions, "done": done, "error": None}
+        return Template("events/series.html", context=context | await _enrolment_context(request, slug))
+
+    @post("/series/{slug:str}/enrol", guards=[login_required])
+    async def enrol(self, request: Request, slug: FromPath[str]) -> Redirect:
+        form = await request.form()
+        data = EnrolmentIn(prefecture=str(form.get("prefecture") or "")[:10] or None)
+        await enrolment.enrol(await enrolment.open_series(slug), request.user.id, data)
+        return Redirect(path=f"/series/{slug}?done=enrolled#enrol", status_code=303)
+
+    @post("/series/{slug:str}/cancel-enrolment", guards=[login_required])
+    async def cancel_enrolment(self, request: Request, slug: FromPath[str]) -> Redirect:
+        await enrolment.cancel(await enrolment.open_series(slug), request.user.id)
+        return Redirect(path=f"/series/{slug}?done=cancelled#enrol", status_code=303)
+
+
+async def _enrolment_context(request: Request, slug: str) -> dict:
+    """The series' enrolment and the visitor's place in it, for its page."""
+    row = await series.series_row(slug)
+    user = current_user(request)
+    mine = await enrolment.mine(row["id"], user.id) if user else None
+    return {
+        "enrolment": series.enrolment_out(row),
+        "mine": await enrolment.to_out(mine, slug) if mine else None,
+        "prefectures": PREFECTURE_GROUPS,
+    }

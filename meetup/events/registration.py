@@ -1,7 +1,9 @@
 """Registration's lifecycle: register, cancel, approve, reject, check in, and what a person
 sees of it. Seats and the waitlist (the lock, the counters, who gets a seat) are seats.py's;
 mail is queued through notifications.py in the same transaction as the change. Whatever moves a
-registration off `confirmed` fires `revocation.place_ended` once committed.
+registration off `confirmed` fires `revocation.place_ended` once committed. A session of a
+series with enrolment takes no registration of its own: its seats come with enrolment
+(enrolment.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from meetup import revocation
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import fetch, insert, unique_violation, utcnow, write_transaction
-from meetup.events import notifications, seats, tickets
+from meetup.errors import Conflict
+from meetup.events import notifications, seats, series, tickets
 from meetup.events.errors import InvalidAnswers, NotATicketCode, NotRegistered, RegistrationClosed
 from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
 from meetup.events.tables import Event, Registration
@@ -97,6 +100,15 @@ async def to_out(row: dict, event_slug: str) -> RegistrationOut:
     return out
 
 
+async def refuse_in_programme(event: dict) -> None:
+    """A session of a series with enrolment takes no registration of its own (a 409)."""
+    if await series.takes_enrolment(event["series"]):
+        raise Conflict(
+            _("This forum is a session of a programme: enrol in the programme to hold a seat at every session."),
+            field="series",
+        )
+
+
 async def register(
     event: dict, user_id: int, data: RegistrationIn, questions: list[Question], recipient: UserOut | None = None
 ) -> tuple[dict, bool]:
@@ -110,6 +122,7 @@ async def register(
     PostgreSQL, so the forum's row lock is held for that statement only; elsewhere they are one
     transaction.
     """
+    await refuse_in_programme(event)
     if data.prefecture is not None and data.prefecture not in PREFECTURES:
         raise InvalidAnswers(_("Choose a prefecture from the list."), field="prefecture")
     answers = check_answers(questions, data)

@@ -153,12 +153,24 @@ SeriesTitle = Annotated[str, Meta(min_length=1, max_length=200)]
 SeriesSummary = Annotated[str, Meta(max_length=20000, description="Markdown")]
 
 
+class EnrolmentRule(msgspec.Struct, forbid_unknown_fields=True):
+    """One application for every session: `capacity` places, given first come, on approval or by
+    lottery (with the forums' held seats per prefecture); completing takes at least
+    `min_sessions` sessions (and the last one when `final_required`)."""
+
+    capacity: Capacity
+    mode: Mode = "first_come"
+    min_sessions: Annotated[int, Meta(ge=1, le=1000)] = 1
+    final_required: bool = False
+
+
 class SeriesIn(msgspec.Struct, forbid_unknown_fields=True):
     """A new series; the slug is made from the title when not given (CONTRACT §5.3)."""
 
     title: SeriesTitle
     slug: SeriesSlug | None = None
     summary: SeriesSummary = ""
+    enrolment: EnrolmentRule | None = None
 
     def __post_init__(self) -> None:
         self.title, self.summary = one_line(self.title), multi_line(self.summary)
@@ -171,6 +183,7 @@ class SeriesPatch(msgspec.Struct, forbid_unknown_fields=True):
 
     title: SeriesTitle | UnsetType = UNSET
     summary: SeriesSummary | UnsetType = UNSET
+    enrolment: EnrolmentRule | None | UnsetType = UNSET  # null: no enrolment (refused once people enrolled)
 
     def __post_init__(self) -> None:
         if self.summary is not UNSET:
@@ -186,6 +199,41 @@ class SeriesOut(msgspec.Struct):
     title: str
     summary: str  # Markdown
     session_count: int = 0
+
+
+class EnrolmentOut(msgspec.Struct):
+    """The series' enrolment as anyone sees it."""
+
+    capacity: int
+    mode: str
+    min_sessions: int
+    final_required: bool
+    confirmed_count: int
+    waitlist_count: int
+
+
+class EnrolmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An application; the prefecture counts for seats a lottery holds per prefecture."""
+
+    prefecture: Annotated[str, Meta(max_length=10)] | None = None
+
+
+class MyEnrolment(msgspec.Struct, omit_defaults=True):
+    id: int
+    status: RegistrationStatus
+    series: str
+    waitlist_position: int | UnsetType = UNSET
+
+
+class EnrolmentRow(msgspec.Struct):
+    """One enrolment as the organizer sees it: sessions attended (checked in or seen in a
+    breakout room) by slug."""
+
+    id: int
+    user: Person
+    status: RegistrationStatus
+    attended: list[str]
+    completed: bool = False
 
 
 class EventSummary(msgspec.Struct):
@@ -235,6 +283,16 @@ class EventOut(msgspec.Struct, omit_defaults=True):
 
 class Created(msgspec.Struct):
     slug: str
+
+
+class SeriesDetail(msgspec.Struct, omit_defaults=True):
+    """A series with its sessions in date order (CONTRACT §5.3)."""
+
+    slug: str
+    title: str
+    summary: str
+    sessions: list[EventSummary]
+    enrolment: EnrolmentOut | UnsetType = UNSET
 
 
 class RegistrationIn(msgspec.Struct, forbid_unknown_fields=True):

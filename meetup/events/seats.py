@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from meetup.db import engine, fetch, utcnow
-from meetup.events.tables import Event, Registration
+from meetup.events.tables import Enrolment, Event, Registration, Series
 from meetup.mail.outbox import Mail, enqueue_statement
 
 
@@ -180,17 +180,25 @@ async def _set_status(reg_id: int, status: str, **extra: object) -> dict:
     return await Registration.select().where(Registration.id == reg_id).first()
 
 
-async def _count(event_id: int, *, confirmed: int = 0, waitlisted: int = 0, numbered: int = 0, **more: object) -> None:
-    """Move the forum's counters by these amounts (and set `more` columns) in one UPDATE."""
-    values: dict = {getattr(Event, name): value for name, value in more.items()}
+async def _move(
+    table: type[Event | Series],
+    row_id: int,
+    *,
+    confirmed: int = 0,
+    waitlisted: int = 0,
+    numbered: int = 0,
+    **more: object,
+) -> None:
+    """Move a forum's (or a series') counters by these amounts (and set `more` columns) in one UPDATE."""
+    values: dict = {getattr(table, name): value for name, value in more.items()}
     if confirmed:
-        values[Event.confirmed_count] = Event.confirmed_count + confirmed
+        values[table.confirmed_count] = table.confirmed_count + confirmed
     if numbered:
-        values[Event.waitlist_seq] = Event.waitlist_seq + numbered
+        values[table.waitlist_seq] = table.waitlist_seq + numbered
     if waitlisted:
-        values[Event.waitlisted_count] = Event.waitlisted_count + waitlisted
+        values[table.waitlisted_count] = table.waitlisted_count + waitlisted
     if values:
-        await Event.update(values).where(Event.id == event_id)
+        await table.update(values).where(table.id == row_id)
 
 
 async def promote(event_id: int) -> list[dict]:
@@ -212,7 +220,7 @@ async def promote(event_id: int) -> list[dict]:
     waiting = await query
     now = utcnow()
     promoted = [await _set_status(w["id"], "confirmed", queue_order=None, confirmed_at=now) for w in waiting]
-    await _count(event_id, confirmed=len(promoted), waitlisted=-len(promoted))
+    await _move(Event, event_id, confirmed=len(promoted), waitlisted=-len(promoted))
     return promoted
 
 
@@ -222,10 +230,10 @@ async def give_back(row: dict, status: str) -> tuple[dict, list[dict]]:
     and the promoted registrations' rows."""
     updated = await _set_status(row["id"], status, queue_order=None)
     if row["status"] == "confirmed":
-        await _count(row["event"], confirmed=-1)
+        await _move(Event, row["event"], confirmed=-1)
         return updated, await promote(row["event"])
     if row["status"] == "waitlisted":
-        await _count(row["event"], waitlisted=-1)
+        await _move(Event, row["event"], waitlisted=-1)
     return updated, []
 
 
@@ -234,30 +242,34 @@ async def admit(locked: dict, reg_id: int) -> dict:
     the end of the waitlist when the forum is full. Returns the registration's new row."""
     if has_seat(locked):
         row = await _set_status(reg_id, "confirmed", confirmed_at=utcnow(), queue_order=None)
-        await _count(locked["id"], confirmed=1)
+        await _move(Event, locked["id"], confirmed=1)
     else:
         row = await _set_status(reg_id, "waitlisted", queue_order=locked["waitlist_seq"] + 1)
-        await _count(locked["id"], numbered=1, waitlisted=1)
+        await _move(Event, locked["id"], numbered=1, waitlisted=1)
     return row
+
+
+async def _mark_drawn(
+    table: type[Registration | Enrolment], locked: dict, winners: list[dict], rest: list[dict], now: datetime
+) -> None:
+    """A draw's winners confirmed and the rest waitlisted in the order given, numbered after
+    `locked`'s last waitlist number (a forum's registrations or a series' enrolments)."""
+    for winner in winners:
+        await table.update({table.status: "confirmed", table.confirmed_at: now, table.updated_at: now}).where(
+            table.id == winner["id"]
+        )
+    for offset, loser in enumerate(rest, start=1):
+        await table.update(
+            {table.status: "waitlisted", table.queue_order: locked["waitlist_seq"] + offset, table.updated_at: now}
+        ).where(table.id == loser["id"])
 
 
 async def place_drawn(locked: dict, winners: list[dict], rest: list[dict], now: datetime) -> list[dict]:
     """With the forum locked: a lottery's winners take their seats and the rest join the
     waitlist in the order given; the forum is marked drawn. Returns the new rows, winners first."""
-    for winner in winners:
-        await Registration.update(
-            {Registration.status: "confirmed", Registration.confirmed_at: now, Registration.updated_at: now}
-        ).where(Registration.id == winner["id"])
-    for offset, loser in enumerate(rest, start=1):
-        await Registration.update(
-            {
-                Registration.status: "waitlisted",
-                Registration.queue_order: locked["waitlist_seq"] + offset,
-                Registration.updated_at: now,
-            }
-        ).where(Registration.id == loser["id"])
+    await _mark_drawn(Registration, locked, winners, rest, now)
     # drawn_at: the forum's page and card say "drawn" from now on
-    await _count(locked["id"], confirmed=len(winners), numbered=len(rest), waitlisted=len(rest), drawn_at=now)
+    await _move(Event, locked["id"], confirmed=len(winners), numbered=len(rest), waitlisted=len(rest), drawn_at=now)
     return [await Registration.select().where(Registration.id == r["id"]).first() for r in [*winners, *rest]]
 
 
@@ -286,5 +298,199 @@ async def seat_past_attendees(event_id: int, user_ids: list[int], codes: Callabl
                 for uid in new
             ]
         )
-        await _count(event_id, confirmed=len(new))
+        await _move(Event, event_id, confirmed=len(new))
     return len(new)
+
+
+# Enrolment in a series (CONTRACT §5.3): the series' row carries the same three counters as a
+# forum's and is locked the same way; a confirmed enrolment holds a confirmed registration (source
+# "enrolment") at every session not yet over, taken with the series locked, then each session's.
+
+
+async def lock_series(series_id: int) -> dict:
+    """Take the series' row lock for this transaction and return its enrolment counters."""
+    rows = (
+        await Series.update({Series.waitlist_seq: Series.waitlist_seq + 0})
+        .where(Series.id == series_id)
+        .returning(Series.id, Series.enrol_capacity, Series.enrol_mode, Series.confirmed_count, Series.waitlist_seq)
+    )
+    return rows[0]
+
+
+def _enrol_status(locked: dict) -> str:
+    if locked["enrol_mode"] in ("approval", "lottery"):
+        return "pending"
+    return "confirmed" if locked["confirmed_count"] < locked["enrol_capacity"] else "waitlisted"
+
+
+async def _set_enrolment(enrolment_id: int, status: str, **extra: object) -> dict:
+    values = {Enrolment.status: status, Enrolment.updated_at: utcnow()}
+    values.update({getattr(Enrolment, k): v for k, v in extra.items()})
+    await Enrolment.update(values).where(Enrolment.id == enrolment_id)
+    return await Enrolment.select().where(Enrolment.id == enrolment_id).first()
+
+
+async def enrol(
+    locked: dict, user_id: int, existing: dict | None, prefecture: str | None, codes: Callable[[], str]
+) -> dict:
+    """With the series locked (`locked` from lock_series): a new (or returning) applicant's
+    place: a seat at every session, the end of the waitlist, or (approval, lottery) pending."""
+    status, now = _enrol_status(locked), utcnow()
+    extra: dict = {
+        "queue_order": None,
+        "confirmed_at": now if status == "confirmed" else None,
+        "prefecture": prefecture,
+    }
+    if status == "waitlisted":
+        extra["queue_order"] = locked["waitlist_seq"] + 1
+    if existing is None:
+        rows = await Enrolment.insert(
+            Enrolment(series=locked["id"], account=user_id, status=status, created_at=now, updated_at=now, **extra)
+        ).returning(Enrolment.id)
+        row = await Enrolment.select().where(Enrolment.id == rows[0]["id"]).first()
+    else:
+        row = await _set_enrolment(existing["id"], status, **extra)
+    waiting = int(status == "waitlisted")
+    await _move(Series, locked["id"], confirmed=int(status == "confirmed"), waitlisted=waiting, numbered=waiting)
+    if status == "confirmed":
+        await seat_at_sessions(locked["id"], [user_id], codes)
+    return row
+
+
+async def admit_enrolment(locked: dict, row: dict, codes: Callable[[], str]) -> dict:
+    """With the series locked: an approved applicant is seated at every session, or waits."""
+    if locked["confirmed_count"] < locked["enrol_capacity"]:
+        updated = await _set_enrolment(row["id"], "confirmed", confirmed_at=utcnow(), queue_order=None)
+        await _move(Series, locked["id"], confirmed=1)
+        await seat_at_sessions(locked["id"], [row["account"]], codes)
+        return updated
+    updated = await _set_enrolment(row["id"], "waitlisted", queue_order=locked["waitlist_seq"] + 1)
+    await _move(Series, locked["id"], numbered=1, waitlisted=1)
+    return updated
+
+
+async def leave_series(row: dict, status: str, codes: Callable[[], str]) -> tuple[dict, list[int], list[dict]]:
+    """With the series locked: the enrolment leaves for `status` (cancelled, rejected). A seat it
+    held is given up at every session not yet over and goes to the first in the series' line.
+    Returns its new row, the sessions whose seat it gave up, and the promoted enrolments."""
+    updated = await _set_enrolment(row["id"], status, queue_order=None)
+    if row["status"] == "waitlisted":
+        await _move(Series, row["series"], waitlisted=-1)
+    if row["status"] != "confirmed":
+        return updated, [], []
+    await _move(Series, row["series"], confirmed=-1)
+    left = await _unseat_at_sessions(row["series"], row["account"])
+    return updated, left, await promote_enrolments(row["series"], codes)
+
+
+async def promote_enrolments(series_id: int, codes: Callable[[], str]) -> list[dict]:
+    """With the series locked: free places go to the series' waitlist, first in line first."""
+    locked = await lock_series(series_id)
+    if locked["enrol_capacity"] is None:
+        return []
+    free = max(locked["enrol_capacity"] - locked["confirmed_count"], 0)
+    waiting = (
+        await Enrolment.select()
+        .where((Enrolment.series == series_id) & (Enrolment.status == "waitlisted"))
+        .order_by(Enrolment.queue_order)
+        .limit(free)
+        if free
+        else []
+    )
+    now = utcnow()
+    promoted = [await _set_enrolment(w["id"], "confirmed", queue_order=None, confirmed_at=now) for w in waiting]
+    await _move(Series, series_id, confirmed=len(promoted), waitlisted=-len(promoted))
+    await seat_at_sessions(series_id, [p["account"] for p in promoted], codes)
+    return promoted
+
+
+async def place_enrolments_drawn(
+    locked: dict, winners: list[dict], rest: list[dict], codes: Callable[[], str]
+) -> list[dict]:
+    """With the series locked: a lottery's winners are enrolled (seated at every session) and
+    the rest join the series' waitlist in the order given. Returns the new rows, winners first."""
+    await _mark_drawn(Enrolment, locked, winners, rest, utcnow())
+    await _move(Series, locked["id"], confirmed=len(winners), numbered=len(rest), waitlisted=len(rest))
+    await seat_at_sessions(locked["id"], [w["account"] for w in winners], codes)
+    return [await Enrolment.select().where(Enrolment.id == r["id"]).first() for r in [*winners, *rest]]
+
+
+async def enrolment_position(series_id: int, queue_order: int | None) -> int | None:
+    """A waiting enrolment's place in line."""
+    if queue_order is None:
+        return None
+    rows = await fetch(
+        "SELECT count(*) AS ahead FROM enrolment WHERE series = {} AND status = 'waitlisted' AND queue_order < {}",
+        series_id,
+        queue_order,
+    )
+    return rows[0]["ahead"] + 1
+
+
+async def _sessions_ahead(series_id: int) -> list[int]:
+    rows = await Event.select(Event.id).where(
+        (Event.series == series_id) & Event.status.is_in(["draft", "published"]) & (Event.ends_at > utcnow())
+    )
+    return [row["id"] for row in rows]
+
+
+async def seat_at_sessions(series_id: int, user_ids: list[int], codes: Callable[[], str]) -> None:
+    """With the series locked: each person holds a confirmed seat (source "enrolment") at every
+    session of the series not yet over. The series' capacity governs, not the session's."""
+    for event_id in await _sessions_ahead(series_id) if user_ids else []:
+        await seat_enrolled_at(event_id, user_ids, codes)
+
+
+async def seat_enrolled_at(event_id: int, user_ids: list[int], codes: Callable[[], str]) -> None:
+    """With the series locked: confirmed seats at one session for these enrolled people, taking
+    over any place of their own they held there before."""
+    await lock_event(event_id)
+    held = {
+        row["account"]: row
+        for row in await Registration.select().where(
+            (Registration.event == event_id) & Registration.account.is_in(user_ids)
+        )
+    }
+    now = utcnow()
+    new = [uid for uid in user_ids if uid not in held]
+    if new:
+        await Registration.insert(
+            *[
+                Registration(
+                    event=event_id,
+                    account=uid,
+                    status="confirmed",
+                    ticket_code=codes(),
+                    source="enrolment",
+                    created_at=now,
+                    updated_at=now,
+                    confirmed_at=now,
+                )  # fmt: skip
+                for uid in new
+            ]
+        )
+    for row in held.values():
+        was = row["status"]
+        await _set_status(row["id"], "confirmed", queue_order=None, source="enrolment",
+                          confirmed_at=row["confirmed_at"] or now)  # fmt: skip
+        await _move(Event, event_id, confirmed=int(was != "confirmed"), waitlisted=-int(was == "waitlisted"))
+    await _move(Event, event_id, confirmed=len(new))
+
+
+async def _unseat_at_sessions(series_id: int, user_id: int) -> list[int]:
+    left = []
+    for event_id in await _sessions_ahead(series_id):
+        await lock_event(event_id)
+        row = (
+            await Registration.select()
+            .where(
+                (Registration.event == event_id)
+                & (Registration.account == user_id)
+                & (Registration.status == "confirmed")
+            )
+            .first()
+        )
+        if row is not None:
+            await give_back(row, "cancelled")
+            left.append(event_id)
+    return left

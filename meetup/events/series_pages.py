@@ -1,5 +1,7 @@
 """Organizer pages for series under /organizer/series: every series with its forums, a new
-series, and each one's title and description (its slug, the address, stays as it was made).
+series, and each one's title and description (its slug, the address, stays as it was made); a
+series with enrolment lists its cohort there, with the sessions each attended, and applicants
+are approved or turned away from it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import organizer_required
 from meetup.errors import BadInput, DomainError
-from meetup.events import series
+from meetup.events import enrolment, series
 from meetup.events.errors import EventNotFound
 from meetup.events.schemas import SeriesIn, SeriesOut, SeriesPatch
 from meetup.i18n import gettext as _
@@ -63,13 +65,18 @@ async def _list_page(
     )
 
 
-def _edit_page(
+async def _edit_page(
     found: SeriesOut, form: dict[str, str], error: DomainError | None = None, status_code: int = 200
 ) -> Template:
+    row = await series.series_row(found.slug)
+    rule = series.enrolment_out(row)
     return Template(
         "organizer/series_form.html",
         context={
             "series": found,
+            "enrolment": rule,
+            "cohort": await enrolment.cohort(row) if rule else [],
+            "sessions": await series.session_count(row["id"]),
             "form": form,
             "error": error.detail if error else None,
             "errors": {error.field: error.detail} if error and error.field else {},
@@ -108,7 +115,7 @@ class SeriesOrganizerPages(Controller):
     @get("/{slug:str}")
     async def edit_form(self, slug: FromPath[str]) -> Template:
         found = await _series(slug)
-        return _edit_page(found, {"title": found.title, "summary": found.summary})
+        return await _edit_page(found, {"title": found.title, "summary": found.summary})
 
     @post("/{slug:str}")
     async def save(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
@@ -119,5 +126,15 @@ class SeriesOrganizerPages(Controller):
                 raise problem or BadInput(_("Please check this field."))
             await series.update_series(slug, patch)
         except DomainError as exc:
-            return _edit_page(found, raw, exc, exc.status_code)
+            return await _edit_page(found, raw, exc, exc.status_code)
         return Redirect(path="/organizer/series", status_code=303)
+
+    @post("/{slug:str}/enrolments/{enrolment_id:int}/approve")
+    async def approve(self, slug: FromPath[str], enrolment_id: FromPath[int]) -> Redirect:
+        await enrolment.approve(await enrolment.open_series(slug), enrolment_id)
+        return Redirect(path=f"/organizer/series/{slug}#enrolments", status_code=303)
+
+    @post("/{slug:str}/enrolments/{enrolment_id:int}/reject")
+    async def reject(self, slug: FromPath[str], enrolment_id: FromPath[int]) -> Redirect:
+        await enrolment.reject(await enrolment.open_series(slug), enrolment_id)
+        return Redirect(path=f"/organizer/series/{slug}#enrolments", status_code=303)

@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Count
 from meetup import revocation
 from meetup.db import fetch, utcnow, write_transaction
 from meetup.errors import BadInput, Conflict
-from meetup.events import registration, seats
+from meetup.events import enrolment, registration, seats
 from meetup.events.errors import EventNotFound, SeatsConflict
 from meetup.events.schemas import (
     EventIn,
@@ -91,6 +91,8 @@ async def create_event(data: EventIn, created_by: int | None, *, slug: str | Non
                 created_by=created_by,
             )
         )
+    if series_id is not None:
+        await enrolment.seat_cohort_at((await event_row(slug, organizer=True))["id"])
     return slug
 
 
@@ -154,6 +156,8 @@ async def update_event(slug: str, patch: EventPatch) -> None:
             await registration.promote_waitlist(row)
     if changes.get("status") == "cancelled" and row["status"] != "cancelled":
         await revocation.forum_ended(row["id"])
+    if changes.get("series"):
+        await enrolment.seat_cohort_at(row["id"])
 
 
 def _like(q: str) -> str:

@@ -1,6 +1,6 @@
 """Forums (events), the series that group them, and registrations."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -12,6 +12,15 @@ class Series(Table, tablename="series"):
     title = Varchar(length=200)
     summary = Text(default="")  # the description, Markdown
     created_at = Timestamptz(default=TimestamptzNow())
+    # Enrolment (one application for every session): none while enrol_capacity is None.
+    enrol_capacity = Integer(null=True, default=None)
+    enrol_mode = Varchar(length=20, default="first_come")  # first_come | approval | lottery
+    min_sessions = Integer(default=1)  # the completion rule: at least this many sessions…
+    final_required = Boolean(default=False)  # …and the last one, when set
+    # Enrolment seats and their waitlist change only in seats.py, with this row locked.
+    confirmed_count = Integer(default=0)
+    waitlist_seq = Integer(default=0)
+    waitlisted_count = Integer(default=0)
 
 
 class Event(Table, tablename="event"):
@@ -57,3 +66,18 @@ class Registration(Table, tablename="registration"):
     confirmed_at = Timestamptz(null=True, default=None)
     checked_in_at = Timestamptz(null=True, default=None)
     reminded_revision = Integer(null=True, default=None)  # the forum revision last reminded of
+    source = Varchar(length=20, default="registration")  # registration | enrolment (the series')
+
+
+class Enrolment(Table, tablename="enrolment"):
+    """One person's application to a series with enrolment: a confirmed one holds a seat
+    (a confirmed registration with source "enrolment") at every session of the series."""
+
+    series = ForeignKey(references=Series, on_delete=OnDelete.cascade, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=20, index=True)  # confirmed | waitlisted | pending | rejected | cancelled
+    queue_order = Integer(null=True, default=None)
+    prefecture = Varchar(length=10, null=True, default=None)  # lottery: held seats per prefecture
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)

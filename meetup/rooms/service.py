@@ -416,6 +416,13 @@ async def visitors(event_id: int) -> set[int]:
     return {row["account"] for row in rows}
 
 
+async def present_in_rooms(event_ids: list[int]) -> set[tuple[int, int]]:
+    """(account, forum id) for everyone present in a breakout room of these forums: what
+    attendance.py counts as having come."""
+    rows = await RoomVisit.select(RoomVisit.account, RoomVisit.event_id).where(RoomVisit.event_id.is_in(event_ids))
+    return {(row["account"], row["event_id"]) for row in rows}
+
+
 async def roommates(event_id: int) -> dict[int, set[int]]:
     """For each person present in a room of the forum, the others present in the same room."""
     rows = await RoomVisit.select(RoomVisit.room, RoomVisit.account).where(RoomVisit.event_id == event_id)

@@ -48,12 +48,14 @@ async def demo_site() -> DemoSite:
             "my registrations": "/me/registrations",
             "my ticket": f"/events/{FORUM}/ticket",
             "a room": f"/rooms/{room.id}",
+            "a programme I am enrolled in": f"/series/{demo.MIGITE}",
         },
         organizer={
             "manage a forum": f"/organizer/events/{FORUM}",
             "check-in desk": f"/organizer/events/{FORUM}/check-in",
             "rooms console": f"/organizer/events/{FORUM}/rooms",
             "a campaign": f"/organizer/campaigns/{campaign.id}",
+            "a programme's cohort": f"/organizer/series/{demo.MIGITE}",
         },
     )
 

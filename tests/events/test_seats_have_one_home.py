@@ -9,11 +9,12 @@ from pathlib import Path
 MEETUP = Path(__file__).resolve().parents[2] / "meetup"
 SEATS = MEETUP / "events" / "seats.py"
 
-# A write of a seat counter, as a Piccolo update key or in SQL, or of who holds a seat or waits.
+# A write of a seat counter (a forum's or a series'), as a Piccolo update key or in SQL, or of who
+# holds a seat or a place in a series, or waits for one.
 _WRITES = (
-    re.compile(r"Event\.(confirmed_count|waitlisted_count|waitlist_seq)\s*(:|\]\s*=)"),
+    re.compile(r"(Event|Series)\.(confirmed_count|waitlisted_count|waitlist_seq)\s*(:|\]\s*=)"),
     re.compile(r"\b(SET|,)\s*(confirmed_count|waitlisted_count|waitlist_seq)\s*="),
-    re.compile(r"Registration\.(status|queue_order)\s*:"),
+    re.compile(r"(Registration|Enrolment)\.(status|queue_order)\s*:"),
 )
 
 

@@ -7,6 +7,7 @@ from meetup import ROOT, demo
 from meetup.accounts import service as accounts
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import TOHOKU
+from meetup.events import enrolment
 
 
 async def test_demo_data_loads_twice_without_duplicates(database):
@@ -19,6 +20,18 @@ async def test_demo_data_loads_twice_without_duplicates(database):
     assert {"ワカツク", "ISHINOMAKI2.0", "アスヘノキボウ", "ドチャベンジャーズ", "tsumuqu"} <= names
     assert {org.prefecture for org in organizations} == set(TOHOKU)
     assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_COORDINATORS)
+
+
+async def test_the_2021_programme_has_a_sample_cohort_with_attendance(database):
+    await demo.load_demo()
+    await demo.load_migite_enrolment()  # again: nothing doubles
+    programme = await enrolment.open_series(demo.MIGITE)
+    cohort = await enrolment.cohort(programme)
+    assert [row.status for row in cohort] == ["confirmed"] * len(demo.MIGITE_COHORT)
+    sessions = [f"{demo.MIGITE}-{n}" for n in range(1, 8)]
+    for missed, row in enumerate(cohort, start=2):
+        assert row.attended == [slug for slug in sessions if slug != f"{demo.MIGITE}-{missed}"]
+    assert programme["confirmed_count"] == len(demo.MIGITE_COHORT) and programme["enrol_capacity"] == 20
 
 
 async def test_sample_accounts_are_marked_and_the_organizer_can_log_in(database):

@@ -23,6 +23,7 @@ FLOORS: dict[str, int] = {
             "markdown",
             "revocation",
             "forum_links",
+            "attendance",
             "templating",
             "piccolo_app",
         ),

@@ -32,9 +32,9 @@ from meetup.app import create_app
 from meetup.coordinators import connections
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
-from meetup.events import registration
+from meetup.events import enrolment, registration, series
 from meetup.events import service as events
-from meetup.events.schemas import EventIn, RegistrationIn
+from meetup.events.schemas import EnrolmentRule, EventIn, RegistrationIn, SeriesPatch
 from meetup.followups import campaigns, preferences
 from meetup.followups.introductions import stay_token
 from meetup.followups.schemas import CampaignIn
@@ -96,6 +96,21 @@ TABLE: dict[str, str] = {
     "GET /events/{slug:str}/ticket": "seat",
     "GET /me/registrations": "member",
     "GET /series/{slug:str}": "public",
+    "POST /series/{slug:str}/enrol": "member",
+    "POST /series/{slug:str}/cancel-enrolment": "member",
+    "POST /api/v1/series": "organizer",
+    "GET /api/v1/series/{slug:str}": "public",
+    "PATCH /api/v1/series/{slug:str}": "organizer",
+    "GET /api/v1/series/{slug:str}/enrolment": "member",
+    "POST /api/v1/series/{slug:str}/enrolment": "member",
+    "DELETE /api/v1/series/{slug:str}/enrolment": "member",
+    "GET /api/v1/series/{slug:str}/enrolments": "organizer",
+    "POST /api/v1/series/{slug:str}/enrolments/{enrolment_id:int}/approve": "organizer",
+    "POST /api/v1/series/{slug:str}/enrolments/{enrolment_id:int}/reject": "organizer",
+    "POST /api/v1/series/{slug:str}/lottery": "organizer",
+    "POST /api/v1/series/{slug:str}/lottery/preview": "organizer",
+    "POST /organizer/series/{slug:str}/enrolments/{enrolment_id:int}/approve": "organizer",
+    "POST /organizer/series/{slug:str}/enrolments/{enrolment_id:int}/reject": "organizer",
     "GET /organizer": "organizer",
     "GET /organizer/events/new": "organizer",
     "POST /organizer/events/new": "organizer",
@@ -249,6 +264,8 @@ async def build_world() -> World:
     organization = await coordinators.upsert_organization(name="ワカツク", prefecture="宮城県")
     mail = await OutboxMail.select(OutboxMail.id).first()
     await events.ensure_series("migiude-2021", "右腕人材育成プログラム")
+    await series.update_series("migiude-2021", SeriesPatch(enrolment=EnrolmentRule(capacity=30, mode="approval")))
+    applied, _ = await enrolment.enrol(await enrolment.open_series("migiude-2021"), participant)
     survey = SurveyIn(questions=[SurveyQuestion(id="satisfaction", label="満足度", kind="scale")], open=True)
     await surveys.save_survey(event_a, survey)
     await surveys.respond(event_a, author, ResponseIn(answers={"satisfaction": 4}))
@@ -256,6 +273,7 @@ async def build_world() -> World:
         ids={
             "slug": slug_a,
             "reg_id": reg["id"],
+            "enrolment_id": applied["id"],
             "user_id": registrant,
             "organization_id": organization,
             "request_id": request.id,
@@ -294,7 +312,7 @@ def world(prepared_world: tuple[Prepared, World]) -> World:
 
 def fill(path: str, world: World) -> str:
     ids = dict(world.ids)
-    if path.startswith(("/series/", "/organizer/series/")):
+    if path.startswith(("/series/", "/organizer/series/", "/api/v1/series/")):
         ids["slug"] = "migiude-2021"
     if path.startswith("/unsubscribe/"):
         ids["token"] = preferences.unsubscribe_token(world.users["registrant"])
