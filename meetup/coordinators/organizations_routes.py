@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK
 
 from meetup.accounts.auth import current_user, organizer_required
 from meetup.coordinators import organizations, service
@@ -102,13 +103,15 @@ class OrganizationsApi(Controller):
     @post(
         "/import",
         guards=[organizer_required],
+        status_code=HTTP_200_OK,
         request_max_body_size=IMPORT_BODY_LIMIT,
         summary="Import organisations from CSV (organizers)",
         description="Multipart `file`: CSV with the columns name, kind, prefecture (required), name_kana, "
         "website, summary; UTF-8 (with or without BOM) or Shift_JIS. An existing name is updated. Wrong columns: "
         "400, nothing imported; a bad line is listed in `rejected` with its line number (header = line 1); "
-        "over 5 MB: 413. `updated` counts every line naming an existing organisation, `unchanged` those that "
-        "changed nothing (re-importing a file: created 0, updated = unchanged).",
+        "over 5 MB: 413. Answers 200 (a report of what was done, not one new resource). `updated` counts "
+        "every line naming an existing organisation, `unchanged` those that changed nothing (re-importing a "
+        "file: created 0, updated = unchanged).",
     )
     async def import_file(
         self, data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)]
