@@ -13,6 +13,8 @@ Rules:
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
@@ -21,6 +23,7 @@ from meetup.accounts.schemas import UserOut
 from meetup.coordinators import reading
 from meetup.coordinators.schemas import (
     ORGANIZATION_FIELDS,
+    ORGANIZATION_KINDS,
     AdminOut,
     OrganizationIn,
     OrganizationOut,
@@ -47,12 +50,30 @@ def stored_values(data: OrganizationIn, search_text: str | None = None) -> dict[
     return values
 
 
+_FIELD_AT_FAULT = re.compile(r"at `\$\.(\w+)`|^(\w+): ")
+
+
+def _problem(field: str, error: str) -> str:
+    """What is wrong with `field`, in the reader's language (msgspec's own words otherwise)."""
+    problems = {
+        "kind": _("unknown kind; one of %(kinds)s") % {"kinds": ", ".join(ORGANIZATION_KINDS)},
+        "prefecture": _("unknown prefecture; write it as 宮城県, 東京都, 北海道 or 海外"),
+        "website": _("not an http:// or https:// address"),
+        "name": _("required, up to 200 characters"),
+    }
+    return problems.get(field, error)
+
+
 def checked(fields: dict) -> OrganizationIn:
     """`fields` checked as one organisation's input; BadInput naming the field at fault."""
     try:
         return msgspec.convert(fields, OrganizationIn)
     except msgspec.ValidationError as error:
-        raise BadInput(str(error)) from None
+        match = _FIELD_AT_FAULT.search(str(error))
+        field = (match.group(1) or match.group(2)) if match else None
+        if field is None:
+            raise BadInput(str(error)) from None
+        raise BadInput(f"{field}: {_problem(field, str(error))}", field=field) from None
 
 
 def _out(row: dict, members: int = 0) -> OrganizationOut:

@@ -58,7 +58,9 @@ async def test_an_admin_edits_their_organisation_with_the_form_and_no_other(clie
     assert 'href="/organizations/' + str(other) + '/edit"' not in (await admin.get(f"/organizations/{other}")).text
     assert (await admin.get(f"/organizations/{own}/edit")).status_code == 200
     saved = await admin.post(
-        f"/organizations/{own}/edit", data=form(admin, **FIELDS | {"summary": "長期実践型インターン"}), follow_redirects=False
+        f"/organizations/{own}/edit",
+        data=form(admin, **FIELDS | {"summary": "長期実践型インターン"}),
+        follow_redirects=False,
     )
     assert saved.status_code == 303
     assert (await organizations.get_organization(own)).summary == "長期実践型インターン"
