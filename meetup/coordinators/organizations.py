@@ -14,6 +14,8 @@ Rules:
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import msgspec
 from piccolo.query.functions.aggregate import Count
@@ -31,7 +33,7 @@ from meetup.coordinators.schemas import (
 )
 from meetup.coordinators.service import visible_to
 from meetup.coordinators.tables import Organization, OrganizationAdmin, Profile
-from meetup.db import write_transaction
+from meetup.db import unique_violation, write_transaction
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound
 from meetup.i18n import gettext as _
 
@@ -108,6 +110,19 @@ def _name_taken() -> Conflict:
     return Conflict(_("An organisation of that name exists."), field="name")
 
 
+@asynccontextmanager
+async def writing_names() -> AsyncIterator[None]:
+    """One write transaction in which a name taken meanwhile by another request (the unique index
+    refusing it) is the same 409 as a name found taken."""
+    try:
+        async with write_transaction():
+            yield
+    except Exception as error:
+        if unique_violation(error):
+            raise _name_taken() from None
+        raise
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -169,7 +184,7 @@ async def _check_may_edit(organization_id: int, user: UserOut | None) -> dict:
 
 async def create_organization(data: OrganizationIn) -> OrganizationOut:
     """A new organisation; a name already in use is a 409."""
-    async with write_transaction():
+    async with writing_names():
         if await _taken(data.name):
             raise _name_taken()
         rows = await Organization.insert(Organization(**stored_values(data))).returning(*Organization.all_columns())
@@ -178,7 +193,7 @@ async def create_organization(data: OrganizationIn) -> OrganizationOut:
 
 async def update_organization(organization_id: int, patch: OrganizationPatch, editor: UserOut) -> OrganizationOut:
     """Change the fields given, each checked as on creation; organizers and its admins only."""
-    async with write_transaction():
+    async with writing_names():
         row = await _check_may_edit(organization_id, editor)
         current = {field: row[field] for field in ORGANIZATION_FIELDS}
         given = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
@@ -190,16 +205,16 @@ async def update_organization(organization_id: int, patch: OrganizationPatch, ed
 
 
 async def add_admin(organization_id: int, user_id: int, by: UserOut) -> list[AdminOut]:
-    """Make the person an admin of the organisation (once; again changes nothing)."""
+    """Make the person an admin of the organisation (once; adding them again changes nothing)."""
     await _check_may_edit(organization_id, by)
     if await accounts.get_user(user_id) is None:
         raise NotFound(_("No such person."), field="user_id")
-    async with write_transaction():
-        already = await OrganizationAdmin.exists().where(
-            (OrganizationAdmin.organization == organization_id) & (OrganizationAdmin.account == user_id)
-        )
-        if not already:
+    try:
+        async with write_transaction():
             await OrganizationAdmin.insert(OrganizationAdmin(organization=organization_id, account=user_id))
+    except Exception as error:
+        if not unique_violation(error):  # the (organisation, account) index: already an admin
+            raise
     return await admins_of(organization_id)
 
 

@@ -22,10 +22,9 @@ import io
 
 import msgspec
 
-from meetup.coordinators.organizations import checked, stored_values
+from meetup.coordinators.organizations import checked, stored_values, writing_names
 from meetup.coordinators.schemas import ORGANIZATION_FIELDS, ImportResult, OrganizationIn, RejectedLine
 from meetup.coordinators.tables import Organization
-from meetup.db import write_transaction
 from meetup.errors import BadInput, PayloadTooLarge
 from meetup.i18n import gettext as _
 
@@ -107,7 +106,7 @@ async def import_organizations(content: bytes) -> ImportResult:
     good, rejected = parse(decode(content))
     created: list[Organization] = []
     updated = unchanged = 0
-    async with write_transaction():
+    async with writing_names():  # a concurrent import creating the same name: 409, nothing written
         existing = await _existing([data.name for _line, data in good])
         for _line, data in good:
             row = existing.get(data.name)

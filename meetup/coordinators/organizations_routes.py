@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
@@ -27,7 +27,7 @@ from meetup.coordinators.schemas import (
     OrganizationOut,
     OrganizationPatch,
 )
-from meetup.errors import BadInput
+from meetup.errors import BadInput, Forbidden
 from meetup.events import service as events
 from meetup.i18n import gettext as _
 
@@ -37,13 +37,13 @@ Query = Annotated[str | None, Parameter(max_length=200)]
 IMPORT_BODY_LIMIT = MAX_BYTES + 64 * 1024
 
 
-async def organization_editor(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def organization_editor(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     """Organizers and the organisation's admins, checked before the body is read."""
     user = current_user(connection)
     if user is None:
         raise NotAuthorizedException("Not logged in")
     if not await organizations.may_edit(connection.path_params["organization_id"], user):
-        raise PermissionDeniedException(_("Only organizers and this organisation's admins may change it."))
+        raise Forbidden(_("Only organizers and this organisation's admins may change it."))
 
 
 class OrganizationsApi(Controller):

@@ -1,9 +1,11 @@
 """Organisations as records (CONTRACT §5.4): organizers create them, organizers and an
 organisation's own admins edit them, and the list finds them by kanji, kana or romaji."""
 
+import asyncio
+
 import pytest
 
-from meetup.coordinators.tables import Organization
+from meetup.coordinators.tables import Organization, OrganizationAdmin
 from tests.factories import make_accounts, organizer, sign_up, signed_in
 
 WAKATSUKU = {
@@ -64,6 +66,18 @@ async def test_a_name_in_use_is_a_409(client):
     await create(client, WAKATSUKU)
     assert (await client.post("/api/v1/organizations", json=WAKATSUKU)).status_code == 409
     assert await Organization.count() == 1
+
+
+async def test_the_same_name_sent_twice_at_once_is_one_organisation_and_one_409(client, make_client):
+    await organizer(client)
+    responses = await asyncio.gather(*(client.post("/api/v1/organizations", json=WAKATSUKU) for _ in range(4)))
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+    [admin_id] = await make_accounts(1)
+    organization_id = next(r.json()["id"] for r in responses if r.status_code == 201)
+    url = f"/api/v1/organizations/{organization_id}/admins"
+    added = await asyncio.gather(*(client.post(url, json={"user_id": admin_id}) for _ in range(4)))
+    assert {r.status_code for r in added} == {201}
+    assert await OrganizationAdmin.count() == 1
 
 
 async def test_admins_edit_their_own_organisation_and_no_other(client, make_client):
