@@ -40,6 +40,7 @@ async def demo_site() -> DemoSite:
             "coordinators": "/coordinators",
             "a profile": f"/coordinators/{miyagi.id}",
             "an organisation": f"/organizations/{organization.id}",
+            "organisations": "/organizations?q=miyagi&kind=gateway",
             "network": "/network",
             "login": "/login",
             "signup": "/signup",
@@ -54,6 +55,9 @@ async def demo_site() -> DemoSite:
             "check-in desk": f"/organizer/events/{FORUM}/check-in",
             "rooms console": f"/organizer/events/{FORUM}/rooms",
             "a campaign": f"/organizer/campaigns/{campaign.id}",
+            "an organisation's form": f"/organizations/{organization.id}/edit",
+            "a new organisation": "/organizer/organizations/new",
+            "organisation import": "/organizer/organizations/import",
         },
     )
 
