@@ -3,7 +3,8 @@
 Rules:
 - the header names the columns of one organisation (`name`, `kind`, `prefecture` required;
   `name_kana`, `website`, `summary` optional; any order); a missing or unknown column is a 400
-  and nothing is imported;
+  and nothing is imported; cells are trimmed, and a kind may be written in capitals or in
+  Japanese (大学, 金融機関, …: JAPANESE_KINDS);
 - the file is UTF-8 (with or without BOM), else Shift_JIS (cp932, which Excel writes); a file
   that is neither is a 400; more than MAX_BYTES is a 413 (the route refuses it before reading);
 - each line is checked as `POST /organizations` checks one organisation; a bad line, or a name
@@ -29,6 +30,12 @@ from meetup.errors import BadInput, PayloadTooLarge
 from meetup.i18n import gettext as _
 
 MAX_BYTES = 5 * 1024 * 1024
+# The bureau's list may name kinds in Japanese; these words mean the API's kinds.
+JAPANESE_KINDS = {
+    "ゲートウェイ": "gateway", "ゲートウェイ組織": "gateway", "ハブ組織": "gateway", "支援機関": "support",
+    "金融機関": "finance", "大学": "university", "企業": "company", "インキュベーター": "incubator",
+    "コワーキング": "incubator", "自治体": "municipality", "その他": "other",
+}  # fmt: skip
 REQUIRED = frozenset({"name", "kind", "prefecture"})
 _CHUNK = 500  # names per IN (...) lookup, well under SQLite's variable limit
 
@@ -56,6 +63,14 @@ def _header(reader: csv.reader) -> list[str]:
     return header
 
 
+def _fields(header: list[str], cells: list[str]) -> dict[str, str]:
+    """One line as an organisation's fields: cells trimmed, a kind in Japanese or capitals understood."""
+    fields = {column: cell.strip() for column, cell in zip(header, cells, strict=True)}
+    kind = fields["kind"]
+    fields["kind"] = JAPANESE_KINDS.get(kind, kind.lower())
+    return fields
+
+
 def parse(text: str) -> tuple[list[tuple[int, OrganizationIn]], list[RejectedLine]]:
     """The file's good lines (with their line numbers) and its rejected ones."""
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -76,7 +91,7 @@ def parse(text: str) -> tuple[list[tuple[int, OrganizationIn]], list[RejectedLin
                 )
                 continue
             try:
-                data = checked(dict(zip(header, cells, strict=True)))
+                data = checked(_fields(header, cells))
             except BadInput as error:
                 rejected.append(RejectedLine(line, error.detail))
                 continue

@@ -63,6 +63,17 @@ async def test_columns_in_another_order_and_only_the_required_ones(client):
     assert await names() == ["あきた総研"]
 
 
+async def test_kinds_in_japanese_or_capitals_and_spaces_around_cells(client):
+    await organizer(client)
+    content = csv_file(
+        "name,kind,prefecture", "東北大学, 大学 ,宮城県", "七十七銀行,金融機関,宮城県", " ワカツク ,Gateway, 宮城県"
+    )
+    result = (await upload(client, content)).json()
+    assert (result["created"], result["rejected"]) == (3, [])
+    kinds = {row["name"]: row["kind"] for row in await Organization.select(Organization.name, Organization.kind)}
+    assert kinds == {"東北大学": "university", "七十七銀行": "finance", "ワカツク": "gateway"}
+
+
 async def test_bad_lines_are_listed_with_their_reason_and_the_others_import(client):
     await organizer(client)
     content = csv_file(
