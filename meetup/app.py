@@ -33,6 +33,8 @@ from meetup.accounts.routes import AccountPages, AccountsApi
 from meetup.coordinators import network_process
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.network_routes import NetworkApi, NetworkPages, NetworkResearchApi
+from meetup.coordinators.organization_pages import OrganizationPages
+from meetup.coordinators.organizations_routes import OrganizationsApi
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events import dependencies as forum_dependencies
@@ -198,8 +200,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         OrganizerPages,
         SeriesOrganizerPages,
         CoordinatorsApi,
+        OrganizationsApi,
         ConnectionsApi,
         CoordinatorPages,
+        OrganizationPages,
         NetworkApi,
         NetworkPages,
         NetworkResearchApi,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import SignupIn
-from meetup.coordinators import connections
+from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow, write_transaction
@@ -52,6 +52,22 @@ GATEWAY_ORGANIZATIONS: tuple[tuple[str, str, str], ...] = (
     ("TATAKIAGE Japan", "一般社団法人", "福島県"),
     ("エフライフ", "株式会社", "福島県"),
 )
+
+# Other bodies the document names (support, university, incubators): name, kind, prefecture, summary.
+NAMED_ORGANIZATIONS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "東北大学 地域イノベーション研究センター",
+        "university",
+        "宮城県",
+        "地域イノベーションプロデューサー塾・右腕人材育成プログラム",
+    ),
+    ("中小機構 東北本部（T-Biz）", "support", "宮城県", "創業・新事業展開の支援施設"),
+    ("みやぎ産業振興機構（みやぎ復興パーク）", "support", "宮城県", "復興過程で整った共創インフラ"),
+    ("INTILAQ東北イノベーションセンター", "incubator", "宮城県", "起業家とイノベーションの拠点"),
+    ("東北経済産業局", "other", "宮城県", "NEXT TOHOKU MEETUP 事務局"),
+)
+# Organisation admins in the demo: (sample participant's e-mail, organisation).
+ORGANIZATION_ADMINS = (("sample.miyagi@example.jp", "ワカツク"), ("sample.akita@example.jp", "ドチャベンジャーズ"))
 
 DEMO_ORGANIZER = ("organizer@example.jp", "tohoku-meetup-demo", "東北経済産業局 事務局（サンプル）")
 DEMO_PASSWORD = "sample-password-2021"  # noqa: S105 (published demo password)
@@ -439,16 +455,34 @@ async def load_migite_enrolment() -> None:
                 await registrations.check_in(row, reg_id=seat["id"])
 
 
-async def load_demo() -> dict[str, int]:
-    """Load (or refresh) the demo data; safe to run again."""
+async def load_organizations() -> None:
+    """Every organisation the document names, with its kind and prefecture."""
     for name, legal_form, prefecture in GATEWAY_ORGANIZATIONS:
-        await coordinators.upsert_organization(
+        await organizations.upsert_organization(
             name=name,
+            kind="gateway",
             legal_form=legal_form,
             prefecture=prefecture,
-            description="ゲートウェイ機能を担う主な組織（東北経済産業局 調べ）",
+            summary="ゲートウェイ機能を担う主な組織（東北経済産業局 調べ）",
             source=SOURCE,
         )
+    for name, kind, prefecture, summary in NAMED_ORGANIZATIONS:
+        await organizations.upsert_organization(
+            name=name, kind=kind, prefecture=prefecture, summary=summary, source=SOURCE
+        )
+
+
+async def load_organization_admins(organizer) -> None:
+    """A sample participant keeps each of two gateway organisations' pages."""
+    by_name = {o.name: o.id for o in await organizations.list_organizations()}
+    for email, name in ORGANIZATION_ADMINS:
+        person = await accounts.find_user_by_email(email)
+        await organizations.add_admin(by_name[name], person.id, organizer)
+
+
+async def load_demo() -> dict[str, int]:
+    """Load (or refresh) the demo data; safe to run again."""
+    await load_organizations()
     email, password, name = DEMO_ORGANIZER
     organizer, _created = await accounts.make_organizer(email, password, name)
     limiter = RateLimiter()
@@ -462,12 +496,17 @@ async def load_demo() -> dict[str, int]:
             )
             created += 1
     forums = await load_forums(organizer.id)
+    await load_organization_admins(organizer)
     await register_samples()
     await load_migite_enrolment()
     await load_coordinators("coordinator-forum-2021")
     await load_survey_2021("coordinator-forum-2021")
     await load_campaigns(organizer.id)
-    return {"organizations": len(GATEWAY_ORGANIZATIONS), "participants_created": created, "forums_created": forums}
+    return {
+        "organizations": len(GATEWAY_ORGANIZATIONS) + len(NAMED_ORGANIZATIONS),
+        "participants_created": created,
+        "forums_created": forums,
+    }
 
 
 async def database_is_empty() -> bool:

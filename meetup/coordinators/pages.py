@@ -1,4 +1,5 @@
-"""Coordinator pages people use: the directory, a profile, my profile, organisations, connections.
+"""Coordinator pages people use: the directory, a profile, my profile, connections (organisations:
+organization_pages.py).
 
 Thin callers of meetup.coordinators.service, the same functions the JSON API calls: visibility
 is decided there, in the query, never here or in a template.
@@ -21,7 +22,7 @@ from meetup.accounts.auth import current_user, login_required
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections, service
-from meetup.coordinators.prefectures import OTHERS, OVERSEAS, PREFECTURES, TOHOKU
+from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.coordinators.schemas import CONSENT_TEXT, MESSAGE_LIMIT, THEMES, ProfileIn, ProfileOut
 from meetup.coordinators.ties import tie_strength
 from meetup.errors import NotFound
@@ -290,30 +291,6 @@ class CoordinatorPages(Controller):
             return await _profile_form(user, values, {"consent": hints["consent"]}, 400)
         await service.save_profile(user.id, data)
         return Redirect(path=f"/coordinators/{user.id}?done=saved", status_code=303)
-
-    @get("/organizations")
-    async def organizations(self, request: Request) -> Template:
-        organizations = await service.list_organizations(current_user(request))
-        groups = []
-        for prefecture in PREFECTURES:
-            members = [o for o in organizations if o.prefecture == prefecture]
-            if members:
-                groups.append({"prefecture": prefecture, "organizations": members})
-        elsewhere = [o for o in organizations if o.prefecture not in PREFECTURES]
-        if elsewhere:
-            groups.append({"prefecture": None, "organizations": elsewhere})
-        return Template("coordinators/organizations.html", context={"groups": groups, "count": len(organizations)})
-
-    @get("/organizations/{organization_id:int}")
-    async def organization(self, request: Request, organization_id: FromPath[Id]) -> Template:
-        organization = await service.get_organization(organization_id, current_user(request))
-        members = await service.organization_members(organization_id, current_user(request))
-        forums = await events.forums_attended([m.id for m in members])
-        website = organization.url if urlsplit(organization.url).scheme in ("http", "https") else None
-        return Template(
-            "coordinators/organization.html",
-            context={"organization": organization, "members": members, "forums": forums, "website": website},
-        )
 
     @get("/me/connections", guards=[login_required])
     async def connections(self, request: Request, done: FromQuery[str | None] = None) -> Template:

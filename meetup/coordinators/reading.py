@@ -81,3 +81,16 @@ def query_terms(query: str) -> list[list[str]]:
             forms.add(romaji(word).replace(" ", ""))
         terms.append(sorted(f for f in forms if f))
     return terms
+
+
+def search_clause(column, query: str | None):
+    """A WHERE clause on a normalised search-text `column`: every word of `query` matches in one
+    of its forms. None when the query has no words."""
+    where = None
+    for forms in query_terms(query or ""):
+        clause = None
+        for form in forms:
+            like = column.like("%" + form.replace("%", "").replace("_", "") + "%")
+            clause = like if clause is None else clause | like
+        where = clause if where is None else where & clause
+    return where

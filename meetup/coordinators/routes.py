@@ -1,4 +1,4 @@
-"""Coordinators over the JSON API: directory, profiles, organisations, connections."""
+"""Coordinators over the JSON API: directory, profiles, connections (organisations: organizations_routes.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ from meetup.coordinators import connections, service
 from meetup.coordinators.schemas import (
     ConnectIn,
     ConnectionOut,
-    OrganizationDetail,
-    OrganizationOut,
     ProfileIn,
     ProfileOut,
 )
 from meetup.errors import NotFound
-from meetup.events import service as events
 from meetup.i18n import gettext as _
 
 Query = Annotated[str | None, Parameter(max_length=200)]
@@ -85,17 +82,6 @@ class CoordinatorsApi(Controller):
     )
     async def save_profile(self, request: Request, data: JSONBody[ProfileIn]) -> ProfileOut:
         return await service.save_profile(request.user.id, data)
-
-    @get("/organizations", summary="Hub organisations")
-    async def organizations(self, request: Request) -> list[OrganizationOut]:
-        return await service.list_organizations(current_user(request))
-
-    @get("/organizations/{organization_id:int}", summary="An organisation, its members and forums")
-    async def organization(self, request: Request, organization_id: FromPath[Id]) -> OrganizationDetail:
-        organization = await service.get_organization(organization_id, current_user(request))
-        members = await service.organization_members(organization_id, current_user(request))
-        forums = await events.forums_attended([m.id for m in members])
-        return OrganizationDetail(organization=organization, members=members, forums=forums)
 
 
 class ConnectionsApi(Controller):

@@ -4,7 +4,7 @@ the network."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import msgspec
 from msgspec import Meta
@@ -89,6 +89,54 @@ class DirectoryPage(msgspec.Struct):
     items: list[ProfileOut]
 
 
+OrganizationKind = Literal[
+    "gateway", "support", "finance", "university", "company", "incubator", "municipality", "other"
+]  # fmt: skip
+ORGANIZATION_KINDS: tuple[str, ...] = get_args(OrganizationKind)
+ORGANIZATION_FIELDS = ("name", "name_kana", "kind", "prefecture", "website", "summary")
+
+
+class OrganizationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An organisation as the API, the form and each line of an import give it."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    kind: OrganizationKind
+    prefecture: Annotated[str, Meta(max_length=10, description="e.g. 宮城県, 東京都, 北海道 or 海外")]
+    name_kana: Annotated[str, Meta(max_length=200, description="the reading (かな)")] = ""
+    website: Annotated[str, Meta(max_length=500, description="http:// or https://")] = ""
+    summary: Annotated[str, Meta(max_length=5000, description="what it does as a gateway, plain text")] = ""
+
+    def __post_init__(self) -> None:
+        self.name, self.name_kana = one_line(self.name), one_line(self.name_kana)
+        self.prefecture = one_line(self.prefecture)
+        self.summary = multi_line(self.summary).strip()
+        if not self.name:
+            raise ValueError("name: must not be blank")
+        if self.prefecture not in PREFECTURES:
+            raise ValueError("prefecture: write it as in 宮城県, 東京都, 北海道, or 海外")
+        self.website = check_url("website", one_line(self.website))
+
+
+class OrganizationPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields given change; each is checked as in `OrganizationIn`."""
+
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    kind: str | msgspec.UnsetType = msgspec.UNSET
+    prefecture: str | msgspec.UnsetType = msgspec.UNSET
+    name_kana: str | msgspec.UnsetType = msgspec.UNSET
+    website: str | msgspec.UnsetType = msgspec.UNSET
+    summary: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class AdminIn(msgspec.Struct, forbid_unknown_fields=True):
+    user_id: Annotated[int, Meta(ge=1, le=2**31 - 1)]
+
+
+class AdminOut(msgspec.Struct):
+    id: int
+    display_name: str
+
+
 class OrganizationOut(msgspec.Struct):
     id: int
     name: str
@@ -96,9 +144,24 @@ class OrganizationOut(msgspec.Struct):
     legal_form: str
     prefecture: str | None
     kind: str
-    description: str
-    url: str
+    summary: str
+    website: str
     member_count: int = 0
+
+
+class RejectedLine(msgspec.Struct):
+    line: int  # the line of the file, the header being line 1
+    reason: str
+
+
+class ImportResult(msgspec.Struct):
+    """`updated` counts every line naming an organisation that already exists, changed or not:
+    re-importing the same file gives created 0, updated N, and changes nothing."""
+
+    created: int
+    updated: int
+    rejected: list[RejectedLine]
+    unchanged: int = 0  # of `updated`, the lines that found the organisation exactly as given
 
 
 class ForumAttended(msgspec.Struct):
@@ -112,6 +175,7 @@ class OrganizationDetail(msgspec.Struct):
     organization: OrganizationOut
     members: list[ProfileOut]
     forums: list[ForumAttended]
+    admins: list[AdminOut] = []
 
 
 MESSAGE_LIMIT = 300

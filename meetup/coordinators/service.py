@@ -16,19 +16,15 @@ from piccolo.query.functions.aggregate import Count
 
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators import reading
-from meetup.coordinators.prefectures import PREFECTURES
 from meetup.coordinators.schemas import (
     CONSENT_TEXT,
     DirectoryPage,
-    OrganizationOut,
     OrganizationRef,
     ProfileIn,
     ProfileOut,
 )
 from meetup.coordinators.tables import Organization, Profile, ProfileTheme
 from meetup.db import utcnow, write_transaction
-from meetup.errors import NotFound
-from meetup.i18n import gettext as _
 
 
 def warm_up() -> None:
@@ -36,76 +32,11 @@ def warm_up() -> None:
     reading.warm_up()
 
 
-# --- organisations ---------------------------------------------------------------------------
-
-
-async def upsert_organization(
-    *,
-    name: str,
-    legal_form: str = "",
-    prefecture: str | None = None,
-    name_kana: str = "",
-    description: str = "",
-    url: str = "",
-    source: str = "",
-) -> int:
-    """Create the organisation, or refresh its details when one of that name exists; returns its id."""
-    if prefecture is not None and prefecture not in PREFECTURES:
-        raise ValueError(f"unknown prefecture {prefecture!r}")
-    values = {
-        Organization.legal_form: legal_form,
-        Organization.prefecture: prefecture,
-        Organization.name_kana: name_kana,
-        Organization.description: description,
-        Organization.url: url,
-        Organization.source: source,
-    }
-    async with write_transaction():
-        existing = await Organization.select(Organization.id).where(Organization.name == name).first()
-        if existing:
-            await Organization.update(values).where(Organization.id == existing["id"])
-            return existing["id"]
-        rows = await Organization.insert(
-            Organization(name=name, **{column._meta.name: value for column, value in values.items()})
-        ).returning(Organization.id)
-    return rows[0]["id"]
-
-
-def _organization_out(row: dict, members: int = 0) -> OrganizationOut:
-    return OrganizationOut(
-        id=row["id"],
-        name=row["name"],
-        name_kana=row["name_kana"],
-        legal_form=row["legal_form"],
-        prefecture=row["prefecture"],
-        kind=row["kind"],
-        description=row["description"],
-        url=row["url"],
-        member_count=members,
-    )
-
-
-async def list_organizations(viewer: UserOut | None = None) -> list[OrganizationOut]:
-    rows = await Organization.select().order_by(Organization.prefecture).order_by(Organization.name)
-    counts = (
-        await Profile.select(Profile.organization, Count(alias="n"))
-        .where(visible_to(viewer) & Profile.organization.is_not_null())
-        .group_by(Profile.organization)
-    )
-    members = {row["organization"]: row["n"] for row in counts}
-    return [_organization_out(row, members.get(row["id"], 0)) for row in rows]
-
-
-async def get_organization(organization_id: int, viewer: UserOut | None = None) -> OrganizationOut:
-    """The organisation, counting only the members whose profiles `viewer` may see."""
-    row = await Organization.select().where(Organization.id == organization_id).first()
-    if row is None:
-        raise NotFound(_("No such organisation."))
-    members = await Profile.count().where(visible_to(viewer) & (Profile.organization == organization_id))
-    return _organization_out(row, members)
+# --- organisations: their records live in organizations.py ------------------------------------
 
 
 async def organization_members(organization_id: int, viewer: UserOut | None) -> list[ProfileOut]:
+    """The organisation's members whose profiles `viewer` may see."""
     return (await directory(viewer, organization_id=organization_id, limit=500)).items
 
 
@@ -253,12 +184,8 @@ async def directory(
 ) -> DirectoryPage:
     """Profiles `viewer` may see, filtered; sorted by reading (あいうえお順) or most recent."""
     where = visible_to(viewer)
-    for forms in reading.query_terms(q or ""):
-        clause = None
-        for form in forms:
-            like = "%" + form.replace("%", "").replace("_", "") + "%"
-            clause = Profile.search_text.like(like) if clause is None else clause | Profile.search_text.like(like)
-        where &= clause
+    if (matching := reading.search_clause(Profile.search_text, q)) is not None:
+        where &= matching
     if prefecture:
         where &= Profile.prefecture == prefecture
     if organization_id is not None:

@@ -8,14 +8,27 @@ from meetup.accounts.tables import Account
 
 
 class Organization(Table, tablename="organization"):
+    """A hub organisation (kinds and rules: coordinators/organizations.py). Its name is its key:
+    an import matches an existing organisation by name."""
+
     name = Varchar(length=200, unique=True)
     name_kana = Varchar(length=200, default="")
     legal_form = Varchar(length=50, default="")  # 一般社団法人, NPO法人, 株式会社 …
     prefecture = Varchar(length=10, null=True, default=None, index=True)
-    kind = Varchar(length=20, default="gateway")
-    description = Text(default="")
-    url = Varchar(length=500, default="")
+    kind = Varchar(length=20, default="gateway", index=True)
+    summary = Text(default="")  # what it does as a gateway
+    website = Varchar(length=500, default="")
     source = Varchar(length=200, default="")
+    # Normalised kanji, hiragana and romaji of the name: what `GET /organizations?q=` searches.
+    search_text = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OrganizationAdmin(Table, tablename="organization_admin"):
+    """A person who edits an organisation's page and adds colleagues as admins."""
+
+    organization = ForeignKey(references=Organization, on_delete=OnDelete.cascade, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -2,7 +2,7 @@
 (page and API), not on a person's connections page, not in
 the forum lists, its series or its calendar file."""
 
-from meetup.coordinators import connections, service
+from meetup.coordinators import connections, organizations, service
 from meetup.coordinators.schemas import ProfileIn
 from meetup.events import service as events
 from tests.factories import create_forum, make_accounts, organizer, signed_in
@@ -11,7 +11,7 @@ TITLE = "下書きに戻したフォーラム"
 
 
 async def test_a_forum_switched_back_to_draft_leaves_every_public_place(client, make_client):
-    wakatsuku = await service.upsert_organization(name="ワカツク", prefecture="宮城県")
+    wakatsuku = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
     a, b = await make_accounts(2)
     for uid, name in ((a, "宮城 美咲"), (b, "仙台 一郎")):
         await service.save_profile(

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from meetup.coordinators import connections, service
+from meetup.coordinators import connections, organizations, service
 from meetup.coordinators.schemas import ProfileIn
+from meetup.coordinators.tables import Organization
 from tests.factories import create_forum, make_accounts, organizer, sign_up, signed_in
 
 
@@ -260,7 +261,7 @@ async def test_my_profile_needs_a_sign_in(make_client):
 
 async def test_script_in_a_profile_is_escaped_everywhere_it_is_shown(client, make_client):
     [uid] = await make_accounts(1)
-    await service.upsert_organization(name="<script>alert('org')</script>", prefecture="宮城県")
+    await organizations.upsert_organization(name="<script>alert('org')</script>", prefecture="宮城県")
     await profile(
         uid,
         name="<script>alert('name')</script>",
@@ -276,7 +277,7 @@ async def test_script_in_a_profile_is_escaped_everywhere_it_is_shown(client, mak
     viewer = await make_client()
     await sign_up(viewer)
     await connections.record_ties([uid, (await viewer.get("/api/v1/me")).json()["id"]], kind="room", source="room:1")
-    org_id = (await service.list_organizations())[0].id
+    org_id = (await organizations.list_organizations())[0].id
     pages = [
         await viewer.get("/coordinators"),
         await viewer.get(f"/coordinators/{uid}"),
@@ -394,11 +395,12 @@ async def test_my_network_names_people_only_when_i_may_see_them(make_client):
 
 
 async def test_an_organisation_lists_its_members_and_their_forums(client, make_client):
-    wakatsuku = await service.upsert_organization(
-        name="ワカツク", legal_form="一般社団法人", prefecture="宮城県", url="https://wakatsuku.example"
+    wakatsuku = await organizations.upsert_organization(
+        name="ワカツク", legal_form="一般社団法人", prefecture="宮城県", website="https://wakatsuku.example"
     )
-    await service.upsert_organization(name="ドチャベンジャーズ", prefecture="秋田県")
-    await service.upsert_organization(name="javascript団体", url="javascript:alert(1)")
+    await organizations.upsert_organization(name="ドチャベンジャーズ", prefecture="秋田県")
+    # a link stored before websites were checked is still never made a link
+    await Organization.insert(Organization(name="javascript団体", website="javascript:alert(1)"))
     a, b, hidden = await make_accounts(3)
     await profile(a, name="宮城 美咲", organization="ワカツク", visibility="public")
     await profile(b, name="仙台 一郎", organization="ワカツク", visibility="members")
@@ -428,5 +430,5 @@ async def test_an_organisation_lists_its_members_and_their_forums(client, make_c
     profile_page = await member.get(f"/coordinators/{a}")
     assert f'<a href="/organizations/{wakatsuku}">ワカツク</a>' in profile_page.text
 
-    odd = [o for o in await service.list_organizations() if o.name == "javascript団体"][0]
+    odd = [o for o in await organizations.list_organizations() if o.name == "javascript団体"][0]
     assert 'href="javascript:' not in (await anonymous.get(f"/organizations/{odd.id}")).text

@@ -3,13 +3,13 @@ what is stored, filtered on and sent in forms stays Japanese."""
 
 import re
 
-from meetup.coordinators import service
+from meetup.coordinators import organizations, service
 from meetup.coordinators.schemas import ProfileIn
 from tests.factories import create_forum, make_accounts, organizer, signed_in
 
 
 async def test_english_pages_show_prefectures_in_english(client, make_client):
-    wakatsuku = await service.upsert_organization(name="ワカツク", prefecture="宮城県")
+    wakatsuku = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
     misaki, abroad = await make_accounts(2)
     await service.save_profile(
         misaki, ProfileIn(name="宮城 美咲", prefecture="宮城県", organization="ワカツク", visibility="public")

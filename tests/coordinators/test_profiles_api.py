@@ -2,7 +2,7 @@
 
 import pytest
 
-from meetup.coordinators import service
+from meetup.coordinators import organizations, service
 from meetup.coordinators.schemas import ProfileIn
 from meetup.coordinators.tables import Profile
 from tests.factories import make_accounts, organizer, sign_up, signed_in
@@ -76,7 +76,7 @@ async def test_sorted_by_reading_and_filtered(database):
 
 async def test_private_profiles_never_leak(client, make_client):
     await organizer(client)
-    hub = await service.upsert_organization(name="ワカツク", prefecture="宮城県")
+    hub = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
     uids = await make_accounts(3)
     for uid, visibility in zip(uids, ("public", "members", "private"), strict=True):
         await service.save_profile(

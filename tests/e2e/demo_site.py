@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from meetup import demo
 from meetup.accounts import service as accounts
-from meetup.coordinators import service as coordinators
+from meetup.coordinators import organizations
 from meetup.events import service as events
 from meetup.followups import campaigns
 from meetup.rooms import service as rooms
@@ -29,7 +29,7 @@ async def demo_site() -> DemoSite:
     forum = await events.event_row(FORUM)
     room = await rooms.create_room(forum["id"], RoomIn(name="関係人口の部屋", topic="移住と関わりしろ"))
     miyagi = await accounts.find_user_by_email(PARTICIPANT)
-    organization = (await coordinators.list_organizations())[0]
+    organization = (await organizations.list_organizations())[0]
     campaign = (await campaigns.campaigns_of(forum["id"]))[0]
     return DemoSite(
         visitor={
@@ -40,6 +40,7 @@ async def demo_site() -> DemoSite:
             "coordinators": "/coordinators",
             "a profile": f"/coordinators/{miyagi.id}",
             "an organisation": f"/organizations/{organization.id}",
+            "organisations": "/organizations?q=miyagi&kind=gateway",
             "network": "/network",
             "login": "/login",
             "signup": "/signup",
@@ -56,6 +57,9 @@ async def demo_site() -> DemoSite:
             "rooms console": f"/organizer/events/{FORUM}/rooms",
             "a campaign": f"/organizer/campaigns/{campaign.id}",
             "a programme's cohort": f"/organizer/series/{demo.MIGITE}",
+            "an organisation's form": f"/organizations/{organization.id}/edit",
+            "a new organisation": "/organizer/organizations/new",
+            "organisation import": "/organizer/organizations/import",
         },
     )
 

@@ -5,6 +5,7 @@ import sys
 
 from meetup import ROOT, demo
 from meetup.accounts import service as accounts
+from meetup.coordinators import organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.events import enrolment
@@ -14,11 +15,16 @@ async def test_demo_data_loads_twice_without_duplicates(database):
     await demo.load_demo()
     again = await demo.load_demo()
     assert again["participants_created"] == 0
-    organizations = await coordinators.list_organizations()
-    names = {org.name for org in organizations}
-    assert len(organizations) == len(demo.GATEWAY_ORGANIZATIONS)
+    found = await organizations.list_organizations()
+    names = {org.name for org in found}
+    assert len(found) == len(demo.GATEWAY_ORGANIZATIONS) + len(demo.NAMED_ORGANIZATIONS)
     assert {"ワカツク", "ISHINOMAKI2.0", "アスヘノキボウ", "ドチャベンジャーズ", "tsumuqu"} <= names
-    assert {org.prefecture for org in organizations} == set(TOHOKU)
+    assert {org.prefecture for org in found} == set(TOHOKU)
+    gateways = [org for org in found if org.kind == "gateway"]
+    assert len(gateways) == 20
+    assert {org.kind for org in found} >= {"gateway", "university", "support", "incubator"}
+    wakatsuku = next(org for org in found if org.name == "ワカツク")
+    assert [a.display_name for a in await organizations.admins_of(wakatsuku.id)] == ["宮城 美咲（サンプル）"]
     assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_COORDINATORS)
 
 
@@ -95,7 +101,6 @@ async def test_demo_forums_hold_the_real_2021_programme_and_upcoming_forums(data
 
 
 async def test_demo_coordinators_and_the_ties_around_the_2021_forum(database):
-    from meetup.coordinators import service as coordinators
     from meetup.coordinators.tables import Tie
 
     await demo.load_demo()

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from meetup.accounts.tables import Account
-from meetup.coordinators import connections
+from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.events import registration
@@ -98,8 +98,8 @@ async def hostile_world() -> World:
         event, CampaignIn(subject=f"お礼{SCRIPT}", body=f"{{{{ name }}}} {MARKDOWN}"), organizer.id
     )
     request = await connections.request_connection(participant, registrant)
-    organization = await coordinators.upsert_organization(
-        name=f"ワカツク{SCRIPT}", prefecture="宮城県", description=f"説明{HOSTILE}"
+    organization = await organizations.upsert_organization(
+        name=f"ワカツク{SCRIPT}", prefecture="宮城県", summary=f"説明{HOSTILE}"
     )
     await events.ensure_series("migiude-2021", f"右腕{SCRIPT}")
     survey = [

@@ -29,7 +29,7 @@ import websockets
 
 from meetup.accounts import service as accounts
 from meetup.app import create_app
-from meetup.coordinators import connections
+from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.events import enrolment, registration, series
@@ -139,6 +139,11 @@ TABLE: dict[str, str] = {
     "PUT /api/v1/me/profile": "member",
     "GET /api/v1/organizations": "public",
     "GET /api/v1/organizations/{organization_id:int}": "public",
+    "POST /api/v1/organizations": "organizer",
+    "POST /api/v1/organizations/import": "organizer",
+    # organisation admins may too (tests/coordinators/test_organizations_api.py); none in this world
+    "PATCH /api/v1/organizations/{organization_id:int}": "organizer",
+    "POST /api/v1/organizations/{organization_id:int}/admins": "organizer",
     "GET /api/v1/connections": "member",
     "POST /api/v1/connections": "member",
     "POST /api/v1/connections/{request_id:int}/accept": "member",
@@ -162,6 +167,12 @@ TABLE: dict[str, str] = {
     "POST /me/connections/{request_id:int}/withdraw": "member",
     "GET /organizations": "public",
     "GET /organizations/{organization_id:int}": "public",
+    "GET /organizations/{organization_id:int}/edit": "organizer",
+    "POST /organizations/{organization_id:int}/edit": "organizer",
+    "GET /organizer/organizations/new": "organizer",
+    "POST /organizer/organizations/new": "organizer",
+    "GET /organizer/organizations/import": "organizer",
+    "POST /organizer/organizations/import": "organizer",
     "GET /network": "public",
     "GET /organizer/events/{slug:str}/network": "organizer",
     # breakout rooms
@@ -261,7 +272,7 @@ async def build_world() -> World:
     message, _ = await rooms.post_message(room.id, author, "こんにちは", None)
     campaign = await campaigns.create_campaign(event_a, CampaignIn(subject="お礼", body="ありがとう"), organizer.id)
     request = await connections.request_connection(participant, registrant)
-    organization = await coordinators.upsert_organization(name="ワカツク", prefecture="宮城県")
+    organization = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
     mail = await OutboxMail.select(OutboxMail.id).first()
     await events.ensure_series("migiude-2021", "右腕人材育成プログラム")
     await series.update_series("migiude-2021", SeriesPatch(enrolment=EnrolmentRule(capacity=30, mode="approval")))
