@@ -125,7 +125,8 @@ async def test_rooms_keep_working_in_each_process_without_redis_and_catch_up_aft
         await nothing_of(bob, "message", seconds=1)  # the first process's line cannot cross yet
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports[0]}") as http:
             assert (await http.get("/events")).status_code == 200  # visitors still see the forums
-            signed_in = await http.get("/api/v1/me", cookies={"session": sessions[a]})
+            http.cookies.set("session", sessions[a])
+            signed_in = await http.get("/api/v1/me")
             assert signed_in.status_code == 503 and signed_in.headers["retry-after"] == "5"
 
         await redis.start()  # the same data (append-only file): sessions survive
