@@ -20,7 +20,6 @@ from meetup.accounts.service import get_users
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.reading import fold, reading_of, romaji
 from meetup.errors import DomainError
-from meetup.events import service as events
 from meetup.events.dependencies import Forum
 from meetup.events.forum_form import apply_op, read_questions
 from meetup.forum_links import ForumLink
@@ -79,7 +78,6 @@ async def _answer_page(
     await service.check_reader(event, user)
     survey = await service.get_survey(event, user)
     mine = await service.my_answers(event, user.id)
-    others = [uid for uid in await events.confirmed_people(event["id"]) if uid != user.id]
     return Template(
         "surveys/answer.html",
         context={
@@ -88,7 +86,7 @@ async def _answer_page(
             "answers": answers if answers is not None else (mine.answers if mine else {}),
             "answered": mine is not None,
             "may_answer": await service.may_respond(event, user),
-            "people": await people_named_by_name(event, user, others),
+            "people": await people_named_by_name(event, user, await service.pickable(event, user.id)),
             "error": error.detail if error else None,
             "error_field": (error.field or "").removeprefix("answers.") if error else None,
             "done": done if done in DONE else None,

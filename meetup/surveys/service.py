@@ -228,6 +228,11 @@ async def my_answers(event: dict, user_id: int) -> ResponseOut | None:
     return ResponseOut(msgspec.json.decode(mine["answers_json"]), mine["updated_at"]) if mine else None
 
 
+async def pickable(event: dict, user_id: int) -> list[int]:
+    """Whom `user_id` may name in a people question: the forum's other confirmed registrants."""
+    return [uid for uid in await events.confirmed_people(event["id"]) if uid != user_id]
+
+
 async def respond(event: dict, user: UserOut | None, data: ResponseIn) -> tuple[ResponseOut, bool]:
     """Store `user`'s answers (replacing earlier ones); returns (the response, created)."""
     row = await check_respondent(event, await survey_row(event["id"]), user)
