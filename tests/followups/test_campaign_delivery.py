@@ -128,6 +128,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_a_repeat_keeps_its_me
         "MEETUP_SMTP_URL": f"smtp://127.0.0.1:{port}",
         "MEETUP_VAR_DIR": str(tmp_path),
         "MEETUP_SECRET_KEY": database.secret_key,
+        # The same site as the worker that finishes the job: a Message-ID names the site's host.
+        "MEETUP_BASE_URL": database.base_url,
         "MEETUP_MAIL_RATE": "20",  # slow enough to be killed in the middle of its batch
     }
     worker = subprocess.Popen([sys.executable, "main.py", "worker"], cwd=ROOT, env=env)
