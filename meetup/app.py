@@ -32,12 +32,15 @@ from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
 from meetup.coordinators import network_process
 from meetup.coordinators import service as coordinators
+from meetup.coordinators.alumni_pages import AlumniDirectoryPages
 from meetup.coordinators.network_routes import NetworkApi, NetworkPages, NetworkResearchApi
 from meetup.coordinators.organization_pages import OrganizationPages
 from meetup.coordinators.organizations_routes import OrganizationsApi
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events import dependencies as forum_dependencies
+from meetup.events.alumni_pages import AlumniPages
+from meetup.events.alumni_routes import AlumniApi
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
@@ -196,13 +199,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         OrganizerEventsApi,
         SeriesApi,
         OrganizerSeriesApi,
+        AlumniApi,
         EventPages,
         OrganizerPages,
         SeriesOrganizerPages,
+        AlumniPages,
         CoordinatorsApi,
         OrganizationsApi,
         ConnectionsApi,
         CoordinatorPages,
+        AlumniDirectoryPages,
         OrganizationPages,
         NetworkApi,
         NetworkPages,

@@ -36,6 +36,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     var_dir: str = str(ROOT / "var")
     # Addresses whose X-Forwarded-For / -Proto the server believes (the proxy in front of it).
     forwarded_allow_ips: str = "127.0.0.1"
+    # Who issues a programme's certificate of completion (修了証), as printed on it.
+    certificate_issuer: str = "東北経済産業局 NEXT TOHOKU MEETUP 事務局"
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,6 +81,7 @@ _FIELDS = {
     "MEETUP_MAIL_RATE": "mail_rate",
     "MEETUP_VAR_DIR": "var_dir",
     "MEETUP_FORWARDED_ALLOW_IPS": "forwarded_allow_ips",
+    "MEETUP_CERTIFICATE_ISSUER": "certificate_issuer",
 }
 
 MIN_SECRET_LENGTH = 32

@@ -167,3 +167,26 @@ async def sign_in_with_magic_link(token: object, display_name: str | None = None
         row = await Account.select().where(Account.email == link["email"]).first()
     intent = msgspec.json.decode(link["intent_json"]) if link["intent_json"] else None
     return to_user(row), link["next_path"], intent
+
+
+# An invitation to claim an account made for someone (a past graduate an organizer recorded)
+# may wait in the inbox for days: its link lives longer, and still works once.
+CLAIM_LIFETIME = timedelta(days=30)
+
+
+async def claim_link(email: str, base_url: str, next_path: str = "/me/profile") -> str:
+    """A one-time sign-in link for the account at `email`, valid for CLAIM_LIFETIME; stored in
+    the caller's transaction (the invitation mail goes with it)."""
+    token = secrets.token_urlsafe(32)
+    await MagicLink.insert(
+        MagicLink(
+            token_hash=_token_hash(token),
+            email=email,
+            next_path=next_path,
+            expires_at=utcnow() + CLAIM_LIFETIME,
+            intent_json="",
+            display_name="",
+            forum_title="",
+        )
+    )
+    return f"{base_url.rstrip('/')}/auth/magic/{token}"

@@ -28,6 +28,7 @@ from meetup.coordinators.schemas import ORGANIZATION_FIELDS, ImportResult, Organ
 from meetup.coordinators.tables import Organization
 from meetup.errors import BadInput, PayloadTooLarge
 from meetup.i18n import gettext as _
+from meetup.site.uploads import decode_csv as decode
 
 MAX_BYTES = 5 * 1024 * 1024
 # The bureau's list may name kinds in Japanese; these words mean the API's kinds.
@@ -38,16 +39,6 @@ JAPANESE_KINDS = {
 }  # fmt: skip
 REQUIRED = frozenset({"name", "kind", "prefecture"})
 _CHUNK = 500  # names per IN (...) lookup, well under SQLite's variable limit
-
-
-def decode(content: bytes) -> str:
-    """UTF-8 (a BOM dropped), else cp932 (Shift_JIS with Windows' extra characters)."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise BadInput(_("The file is neither UTF-8 nor Shift_JIS."), field="file")
 
 
 def _header(reader: csv.reader) -> list[str]:

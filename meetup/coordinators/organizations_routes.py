@@ -27,9 +27,10 @@ from meetup.coordinators.schemas import (
     OrganizationOut,
     OrganizationPatch,
 )
-from meetup.errors import BadInput, Forbidden
+from meetup.errors import Forbidden
 from meetup.events import service as events
 from meetup.i18n import gettext as _
+from meetup.site.uploads import uploaded_file
 
 Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Query = Annotated[str | None, Parameter(max_length=200)]
@@ -121,7 +122,4 @@ class OrganizationsApi(Controller):
 
 async def organizations_file(form: dict) -> bytes:
     """The uploaded `file`'s bytes (one more than the limit at most, so a big file is refused)."""
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise BadInput(_("Send the CSV as the multipart field `file`."), field="file")
-    return await upload.read(MAX_BYTES + 1)
+    return await uploaded_file(form, MAX_BYTES)

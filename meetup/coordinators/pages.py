@@ -26,6 +26,7 @@ from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.coordinators.schemas import CONSENT_TEXT, MESSAGE_LIMIT, THEMES, ProfileIn, ProfileOut
 from meetup.coordinators.ties import tie_strength
 from meetup.errors import NotFound
+from meetup.events import alumni as programme_alumni
 from meetup.events import service as events
 from meetup.i18n import gettext as _
 
@@ -173,6 +174,7 @@ class CoordinatorPages(Controller):
         prefecture: FromQuery[str | None] = None,
         theme: FromQuery[str | None] = None,
         organization: FromQuery[str | None] = None,
+        alumni: FromQuery[str | None] = None,
         sort: FromQuery[str | None] = None,
         page: FromQuery[PageNumber] = 1,
     ) -> Template:
@@ -182,6 +184,7 @@ class CoordinatorPages(Controller):
             "prefecture": _text(prefecture, 10),
             "theme": _text(theme, 30),
             "organization": _text(organization, 200),
+            "alumni": _text(alumni, 80),
             "sort": sort if sort in service.SORTS else "reading",
         }
         found = await service.directory(
@@ -190,6 +193,7 @@ class CoordinatorPages(Controller):
             prefecture=filters["prefecture"] or None,
             theme=filters["theme"] or None,
             organization=filters["organization"] or None,
+            alumni_of=filters["alumni"] or None,
             sort=filters["sort"],
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
@@ -211,6 +215,7 @@ class CoordinatorPages(Controller):
                 "filters": filters,
                 "filtered": bool(kept.keys() - {"sort"}),
                 "themes": themes,
+                "programmes": await programme_alumni.programmes(),
                 "prefectures": PREFECTURE_GROUPS,
                 "page": page,
                 "pages": pages,

@@ -34,7 +34,7 @@ class CoordinatorsApi(Controller):
         summary="The directory",
         description="Public profiles, and members-only ones for signed-in people (organizers see all). "
         "`q` matches names in kanji, kana or romaji, organisation, bio and themes. The total number of "
-        "matches is in the `x-total-count` header.",
+        "matches is in the `x-total-count` header. `alumni` (a series' slug) keeps the alumni of that programme.",
     )
     async def directory(
         self,
@@ -43,6 +43,7 @@ class CoordinatorsApi(Controller):
         prefecture: Annotated[str | None, Parameter(max_length=10)] = None,
         theme: Annotated[str | None, Parameter(max_length=30)] = None,
         organization: Query = None,
+        alumni: Annotated[str | None, Parameter(max_length=80)] = None,
         sort: Annotated[str, Parameter(pattern="^(reading|recent)$")] = "reading",
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
@@ -53,6 +54,7 @@ class CoordinatorsApi(Controller):
             prefecture=prefecture,
             theme=theme,
             organization=organization,
+            alumni_of=alumni,
             sort=sort,
             limit=limit,
             offset=offset,

@@ -10,6 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from meetup.coordinators.prefectures import PREFECTURES
+from meetup.events.schemas import AlumnusOut
 from meetup.links import check_url
 from meetup.text import multi_line, one_line
 
@@ -82,6 +83,7 @@ class ProfileOut(msgspec.Struct):
     looking_for: str
     visibility: Visibility
     updated_at: datetime
+    alumni: list[AlumnusOut] = []  # the programmes completed (CONTRACT §5.3), for good
 
 
 class DirectoryPage(msgspec.Struct):

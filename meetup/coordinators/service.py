@@ -25,6 +25,7 @@ from meetup.coordinators.schemas import (
 )
 from meetup.coordinators.tables import Organization, Profile, ProfileTheme
 from meetup.db import utcnow, write_transaction
+from meetup.events import alumni as programme_alumni
 
 
 def warm_up() -> None:
@@ -149,7 +150,11 @@ async def get_profile(user_id: int, viewer: UserOut | None, *, include_own: bool
     if not include_own:
         query = query.where(visible_to(viewer))
     row = await query.first()
-    return _out(row) if row else None
+    if not row:
+        return None
+    out = _out(row)
+    out.alumni = (await programme_alumni.alumni_of([user_id])).get(user_id, [])
+    return out
 
 
 async def profiles_of(user_ids: list[int], viewer: UserOut | None = None) -> dict[int, ProfileOut]:
@@ -178,11 +183,13 @@ async def directory(
     theme: str | None = None,
     organization: str | None = None,
     organization_id: int | None = None,
+    alumni_of: str | None = None,
     sort: str = "reading",
     limit: int = 50,
     offset: int = 0,
 ) -> DirectoryPage:
-    """Profiles `viewer` may see, filtered; sorted by reading (あいうえお順) or most recent."""
+    """Profiles `viewer` may see, filtered (`alumni_of`: alumni of the series at that slug);
+    sorted by reading (あいうえお順) or most recent."""
     where = visible_to(viewer)
     if (matching := reading.search_clause(Profile.search_text, q)) is not None:
         where &= matching
@@ -194,13 +201,19 @@ async def directory(
         where &= Profile.organization_name == organization
     if theme:
         where &= Profile.id.is_in(ProfileTheme.select(ProfileTheme.profile).where(ProfileTheme.theme == theme))
+    if alumni_of:
+        where &= Profile.account.is_in(programme_alumni.accounts_of_series(alumni_of))
     total = await Profile.count().where(where)
     query = Profile.select(*_PROFILE_COLUMNS).where(where).limit(min(max(limit, 1), 200)).offset(max(offset, 0))
     if sort == "recent":
         query = query.order_by(Profile.updated_at, ascending=False)
     else:
         query = query.order_by(Profile.reading).order_by(Profile.id)
-    return DirectoryPage(total=total, items=[_out(row) for row in await query])
+    items = [_out(row) for row in await query]
+    completed = await programme_alumni.alumni_of([item.id for item in items])
+    for item in items:
+        item.alumni = completed.get(item.id, [])
+    return DirectoryPage(total=total, items=items)
 
 
 async def popular_themes(viewer: UserOut | None, limit: int = 30) -> list[tuple[str, int]]:

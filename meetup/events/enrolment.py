@@ -25,7 +25,7 @@ from meetup import attendance, revocation
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, NotFound
-from meetup.events import seats, series, tickets
+from meetup.events import alumni, seats, series, tickets
 from meetup.events.schemas import ACTIVE, EnrolmentIn, EnrolmentRow, MyEnrolment, Person
 from meetup.events.tables import Enrolment, Event, Registration
 from meetup.i18n import gettext as _
@@ -154,12 +154,14 @@ async def cohort(row: dict) -> list[EnrolmentRow]:
         .order_by(Enrolment.id)
     )
     came = await attended(row["id"])
+    completed = await alumni.completed_accounts(row["id"])
     return [
         EnrolmentRow(
             id=p["id"],
             user=Person(id=p["account_id"], display_name=p["display_name"], email=p["email"]),
             status=p["status"],
             attended=came.get(p["account_id"], []),
+            completed=p["account_id"] in completed,
         )
         for p in people
     ]

@@ -22,7 +22,7 @@ from meetup.site.forms import error_field
 FIELDS = (
     "title", "summary", "description", "starts_at", "ends_at", "format", "venue", "online_url", "capacity",
     "registration_mode", "registration_opens_at", "registration_closes_at", "draws_at", "status", "series",
-    "series_title",
+    "series_title", "alumni_of",
 )  # fmt: skip
 _TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "draws_at")
 _LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
@@ -56,6 +56,7 @@ def _hints() -> dict[str, str]:
         "draws_at": _("The draw comes after registration closes and before the forum starts."),
         "status": _("Choose draft or published."),
         "series": _("Choose a series from the list."),
+        "alumni_of": _("Choose a series from the list."),
         "questions": _("Up to %(n)s questions.") % {"n": MAX_QUESTIONS},
     }
 
@@ -214,6 +215,8 @@ def event_values(raw: dict[str, str], questions: list[dict[str, Any]]) -> dict[s
     values: dict[str, object] = {name: raw[name] for name in FIELDS if name not in _TIMES}
     values.update({name: _tokyo_time(name, raw[name]) for name in _TIMES})
     del values["series_title"]
+    del values["alumni_of"]  # the audience: everyone, or one series' alumni
+    values["audience"] = {"alumni_of": [raw["alumni_of"]]} if raw["alumni_of"] else None
     values["capacity"] = raw["capacity"] or None
     values["series"] = raw["series"] if raw["series"] not in ("", NEW_SERIES) else None
     values["questions"] = questions
@@ -239,6 +242,7 @@ def convert(values: dict[str, object], schema: type[T]) -> T:
         return msgspec.convert(values, schema, strict=False)
     except msgspec.ValidationError as exc:
         field = error_field(exc) or "title"
+        field = "alumni_of" if field.startswith("audience") else field
         raise BadInput(_hints().get(field, _("Please check this field.")), field=field) from None
 
 
@@ -269,4 +273,5 @@ def filled_form(out: EventOut) -> dict[str, str]:
         "status": out.status,
         "series": out.series.slug if out.series else "",
         "series_title": "",
+        "alumni_of": out.audience.alumni_of[0] if out.audience else "",
     }

@@ -19,7 +19,7 @@ from meetup.accounts.schemas import MagicLinkIn
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.db import utcnow
 from meetup.errors import BadInput, DomainError
-from meetup.events import enrolment, registration, series, service, tickets
+from meetup.events import alumni, enrolment, registration, series, service, tickets
 from meetup.events.calendar import calendar_links
 from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages
 from meetup.events.errors import EventNotFound
@@ -49,6 +49,8 @@ async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
     mine = await registration.my_registration(row["id"], user.id) if user else None
     return {
         "programme": event.series if await series.takes_enrolment(row["series"]) else None,
+        "audience": await alumni.audience_titles(row),
+        "admitted": await alumni.admits(row, user.id if user else None),
         "event": event,
         "mine": await registration.to_out(mine, row["slug"]) if mine else None,
         "links": calendar_links(row, settings.current().base_url),

@@ -17,7 +17,7 @@ from meetup.accounts.schemas import UserOut
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import fetch, insert, unique_violation, utcnow, write_transaction
 from meetup.errors import Conflict
-from meetup.events import notifications, seats, series, tickets
+from meetup.events import alumni, notifications, seats, series, tickets
 from meetup.events.errors import InvalidAnswers, NotATicketCode, NotRegistered, RegistrationClosed
 from meetup.events.schemas import ACTIVE, Question, RegistrationIn, RegistrationOut
 from meetup.events.tables import Event, Registration
@@ -123,6 +123,7 @@ async def register(
     transaction.
     """
     await refuse_in_programme(event)
+    await alumni.check_admitted(event, user_id)
     if data.prefecture is not None and data.prefecture not in PREFECTURES:
         raise InvalidAnswers(_("Choose a prefecture from the list."), field="prefecture")
     answers = check_answers(questions, data)

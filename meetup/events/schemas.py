@@ -35,6 +35,15 @@ SeriesSlug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Answer = Annotated[str, Meta(max_length=2000)] | list[Annotated[str, Meta(max_length=100)]] | bool
 
 
+class Audience(msgspec.Struct, forbid_unknown_fields=True):
+    """Who may register for a forum: everyone, or only the alumni of these series (CONTRACT §5.3)."""
+
+    alumni_of: Annotated[list[SeriesSlug], Meta(max_length=20)] = []
+
+    def __post_init__(self) -> None:
+        self.alumni_of = list(dict.fromkeys(self.alumni_of))
+
+
 class Question(msgspec.Struct, forbid_unknown_fields=True):
     id: Annotated[str, Meta(pattern=r"^[a-z0-9_]{1,40}$")]
     label: Annotated[str, Meta(min_length=1, max_length=200)]
@@ -96,6 +105,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     series: SeriesSlug | None = None
     questions: Questions = []
     draws_at: DrawDate | None = None
+    audience: Audience | None = None
 
     def __post_init__(self) -> None:
         self.title, self.summary, self.venue = one_line(self.title), one_line(self.summary), one_line(self.venue)
@@ -126,6 +136,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     series: SeriesSlug | None | UnsetType = UNSET
     questions: Questions | UnsetType = UNSET
     draws_at: DrawDate | None | UnsetType = UNSET
+    audience: Audience | None | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         for field in ("title", "summary", "venue"):
@@ -279,6 +290,7 @@ class EventOut(msgspec.Struct, omit_defaults=True):
     online_url: str | UnsetType = UNSET  # only for confirmed registrants and organizers
     draws_at: datetime | None = None  # lottery forums: when the draw is planned
     drawn_at: datetime | None = None  # lottery forums: when the organizer drew
+    audience: Audience | UnsetType = UNSET  # only when the forum is for some series' alumni
 
 
 class Created(msgspec.Struct):
@@ -386,3 +398,26 @@ class LotteryResult(msgspec.Struct):
 
 class CheckInIn(msgspec.Struct, forbid_unknown_fields=True):
     code: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class AlumnusOut(msgspec.Struct):
+    """A series someone completed (or graduated from before the site): for good."""
+
+    series: str  # the series' slug
+    title: str
+    year: int
+
+
+class CompletionResult(msgspec.Struct):
+    completed: int  # people newly marked as having completed
+
+
+class BadLine(msgspec.Struct):
+    line: int  # the header is line 1
+    reason: str
+
+
+class AlumniImportResult(msgspec.Struct):
+    created: int  # graduates newly recorded
+    invited: int  # of them, those mailed to claim the account made for them
+    skipped: int  # lines already recorded (importing a file again skips every line)

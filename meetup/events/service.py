@@ -20,9 +20,10 @@ from piccolo.query.functions.aggregate import Count
 from meetup import revocation
 from meetup.db import fetch, utcnow, write_transaction
 from meetup.errors import BadInput, Conflict
-from meetup.events import enrolment, registration, seats
+from meetup.events import alumni, enrolment, registration, seats
 from meetup.events.errors import EventNotFound, SeatsConflict
 from meetup.events.schemas import (
+    Audience,
     EventIn,
     EventOut,
     EventPatch,
@@ -66,6 +67,7 @@ async def ensure_series(slug: str, title: str | None = None, summary: str = "") 
 
 async def create_event(data: EventIn, created_by: int | None, *, slug: str | None = None) -> str:
     """A new forum (draft or published); returns its slug."""
+    audience = await alumni.checked_audience(data.audience)
     series_id = await ensure_series(data.series) if data.series else None
     async with write_transaction():
         slug = slug or await _new_slug(data.title, data.starts_at)
@@ -89,6 +91,7 @@ async def create_event(data: EventIn, created_by: int | None, *, slug: str | Non
                 questions_json=msgspec.json.encode(data.questions).decode(),
                 draws_at=data.draws_at,
                 created_by=created_by,
+                alumni_of_json=audience,
             )
         )
     if series_id is not None:
@@ -134,6 +137,8 @@ async def update_event(slug: str, patch: EventPatch) -> None:
             values[Event.questions_json] = msgspec.json.encode(value).decode()
         elif name == "series":
             values[Event.series] = await ensure_series(value) if value else None
+        elif name == "audience":
+            values[Event.alumni_of_json] = await alumni.checked_audience(value)
         else:
             values[getattr(Event, name)] = value
     if any(name in changes and changes[name] != row[name] for name in _CALENDAR_FIELDS):
@@ -268,6 +273,8 @@ async def event_out(row: dict, viewer_id: int | None, *, organizer: bool = False
     )
     if row["online_url"] and (organizer or await registration.is_confirmed(row["id"], viewer_id)):
         out.online_url = row["online_url"]
+    if slugs := alumni.audience_slugs(row):
+        out.audience = Audience(alumni_of=slugs)
     return out
 
 

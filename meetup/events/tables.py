@@ -50,6 +50,8 @@ class Event(Table, tablename="event"):
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Who may register: "[]" everyone, else the slugs of the series whose alumni only may.
+    alumni_of_json = Text(default="[]")
 
 
 class Registration(Table, tablename="registration"):
@@ -81,3 +83,14 @@ class Enrolment(Table, tablename="enrolment"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     confirmed_at = Timestamptz(null=True, default=None)
+
+
+class Alumnus(Table, tablename="alumnus"):
+    """A person who completed a series (or was recorded as a past graduate): for good.
+    One per (account, series): a unique index of its own (migrations 2026-12-02T18:10:01)."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    series = ForeignKey(references=Series, on_delete=OnDelete.cascade, index=True)
+    year = Integer()  # the cohort's year (the year of its last session, or the one imported)
+    source = Varchar(length=20, default="completed")  # completed | imported
+    created_at = Timestamptz(default=TimestamptzNow())
