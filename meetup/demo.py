@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from meetup import settings
 from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import SignupIn
@@ -17,10 +18,10 @@ from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow, write_transaction
-from meetup.events import enrolment, seats, series, tickets
+from meetup.events import alumni_import, completion, enrolment, seats, series, tickets
 from meetup.events import registration as registrations
 from meetup.events import service as events
-from meetup.events.schemas import EnrolmentRule, EventIn, EventPatch, Question, RegistrationIn, SeriesPatch
+from meetup.events.schemas import Audience, EnrolmentRule, EventIn, EventPatch, Question, RegistrationIn, SeriesPatch
 from meetup.followups import campaigns
 from meetup.followups.schemas import CampaignIn
 from meetup.i18n import TOKYO
@@ -230,6 +231,21 @@ async def load_forums(organizer_id: int) -> int:
     )
     for slug, data in upcoming:
         created += await _forum(slug, data, organizer_id)
+    await events.ensure_series(RIPS, RIPS_TITLE, RIPS_SUMMARY)
+    ob_forum = EventIn(
+        title="RIPS OB会 研究会（デモ）",
+        summary="地域イノベーションプロデューサー塾の卒塾生が、業種や卒塾期を超えて事業連携を語り合う研究会です。",
+        description="卒塾生のみが参加できます（修了生として登録された方が対象）。\n\n"
+        "- 近況共有と事業連携の相談\n- テーマ別の分科会",
+        starts_at=_days_ahead(42, "18:00"),
+        ends_at=_days_ahead(42, "20:00"),
+        format="online",
+        online_url="https://teams.example/meet/rips-ob-demo",
+        capacity=40,
+        status="published",
+        audience=Audience(alumni_of=[RIPS]),
+    )
+    created += await _forum(RIPS_OB_FORUM, ob_forum, organizer_id)
     return created
 
 
@@ -432,6 +448,26 @@ async def load_survey_2021(forum_slug: str) -> None:
 # are demo values. The first four sample participants make up the sample cohort.
 MIGITE_ENROLMENT = EnrolmentRule(capacity=20, mode="first_come", min_sessions=5, final_required=True)
 MIGITE_COHORT = tuple(email for email, _name in SAMPLE_PARTICIPANTS[:4])
+# The sessions each of the cohort missed: the first three completed; the fourth missed the 終講式.
+MIGITE_MISSED = ((2,), (3,), (4,), (5, 7))
+
+# The programme the centre runs with the bureau (the document's 地域イノベーションプロデューサー塾,
+# RIPS), its past graduates recorded from the bureau's list as the import takes it (sample people:
+# two cohorts), and the graduates' 研究会 across cohorts (the document's OB会ネットワーク).
+RIPS = "rips"
+RIPS_TITLE = "地域イノベーションプロデューサー塾（RIPS）"
+RIPS_SUMMARY = (
+    "東北大学地域イノベーション研究センターの「地域イノベーションプロデューサー塾」（Regional Innovation "
+    "Producer School）。事業者を対象とした共同学習の塾で、卒塾生を対象とした継続支援・事業連携と、研究会等による"
+    "業種や卒塾期を超えた OB会ネットワークが続いています。\n\n"
+    "支援者を対象とした「地域イノベーションアドバイザー塾（RIAS）」と対をなします。"
+)
+# (index into SAMPLE_COORDINATORS past the sample participants, cohort year): RIPS graduates.
+RIPS_GRADUATES = ((6, 2019), (8, 2019), (12, 2019), (7, 2020), (13, 2020), (16, 2020))
+# Graduates with no account yet: the import makes one and mails them an invitation to claim it.
+RIPS_NEW_GRADUATES = (("遠野 光（サンプル）", "sample.graduate01@example.jp", 2019),
+                      ("白石 遥（サンプル）", "sample.graduate02@example.jp", 2020))  # fmt: skip
+RIPS_OB_FORUM = "rips-ob-kenkyukai"
 
 
 async def load_migite_enrolment() -> None:
@@ -449,10 +485,29 @@ async def load_migite_enrolment() -> None:
         row = await events.event_row(session.slug)
         async with write_transaction():
             await seats.seat_past_attendees(row["id"], people, tickets.new_code)
-        for missed, person in enumerate(people, start=1):
-            if session.slug != f"{MIGITE}-{missed + 1}":
+        for person, missed in zip(people, MIGITE_MISSED, strict=True):
+            if session.slug not in {f"{MIGITE}-{number}" for number in missed}:
                 seat = await registrations.my_registration(row["id"], person)
                 await registrations.check_in(row, reg_id=seat["id"])
+    # The programme is over: those who met the rule (5 sessions, the 終講式 included) completed it.
+    await completion.mark_completions(MIGITE)
+
+
+async def load_rips_alumni() -> None:
+    """RIPS with two past cohorts imported as alumni, and its OB会 研究会 for them only. Safe to
+    run again (the import skips those already recorded)."""
+    await events.ensure_series(RIPS, RIPS_TITLE, RIPS_SUMMARY)
+    lines = ["name,email,year"]
+    for index, year in RIPS_GRADUATES:
+        email = (
+            SAMPLE_PARTICIPANTS[index][0]
+            if index < len(SAMPLE_PARTICIPANTS)
+            else f"sample.coordinator{index + 1:02d}@example.jp"
+        )
+        lines.append(f"{SAMPLE_COORDINATORS[index][0]}（サンプル）,{email},{year}")
+    lines += [f"{name},{email},{year}" for name, email, year in RIPS_NEW_GRADUATES]
+    content = ("\r\n".join(lines) + "\r\n").encode("cp932")  # as Excel saves it
+    await alumni_import.import_graduates(await series.series_row(RIPS), content, settings.current().base_url)
 
 
 async def load_organizations() -> None:
@@ -500,6 +555,7 @@ async def load_demo() -> dict[str, int]:
     await register_samples()
     await load_migite_enrolment()
     await load_coordinators("coordinator-forum-2021")
+    await load_rips_alumni()
     await load_survey_2021("coordinator-forum-2021")
     await load_campaigns(organizer.id)
     return {

@@ -25,7 +25,7 @@ async def test_demo_data_loads_twice_without_duplicates(database):
     assert {org.kind for org in found} >= {"gateway", "university", "support", "incubator"}
     wakatsuku = next(org for org in found if org.name == "ワカツク")
     assert [a.display_name for a in await organizations.admins_of(wakatsuku.id)] == ["宮城 美咲（サンプル）"]
-    assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_COORDINATORS)
+    assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_COORDINATORS) + len(demo.RIPS_NEW_GRADUATES)
 
 
 async def test_the_2021_programme_has_a_sample_cohort_with_attendance(database):
@@ -35,8 +35,10 @@ async def test_the_2021_programme_has_a_sample_cohort_with_attendance(database):
     cohort = await enrolment.cohort(programme)
     assert [row.status for row in cohort] == ["confirmed"] * len(demo.MIGITE_COHORT)
     sessions = [f"{demo.MIGITE}-{n}" for n in range(1, 8)]
-    for missed, row in enumerate(cohort, start=2):
-        assert row.attended == [slug for slug in sessions if slug != f"{demo.MIGITE}-{missed}"]
+    for missed, row in zip(demo.MIGITE_MISSED, cohort, strict=True):
+        assert row.attended == [slug for n, slug in enumerate(sessions, start=1) if n not in missed]
+    # the first three met the rule (5 sessions, the last included); the fourth missed the 終講式
+    assert [row.completed for row in cohort] == [True, True, True, False]
     assert programme["confirmed_count"] == len(demo.MIGITE_COHORT) and programme["enrol_capacity"] == 20
 
 
@@ -131,3 +133,24 @@ async def test_demo_series_have_their_japanese_titles_and_descriptions(database)
     assert forum.series.title == "東北コーディネーター・フォーラム"
     lottery = await events.get_event("kankei-jinko-ishinomaki", None)
     assert lottery.registration_closes_at < lottery.draws_at < lottery.starts_at
+
+
+async def test_rips_has_two_imported_cohorts_and_an_ob_forum_for_them_only(database):
+    from meetup.events import alumni
+    from meetup.events import service as events
+
+    await demo.load_demo()
+    await demo.load_rips_alumni()  # again: nothing doubles
+    rips = await enrolment.series.series_row(demo.RIPS)
+    records = await alumni.alumni_list(rips["id"])
+    assert sorted({r["year"] for r in records}) == [2019, 2020]
+    assert len(records) == len(demo.RIPS_GRADUATES) + len(demo.RIPS_NEW_GRADUATES)
+    assert {r["source"] for r in records} == {"imported"}
+    found = await coordinators.directory(None, alumni_of=demo.RIPS)
+    assert found.total == len(demo.RIPS_GRADUATES)  # the new graduates have no profile: not shown
+    assert all(p.alumni and p.alumni[-1].series == demo.RIPS for p in found.items)
+    forum = await events.event_row(demo.RIPS_OB_FORUM)
+    assert alumni.audience_slugs(forum) == [demo.RIPS]
+    assert await alumni.admits(forum, records[0]["account"])
+    organizer = await accounts.find_user_by_email(demo.DEMO_ORGANIZER[0])
+    assert not await alumni.admits(forum, organizer.id)

@@ -35,6 +35,7 @@ from meetup.coordinators.schemas import ProfileIn
 from meetup.events import enrolment, registration, series
 from meetup.events import service as events
 from meetup.events.schemas import EnrolmentRule, EventIn, RegistrationIn, SeriesPatch
+from meetup.events.tables import Alumnus
 from meetup.followups import campaigns, preferences
 from meetup.followups.introductions import stay_token
 from meetup.followups.schemas import CampaignIn
@@ -123,6 +124,16 @@ TABLE: dict[str, str] = {
     "GET /organizer/series": "organizer",
     "POST /organizer/series": "organizer",
     "GET /organizer/series/{slug:str}": "organizer",
+    # completion and alumni (the world's registrant is an alumnus of the series: their certificate
+    # is theirs and the organizers' to see, a 404 to anyone else)
+    "POST /api/v1/series/{slug:str}/completions": "organizer",
+    "POST /api/v1/series/{slug:str}/alumni.csv": "organizer",
+    "GET /organizer/series/{slug:str}/completion": "organizer",
+    "POST /organizer/series/{slug:str}/completions": "organizer",
+    "GET /organizer/series/{slug:str}/alumni-import": "organizer",
+    "POST /organizer/series/{slug:str}/alumni-import": "organizer",
+    "GET /series/{slug:str}/alumni": "member",
+    "GET /series/{slug:str}/certificates/{user_id:int}": "registrant",
     "POST /organizer/series/{slug:str}": "organizer",
     "GET /organizer/events/{slug:str}/check-in": "organizer",
     "POST /organizer/events/{slug:str}/check-in": "organizer",
@@ -277,6 +288,8 @@ async def build_world() -> World:
     await events.ensure_series("migiude-2021", "右腕人材育成プログラム")
     await series.update_series("migiude-2021", SeriesPatch(enrolment=EnrolmentRule(capacity=30, mode="approval")))
     applied, _ = await enrolment.enrol(await enrolment.open_series("migiude-2021"), participant)
+    programme = await series.series_row("migiude-2021")
+    await Alumnus.insert(Alumnus(account=registrant, series=programme["id"], year=2021, source="completed"))
     survey = SurveyIn(questions=[SurveyQuestion(id="satisfaction", label="満足度", kind="scale")], open=True)
     await surveys.save_survey(event_a, survey)
     await surveys.respond(event_a, author, ResponseIn(answers={"satisfaction": 4}))
