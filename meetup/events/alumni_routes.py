@@ -4,12 +4,8 @@ alumni_import.py."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from litestar import Controller, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar import Controller, Request, post
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from meetup import settings
@@ -49,11 +45,7 @@ class AlumniApi(Controller):
         "line (columns, e-mail, a repeated e-mail, a year out of range): 400 listing each line, nothing imported; "
         "over 10 MB: 413.",
     )
-    async def import_alumni(
-        self,
-        slug: FromPath[str],
-        data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
-    ) -> AlumniImportResult:
-        row = await series.series_row(slug)
-        content = await uploaded_file(data, MAX_BYTES)
+    async def import_alumni(self, request: Request, slug: FromPath[str]) -> AlumniImportResult:
+        row = await series.series_row(slug)  # an unknown series is a 404 before the file is read
+        content = await uploaded_file(await request.form(), MAX_BYTES)
         return await import_graduates(row, content, settings.current().base_url)

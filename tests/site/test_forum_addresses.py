@@ -48,7 +48,7 @@ async def build_world() -> World:
     room_a = await rooms.create_room(event_a["id"], RoomIn(name="Aの部屋"))
     room_b = await rooms.create_room(event_b["id"], RoomIn(name="Bの部屋"))
     return World(
-        ids={"slug": slug_a, "reg_id": reg["id"], "room_id": room_a.id, "enrolment_id": 1},
+        ids={"slug": slug_a, "reg_id": reg["id"], "room_id": room_a.id, "enrolment_id": 1, "user_id": registrant},
         draft=draft,
         other_room=room_b.id,
         organizer=organizer.id,
