@@ -70,7 +70,7 @@ class World:
         return sorted([self.forum.checked_in, self.forum.in_room, self.iwate, self.member, self.dx])
 
 
-async def test_everyone_matching_any_criterion_is_reached_once_without_the_unsubscribed(client, database):
+async def test_everyone_matching_any_criterion_is_reached_once_without_the_unsubscribed(client):
     await organizer(client)
     world = await World().build()
     response = await network(client, world.everyone_chosen)
@@ -85,7 +85,7 @@ async def test_everyone_matching_any_criterion_is_reached_once_without_the_unsub
     assert shown["audience"]["prefectures"] == ["岩手県"]
 
 
-async def test_coming_is_counted_by_the_day_in_japan_and_registering_is_not_coming(client, database):
+async def test_coming_is_counted_by_the_day_in_japan_and_registering_is_not_coming(client):
     await organizer(client)
     world = await World().build()
     came = sorted([world.forum.checked_in, world.forum.in_room])
@@ -98,7 +98,7 @@ async def test_coming_is_counted_by_the_day_in_japan_and_registering_is_not_comi
     assert (await network(client, {"attended_since": "2021-03-01"})).json()["recipient_count"] == 0
 
 
-async def test_bad_audiences_are_refused_naming_the_field_and_store_nothing(client, database):
+async def test_bad_audiences_are_refused_naming_the_field_and_store_nothing(client):
     await organizer(client)
     world = await World().build()
     cases = [
@@ -119,7 +119,7 @@ async def test_bad_audiences_are_refused_naming_the_field_and_store_nothing(clie
     assert await Campaign.count() == 0
 
 
-async def test_only_organizers_write_to_the_network(client, make_client, database):
+async def test_only_organizers_write_to_the_network(client, make_client):
     participant = await make_client()
     await sign_up(participant)
     assert (await network(participant, {"prefectures": ["岩手県"]})).status_code == 403
@@ -129,7 +129,7 @@ async def test_only_organizers_write_to_the_network(client, make_client, databas
     assert await Campaign.count() == 0
 
 
-async def test_a_draft_changes_its_criteria_but_not_into_a_forum_audience(client, database):
+async def test_a_draft_changes_its_criteria_but_not_into_a_forum_audience(client):
     await organizer(client)
     world = await World().build()
     created = (await network(client, {"prefectures": ["岩手県"]})).json()
@@ -145,7 +145,7 @@ async def test_a_draft_changes_its_criteria_but_not_into_a_forum_audience(client
 
 
 async def test_sending_queues_each_person_once_and_the_worker_writes_and_delivers_it(
-    client, database, mail_settings, smtp_server
+    client, mail_settings, smtp_server
 ):
     collector, _ = smtp_server
     await organizer(client)
@@ -186,7 +186,7 @@ async def test_sending_queues_each_person_once_and_the_worker_writes_and_deliver
     assert [c["id"] for c in listed] == [created["id"]]
 
 
-async def test_the_organizer_counts_saves_previews_and_sends_from_the_page(client, database):
+async def test_the_organizer_counts_saves_previews_and_sends_from_the_page(client):
     await organizer(client)
     world = await World().build()
     page = await client.get("/organizer/campaigns")
