@@ -8,7 +8,7 @@ are clearly marked as samples (サンプル) and use the reserved example.jp dom
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from meetup import settings
 from meetup.accounts import service as accounts
@@ -16,6 +16,7 @@ from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import SignupIn
 from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
+from meetup.coordinators.prefectures import TOHOKU
 from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow, write_transaction
 from meetup.events import alumni_import, completion, enrolment, seats, series, tickets
@@ -23,7 +24,7 @@ from meetup.events import registration as registrations
 from meetup.events import service as events
 from meetup.events.schemas import Audience, EnrolmentRule, EventIn, EventPatch, Question, RegistrationIn, SeriesPatch
 from meetup.followups import campaigns
-from meetup.followups.schemas import CampaignIn
+from meetup.followups.schemas import CampaignIn, NetworkAudience, NetworkCampaignIn
 from meetup.i18n import TOKYO
 from meetup.surveys import service as surveys
 from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
@@ -392,6 +393,25 @@ async def load_campaigns(organizer_id: int) -> None:
         ),
         organizer_id,
     )
+    if not await campaigns.campaigns_of(None):
+        await campaigns.create_network_campaign(
+            NetworkCampaignIn(
+                subject="東北の次の集まりへのご招待",
+                body=NETWORK_INVITATION_BODY,
+                audience=NetworkAudience(attended_since=date(2021, 1, 1), prefectures=list(TOHOKU)),
+            ),
+            organizer_id,
+        )
+
+
+NETWORK_INVITATION_BODY = """2021年のフォーラムにご参加の皆さま、東北で活動されている皆さまへ。
+
+次回のコーディネーター・フォーラムと、右腕人材育成プログラムの OB 会研究会のご案内です。
+県を越えて、これまでに出会った方とまた話せる場です。
+
+- 日程と申込み: NEXT TOHOKU MEETUP のフォーラム一覧をご覧ください
+- プロフィールの更新: {{ profile_url }}
+"""
 
 
 # -- the 2021 forum's survey (アンケート) ------------------------------------------------------

@@ -75,3 +75,9 @@ async def unsubscribed(account_ids: list[int]) -> set[int]:
         MailPreference.account.is_in(account_ids) & (MailPreference.followups == False)  # noqa: E712
     )
     return {row["account"] for row in rows}
+
+
+async def followups_off() -> set[int]:
+    """Everyone who turned follow-ups off (for an audience of the whole network)."""
+    rows = await MailPreference.select(MailPreference.account).where(MailPreference.followups == False)  # noqa: E712
+    return {row["account"] for row in rows}

@@ -147,6 +147,15 @@ async def list_organizations(
     return [_out(row, members.get(row["id"], 0)) for row in rows]
 
 
+async def choices() -> list[dict]:
+    """Every organisation as a form offers it: {'id', 'name', 'prefecture'}, by prefecture then name."""
+    return (
+        await Organization.select(Organization.id, Organization.name, Organization.prefecture)
+        .order_by(Organization.prefecture)
+        .order_by(Organization.name)
+    )
+
+
 async def get_organization(organization_id: int, viewer: UserOut | None = None) -> OrganizationOut:
     """The organisation, counting only the members whose profiles `viewer` may see."""
     row = await _row(organization_id)

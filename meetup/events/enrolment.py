@@ -21,13 +21,13 @@ Seats and the waitlist are changed in seats.py only, with the series locked, the
 
 from __future__ import annotations
 
-from meetup import attendance, revocation
+from meetup import revocation
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, NotFound
-from meetup.events import alumni, seats, series, tickets
+from meetup.events import alumni, presence, seats, series, tickets
 from meetup.events.schemas import ACTIVE, EnrolmentIn, EnrolmentRow, MyEnrolment, Person
-from meetup.events.tables import Enrolment, Event, Registration
+from meetup.events.tables import Enrolment, Event
 from meetup.i18n import gettext as _
 
 
@@ -129,10 +129,7 @@ async def attended(series_id: int) -> dict[int, list[str]]:
     ids = [s["id"] for s in sessions]
     if not ids:
         return {}
-    checked = await Registration.select(Registration.account, Registration.event).where(
-        Registration.event.is_in(ids) & Registration.checked_in_at.is_not_null()
-    )
-    came = {(r["account"], r["event"]) for r in checked} | await attendance.present(ids)
+    came = await presence.came(ids)
     rank = {s["id"]: (number, s["slug"]) for number, s in enumerate(sessions)}
     by_person: dict[int, list[str]] = {}
     for account, event_id in sorted(came, key=lambda pair: rank[pair[1]]):

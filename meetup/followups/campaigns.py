@@ -1,18 +1,25 @@
-"""Campaigns: the follow-up mail an organizer writes to a forum's attendees.
+"""Campaigns: the follow-up mail an organizer writes to a forum's attendees, or to people across
+the whole network (a campaign without a forum: its audience is network_audience.py's).
 
 Rules:
-- the audience is chosen by registration status and attendance: confirmed, waitlisted, pending,
-  attended (checked in, or present in a breakout room) and no_show (confirmed, neither);
+- a forum's campaign chooses its audience by registration status and attendance: confirmed,
+  waitlisted, pending, attended (checked in, or present in a breakout room) and no_show
+  (confirmed, neither);
 - people who turned follow-ups off are never in it;
-- subject and body use only the known placeholders (see placeholders.py);
+- subject and body use only the known placeholders (see placeholders.py); a network campaign
+  only those that name no forum;
 - sending puts one outbox row per recipient in one transaction, keyed by campaign and person,
-  so pressing "send" twice, or two organizers at once, still mails each person once;
+  so pressing "send" twice, or two organizers at once, still mails each person once; a network
+  campaign's rows are written by the worker as it sends them (a composer), so tens of thousands
+  are queued in seconds;
 - the outbox is the truth for progress: queued (pending or sending), sent, failed.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 
 import msgspec
 from markupsafe import Markup
@@ -24,7 +31,7 @@ from meetup.accounts.schemas import UserOut
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, NotFound
 from meetup.events import service as events
-from meetup.followups import placeholders, preferences
+from meetup.followups import network_audience, placeholders, preferences
 from meetup.followups.introductions import ForumCircle, Met, forum_circle
 from meetup.followups.schemas import (
     AUDIENCES,
@@ -34,6 +41,8 @@ from meetup.followups.schemas import (
     CampaignPatch,
     Counts,
     Delivery,
+    NetworkAudience,
+    NetworkCampaignIn,
     Preview,
 )
 from meetup.followups.tables import Campaign
@@ -57,9 +66,29 @@ async def _row(campaign_id: int) -> dict:
     return row
 
 
-def _check(subject: str, body: str) -> None:
-    placeholders.check(subject, "subject")
-    placeholders.check(body, "body")
+def _check(subject: str, body: str, *, network: bool = False) -> None:
+    allowed = placeholders.NETWORK if network else placeholders.PLACEHOLDERS
+    placeholders.check(subject, "subject", allowed)
+    placeholders.check(body, "body", allowed)
+
+
+def _audience_of(row: dict) -> list[str] | NetworkAudience:
+    """A forum campaign's audience groups, or a network campaign's criteria."""
+    if row["event"] is None:
+        return msgspec.json.decode(row["audience_json"], type=NetworkAudience)
+    return msgspec.json.decode(row["audience_json"])
+
+
+async def recipients_of(campaign_id: int) -> list[UserOut]:
+    return await recipients(await _row(campaign_id))
+
+
+async def recipients(row: dict) -> list[UserOut]:
+    """Who would get the campaign if it were sent now."""
+    chosen = _audience_of(row)
+    if isinstance(chosen, NetworkAudience):
+        return await network_audience.people(chosen)
+    return await audience(row["event"], chosen)
 
 
 _NAME_FIRST = re.compile(r"\{\{-?\s*name\s*-?\}\}")
@@ -141,7 +170,7 @@ def _out(row: dict, counts: Counts) -> CampaignOut:
         event_slug=row["event_slug"],
         subject=row["subject"],
         body=row["body"],
-        audience=msgspec.json.decode(row["audience_json"]),
+        audience=_audience_of(row),
         introductions=row["introductions"],
         status=status,
         recipient_count=row["recipient_count"],
@@ -170,21 +199,52 @@ async def create_campaign(event: dict, data: CampaignIn, created_by: int | None)
     return CampaignCreated(id=inserted[0]["id"], recipient_count=len(people))
 
 
+async def create_network_campaign(data: NetworkCampaignIn, created_by: int | None) -> CampaignCreated:
+    """A draft to people across the network; the count is who would get it if it were sent now."""
+    _check(data.subject, data.body, network=True)
+    await network_audience.check(data.audience)
+    count = len(await network_audience.account_ids(data.audience))
+    async with write_transaction():
+        inserted = await Campaign.insert(
+            Campaign(
+                event=None,
+                subject=data.subject,
+                body=data.body,
+                audience_json=msgspec.json.encode(data.audience).decode(),
+                recipient_count=count,
+                created_by=created_by,
+            )
+        ).returning(Campaign.id)
+    return CampaignCreated(id=inserted[0]["id"], recipient_count=count)
+
+
 async def update_campaign(campaign_id: int, patch: CampaignPatch) -> CampaignOut:
     """A draft can be changed; a campaign that was sent cannot."""
     row = await _row(campaign_id)
     if row["status"] != "draft":
         raise Conflict(_("This campaign was sent; it can no longer be changed."))
+    network = row["event"] is None
+    if patch.audience is not None and isinstance(patch.audience, NetworkAudience) != network:
+        detail = (
+            _("A campaign to the network chooses people by criteria, not by registration status.")
+            if network
+            else _("A forum's campaign chooses its audience by registration status.")
+        )
+        raise BadInput(detail, field="audience")
+    if patch.introductions and network:
+        raise BadInput(_("Only a forum's campaign can introduce the people who met there."), field="introductions")
     subject = patch.subject if patch.subject is not None else row["subject"]
     body = patch.body if patch.body is not None else row["body"]
-    _check(subject, body)
+    _check(subject, body, network=network)
     values: dict = {Campaign.subject: subject, Campaign.body: body}
+    if isinstance(patch.audience, NetworkAudience):
+        await network_audience.check(patch.audience)
     if patch.audience is not None:
         values[Campaign.audience_json] = msgspec.json.encode(patch.audience).decode()
     if patch.introductions is not None:
         values[Campaign.introductions] = patch.introductions
-    groups = patch.audience if patch.audience is not None else msgspec.json.decode(row["audience_json"])
-    values[Campaign.recipient_count] = len(await audience(row["event"], groups))
+    changed = {**row, "audience_json": values.get(Campaign.audience_json, row["audience_json"])}
+    values[Campaign.recipient_count] = len(await recipients(changed))
     async with write_transaction():
         await Campaign.update(values).where((Campaign.id == campaign_id) & (Campaign.status == "draft"))
     return await get_campaign(campaign_id)
@@ -195,10 +255,12 @@ async def get_campaign(campaign_id: int) -> CampaignOut:
     return _out(row, (await _counts([campaign_id]))[campaign_id])
 
 
-async def campaigns_of(event_id: int) -> list[CampaignOut]:
+async def campaigns_of(event_id: int | None) -> list[CampaignOut]:
+    """A forum's campaigns, newest first; None: the campaigns to the whole network."""
+    mine = Campaign.event.is_null() if event_id is None else Campaign.event == event_id
     rows = (
         await Campaign.select(*Campaign.all_columns(), Campaign.event.slug.as_alias("event_slug"))
-        .where(Campaign.event == event_id)
+        .where(mine)
         .order_by(Campaign.id, ascending=False)
     )
     counts = await _counts([row["id"] for row in rows])
@@ -208,20 +270,25 @@ async def campaigns_of(event_id: int) -> list[CampaignOut]:
 # -- one recipient's mail ------------------------------------------------------------------------
 
 
-def _values(user: UserOut, event: dict) -> dict[str, str]:
+def _values(user: UserOut, event: dict | None) -> dict[str, str]:
     base = settings.current().base_url.rstrip("/")
-    return {
+    values = {
         "name": user.display_name,
-        "event_title": event["title"],
-        "event_url": f"{base}/events/{event['slug']}",
-        "survey_url": f"{base}/events/{event['slug']}/survey",
         "profile_url": f"{base}/me/profile",
         "unsubscribe_url": preferences.unsubscribe_url(user.id),
     }
+    if event is not None:
+        values |= {
+            "event_title": event["title"],
+            "event_url": f"{base}/events/{event['slug']}",
+            "survey_url": f"{base}/events/{event['slug']}/survey",
+        }
+    return values
 
 
-def compose(row: dict, event: dict, user: UserOut, people: list[Met]) -> tuple[str, str, str, dict[str, str]]:
-    """(subject, text, html, headers) of the campaign's mail to `user`."""
+def compose(row: dict, event: dict | None, user: UserOut, people: list[Met]) -> tuple[str, str, str, dict[str, str]]:
+    """(subject, text, html, headers) of the campaign's mail to `user` (`event` None: a campaign
+    to the network)."""
     values = _values(user, event)
     subject = " ".join(placeholders.render_text(row["subject"], values).split())
     markdown = placeholders.render_markdown_source(row["body"], values)
@@ -234,7 +301,7 @@ def compose(row: dict, event: dict, user: UserOut, people: list[Met]) -> tuple[s
         body_html=Markup(html_body),  # noqa: S704 (render_markdown sanitised it)
         people=people,
         event=event,
-        event_url=values["event_url"],
+        event_url=values.get("event_url", ""),
         unsubscribe_url=values["unsubscribe_url"],
         preferences_url=f"{settings.current().base_url.rstrip('/')}/me/mail",
     )
@@ -247,14 +314,18 @@ def compose(row: dict, event: dict, user: UserOut, people: list[Met]) -> tuple[s
 
 
 async def _circle(row: dict) -> ForumCircle | None:
-    return await forum_circle(row["event"]) if row["introductions"] else None
+    return await forum_circle(row["event"]) if row["introductions"] and row["event"] is not None else None
+
+
+async def _forum_of(row: dict) -> dict | None:
+    return await events.event_row(row["event_slug"], organizer=True) if row["event"] is not None else None
 
 
 async def preview(campaign_id: int, account_id: int | None = None) -> Preview:
     """The mail as one real recipient (the first, unless `account_id` names another) will see it."""
     row = await _row(campaign_id)
-    event = await events.event_row(row["event_slug"], organizer=True)
-    people = await audience(row["event"], msgspec.json.decode(row["audience_json"]))
+    event = await _forum_of(row)
+    people = await recipients(row)
     if not people:
         raise Conflict(_("Nobody is in this audience yet, so there is no one to preview for."))
     user = next((p for p in people if p.id == account_id), None) if account_id is not None else people[0]
@@ -281,28 +352,10 @@ async def send_test(campaign_id: int, organizer: UserOut, to: str | None = None)
 async def send(campaign_id: int) -> CampaignOut:
     """Queue the campaign's mail, one per person in the audience, once (idempotent)."""
     row = await _row(campaign_id)
-    event = await events.event_row(row["event_slug"], organizer=True)
-    people = await audience(row["event"], msgspec.json.decode(row["audience_json"]))
+    people = await recipients(row)
     if not people and row["status"] == "draft":
         raise Conflict(_("Nobody is in this audience, so there is nothing to send."))
-    circle = await _circle(row)
-    mails = []
-    for user in people:
-        subject, text, html, headers = compose(row, event, user, circle.people_for(user.id) if circle else [])
-        mails.append(
-            outbox.outbox_row(
-                to_addr=user.email,
-                to_name=user.display_name,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                kind="campaign",
-                dedupe_key=f"campaign:{campaign_id}:{user.id}",
-                headers=headers,
-                campaign_id=campaign_id,
-                account_id=user.id,
-            )
-        )
+    queue = await (_forum_mails(row, people) if row["event"] is not None else _network_mails(row, people))
     async with write_transaction():
         started = (
             await Campaign.update({Campaign.status: "sending", Campaign.sent_at: utcnow()})
@@ -310,9 +363,78 @@ async def send(campaign_id: int) -> CampaignOut:
             .returning(Campaign.id)
         )
         if started:  # the first send; a repeat finds every row already queued and adds none
-            await outbox.enqueue_many(mails)
-            await Campaign.update({Campaign.recipient_count: len(mails)}).where(Campaign.id == campaign_id)
+            await queue()
+            await Campaign.update({Campaign.recipient_count: len(people)}).where(Campaign.id == campaign_id)
     return await get_campaign(campaign_id)
+
+
+async def _forum_mails(row: dict, people: list[UserOut]) -> Callable[[], Awaitable[int]]:
+    """What queues each person's mail, written now (it may introduce the people they met)."""
+    event = await _forum_of(row)
+    circle = await _circle(row)
+    mails = []
+    for user in people:
+        subject, text, html, headers = compose(row, event, user, circle.people_for(user.id) if circle else [])
+        mails.append(_mail(row, user, subject=subject, body_text=text, body_html=html, headers=headers))
+    return functools.partial(outbox.enqueue_many, mails)
+
+
+async def _network_mails(row: dict, people: list[UserOut]) -> Callable[[], Awaitable[int]]:
+    """What queues each person's mail, to be written by the worker as it sends it (COMPOSER):
+    copies of one row, so tens of thousands are queued in seconds."""
+    if not people:
+        return functools.partial(outbox.enqueue_many, [])
+    template = _mail(row, people[0], compose=(COMPOSER, {"campaign": row["id"], "account": people[0].id}))
+    copies = [
+        {
+            "to_addr": user.email,
+            "to_name": user.display_name,
+            "dedupe_key": f"campaign:{row['id']}:{user.id}",
+            "account_id": user.id,
+            "compose_json": msgspec.json.encode(
+                {"composer": COMPOSER, "args": {"campaign": row["id"], "account": user.id}}
+            ).decode(),
+        }
+        for user in people
+    ]
+    return functools.partial(outbox.enqueue_copies, template, copies)
+
+
+def _mail(row: dict, user: UserOut, **content) -> outbox.Mail:
+    return outbox.outbox_row(
+        to_addr=user.email,
+        to_name=user.display_name,
+        kind="campaign",
+        dedupe_key=f"campaign:{row['id']}:{user.id}",
+        campaign_id=row["id"],
+        account_id=user.id,
+        **content,
+    )
+
+
+COMPOSER = "network_campaign"
+_sent_rows: dict[int, dict] = {}  # a sent campaign never changes: read once per process
+
+
+async def write_mail(args: dict) -> dict | None:
+    """The composer of a network campaign's mail: written as the worker sends it."""
+    row = _sent_rows.get(args["campaign"])
+    if row is None:
+        try:
+            row = await _row(args["campaign"])
+        except NotFound:
+            return None
+        if row["status"] != "draft":
+            _sent_rows[row["id"]] = row
+    user = await accounts.get_user(args["account"])
+    if user is None:
+        return None
+    subject, text, html, headers = compose(row, None, user, [])
+    return {"subject": subject, "body_text": text, "body_html": html, "headers": headers}
+
+
+def register_composers() -> None:
+    outbox.register_composer(COMPOSER, write_mail)
 
 
 async def deliveries(campaign_id: int, status: str | None = None) -> list[Delivery]:

@@ -15,11 +15,14 @@ from litestar.response import Redirect, Template
 from meetup import settings
 from meetup.accounts import mail_preferences
 from meetup.accounts.auth import login_required, organizer_required
+from meetup.coordinators import organizations
+from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
+from meetup.coordinators.schemas import THEMES
 from meetup.errors import BadInput, DomainError
 from meetup.events import service as events
 from meetup.events.dependencies import Forum
-from meetup.followups import campaigns, introductions, preferences
-from meetup.followups.schemas import AUDIENCES, CampaignIn, CampaignPatch
+from meetup.followups import campaigns, introductions, network_audience, preferences
+from meetup.followups.schemas import AUDIENCES, CampaignIn, CampaignPatch, NetworkAudience, NetworkCampaignIn
 from meetup.site.forms import error_field
 from meetup.site.headers import mail_preview_policy
 
@@ -38,6 +41,31 @@ def _campaign_form(form) -> dict:
         "body": _text(form.get("body")),
         "audience": [a for a in form.getall("audience", []) if a in AUDIENCES],
         "introductions": form.get("introductions") == "on",
+    }
+
+
+def _network_form(form) -> dict:
+    """A network campaign's form as the API's JSON would carry it (criteria left empty are left out)."""
+    free = [t for t in _text(form.get("more_themes")).replace("、", ",").split(",") if t.strip()]
+    audience = {
+        "attended_since": _text(form.get("attended_since")).strip() or None,
+        "organizations": [int(v) for v in form.getall("organizations", []) if str(v).isdigit() and len(str(v)) < 10],
+        "prefectures": [_text(v) for v in form.getall("prefectures", [])],
+        "themes": [_text(v).strip() for v in [*form.getall("themes", []), *free] if _text(v).strip()],
+    }
+    return {
+        "subject": _text(form.get("subject")).strip(),
+        "body": _text(form.get("body")),
+        "audience": {key: value for key, value in audience.items() if value},
+    }
+
+
+async def _network_choices() -> dict:
+    """What the network audience's fields offer: organisations, prefectures (Tohoku first), themes."""
+    return {
+        "organizations": await organizations.choices(),
+        "prefectures": {"tohoku": TOHOKU, "others": (*OTHERS, OVERSEAS)},
+        "themes": THEMES,
     }
 
 
@@ -61,6 +89,7 @@ class CampaignPages(Controller):
             context={
                 "event": event,
                 "campaigns": await campaigns.campaigns_of(event["id"]),
+                "network": False,
                 "audience_counts": counts,
                 "audiences": AUDIENCES,
                 "form": form,
@@ -88,8 +117,9 @@ class CampaignPages(Controller):
         self, request: Request, campaign_id: int, *, form: dict | None = None, error: DomainError | None = None
     ) -> Template:
         campaign = await campaigns.get_campaign(campaign_id)
-        event = await events.event_row(campaign.event_slug, organizer=True)
-        people = await campaigns.audience(event["id"], campaign.audience) if campaign.status == "draft" else []
+        network = campaign.event_slug is None
+        event = None if network else await events.event_row(campaign.event_slug, organizer=True)
+        people = await campaigns.recipients_of(campaign_id) if campaign.status == "draft" else []
         recipient = request.query_params.get("recipient")
         shown = None
         if campaign.status == "draft" and people:
@@ -102,7 +132,7 @@ class CampaignPages(Controller):
         form = form or {
             "subject": campaign.subject,
             "body": campaign.body,
-            "audience": campaign.audience,
+            "audience": msgspec.to_builtins(campaign.audience),
             "introductions": campaign.introductions,
         }
         return Template(
@@ -110,6 +140,8 @@ class CampaignPages(Controller):
             context={
                 "campaign": campaign,
                 "event": event,
+                "network": network,
+                "choices": await _network_choices() if network else {},
                 "people": people[:500],
                 "preview": shown,
                 "recipient": recipient or "",
@@ -130,9 +162,47 @@ class CampaignPages(Controller):
     async def campaign_page(self, request: Request, campaign_id: FromPath[int]) -> Template:
         return await self._campaign_page(request, campaign_id)
 
+    async def _network_page(self, form: dict | None = None, error: DomainError | None = None, count=None) -> Template:
+        form = form or {"subject": "", "body": "", "audience": {}}
+        return Template(
+            "followups/network_campaigns.html",
+            context={
+                "campaigns": await campaigns.campaigns_of(None),
+                "form": form,
+                "network": True,
+                "choices": await _network_choices(),
+                "count": count,
+                "salutation_warning": campaigns.salutation_warning(form["body"]),
+                "error": error.detail if error else None,
+                "errors": {error.field: error.detail} if error and error.field else {},
+            },
+            status_code=error.status_code if error else 200,
+        )
+
+    @get("/campaigns")
+    async def network_campaigns_page(self) -> Template:
+        return await self._network_page()
+
+    @post("/campaigns")
+    async def create_network(self, request: Request) -> Template | Redirect:
+        """Save the draft, or (the "count" button) only say how many it would reach."""
+        raw = await request.form()
+        form = _network_form(raw)
+        try:
+            if raw.get("action") == "count":
+                chosen = _convert(form["audience"], NetworkAudience)
+                await network_audience.check(chosen)
+                return await self._network_page(form, count=len(await network_audience.account_ids(chosen)))
+            created = await campaigns.create_network_campaign(_convert(form, NetworkCampaignIn), request.user.id)
+        except DomainError as exc:
+            return await self._network_page(form, exc)
+        return Redirect(path=f"/organizer/campaigns/{created.id}?done=created", status_code=303)
+
     @post("/campaigns/{campaign_id:int}")
     async def save(self, request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
-        form = _campaign_form(await request.form())
+        raw = await request.form()
+        network = (await campaigns.get_campaign(campaign_id)).event_slug is None
+        form = _network_form(raw) if network else _campaign_form(raw)
         try:
             await campaigns.update_campaign(campaign_id, _convert(form, CampaignPatch))
         except DomainError as exc:

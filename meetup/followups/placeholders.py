@@ -18,6 +18,7 @@ from meetup.errors import BadInput
 from meetup.i18n import gettext as _
 
 PLACEHOLDERS = ("name", "event_title", "event_url", "profile_url", "unsubscribe_url", "survey_url")
+NETWORK = ("name", "profile_url", "unsubscribe_url")  # a campaign to the network names no forum
 # Links we make ourselves go into the Markdown as links; text people wrote is escaped first.
 _URLS = {"event_url", "profile_url", "unsubscribe_url", "survey_url"}
 
@@ -28,8 +29,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&:])")  # ":" too: no 
 _EMPHASIS = re.compile(r"([*_])")
 
 
-def check(source: str, field: str) -> None:
-    """Raise BadInput naming `field` unless `source` uses only the allowed plain placeholders."""
+def check(source: str, field: str, allowed: tuple[str, ...] = PLACEHOLDERS) -> None:
+    """Raise BadInput naming `field` unless `source` uses only `allowed` plain placeholders."""
     try:
         tree = _sandbox.parse(source)
     except TemplateSyntaxError as exc:
@@ -39,8 +40,8 @@ def check(source: str, field: str) -> None:
         if isinstance(node, nodes.Template | nodes.Output | nodes.TemplateData):
             continue
         if isinstance(node, nodes.Name) and node.ctx == "load":
-            if node.name not in PLACEHOLDERS:
-                known = ", ".join("{{ %s }}" % p for p in PLACEHOLDERS)  # noqa: UP031
+            if node.name not in allowed:
+                known = ", ".join("{{ %s }}" % p for p in allowed)  # noqa: UP031
                 detail = _("Unknown placeholder {{ %(name)s }}. You can use: %(known)s.")
                 raise BadInput(detail % {"name": node.name, "known": known}, field=field)
             continue

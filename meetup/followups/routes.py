@@ -17,6 +17,7 @@ from meetup.followups.schemas import (
     CampaignOut,
     CampaignPatch,
     Delivery,
+    NetworkCampaignIn,
     PreferencesIn,
     Preview,
     Retried,
@@ -37,6 +38,14 @@ class CampaignsApi(Controller):
     @get("/events/{slug:str}/campaigns", summary="The forum's campaigns, newest first")
     async def list_campaigns(self, forum: Forum) -> list[CampaignOut]:
         return await campaigns.campaigns_of(forum["id"])
+
+    @post("/campaigns", status_code=HTTP_201_CREATED, summary="Write a campaign to people across the network")
+    async def create_network(self, request: Request, data: JSONBody[NetworkCampaignIn]) -> CampaignCreated:
+        return await campaigns.create_network_campaign(data, request.user.id)
+
+    @get("/campaigns", summary="The campaigns to the whole network, newest first")
+    async def list_network(self) -> list[CampaignOut]:
+        return await campaigns.campaigns_of(None)
 
     @get("/campaigns/{campaign_id:int}", summary="A campaign and its progress (queued / sent / failed)")
     async def get_campaign(self, campaign_id: FromPath[int]) -> CampaignOut:

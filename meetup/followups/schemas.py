@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
 from meetup.accounts.schemas import EmailText, normalize_email
+from meetup.coordinators.prefectures import PREFECTURES
+from meetup.coordinators.schemas import Theme
 from meetup.text import multi_line, one_line
 
 Audience = Literal["confirmed", "waitlisted", "pending", "attended", "no_show"]
@@ -40,10 +42,46 @@ class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):
         self.audience = list(dict.fromkeys(self.audience))
 
 
+class NetworkAudience(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Who a campaign to the whole network goes to: everyone who matches ANY of the criteria,
+    each person once. Profiles give the organisation, prefecture and themes."""
+
+    attended_since: date | None = None  # came to a forum (checked in, or in its breakout rooms) since
+    organizations: Annotated[list[Annotated[int, Meta(ge=1, lt=2**31)]], Meta(max_length=200)] = []
+    prefectures: Annotated[list[str], Meta(max_length=len(PREFECTURES))] = []
+    themes: Annotated[list[Theme], Meta(max_length=50)] = []
+
+    def __post_init__(self) -> None:
+        self.organizations = list(dict.fromkeys(self.organizations))
+        self.prefectures = list(dict.fromkeys(self.prefectures))
+        self.themes = list(dict.fromkeys(" ".join(t.split()) for t in self.themes))
+        unknown = [p for p in self.prefectures if p not in PREFECTURES]
+        if unknown:
+            raise ValueError(f"audience.prefectures: not a prefecture: {unknown[0]}")
+        if not all(self.themes):
+            raise ValueError("audience.themes: a theme must not be blank")
+        if not (self.attended_since or self.organizations or self.prefectures or self.themes):
+            raise ValueError("audience: choose at least one group of people")
+
+
+class NetworkCampaignIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A campaign to people across the network, not to one forum's registrants."""
+
+    subject: Subject
+    body: Body
+    audience: NetworkAudience
+
+    def __post_init__(self) -> None:
+        self.subject = _clean_subject(self.subject)
+        self.body = multi_line(self.body)
+        if not self.body.strip():
+            raise ValueError("body: must not be blank")
+
+
 class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     subject: Subject | None = None
     body: Body | None = None
-    audience: AudienceList | None = None
+    audience: AudienceList | NetworkAudience | None = None  # a list for a forum's campaign
     introductions: bool | None = None
 
     def __post_init__(self) -> None:
@@ -53,7 +91,7 @@ class CampaignPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
             self.body = multi_line(self.body)
         if self.body is not None and not self.body.strip():
             raise ValueError("body: must not be blank")
-        if self.audience is not None:
+        if isinstance(self.audience, list):
             self.audience = list(dict.fromkeys(self.audience))
 
 
@@ -70,10 +108,10 @@ class Counts(msgspec.Struct):
 
 class CampaignOut(msgspec.Struct):
     id: int
-    event_slug: str
+    event_slug: str | None  # None: a campaign to the whole network
     subject: str
     body: str
-    audience: list[str]
+    audience: list[str] | NetworkAudience
     introductions: bool
     status: Literal["draft", "sending", "sent"]
     recipient_count: int

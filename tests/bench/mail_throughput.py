@@ -1,4 +1,9 @@
-"""Campaign mail throughput: `python tests/bench/mail_throughput.py [--mails 5000] [--database URL]`.
+"""Campaign mail throughput: `python tests/bench/mail_throughput.py [--mails 5000] [--network] [--database URL]`.
+
+With `--network` the campaign goes to the whole network (§5.4: everyone whose profile is in Miyagi;
+try `--mails 20000`): `send()` only finds the audience and queues one row per person, each mail
+written by the worker as it sends it; the queueing is then also compared with its floor, the same
+rows inserted by the raw driver (sqlite3 executemany / asyncpg copy) into a copy of the table.
 
 One campaign to `--mails` confirmed registrants goes through the real path: `campaigns.send()`
 renders every mail and queues it in the outbox in one transaction, then `MailWorker` (unthrottled:
@@ -112,6 +117,60 @@ async def prepare(mails: int) -> int:
     return created.id
 
 
+async def prepare_network(mails: int) -> int:
+    """`mails` people whose profiles say Miyagi (inserted directly); a draft network campaign to them."""
+    from meetup.accounts.tables import Account
+    from meetup.coordinators.tables import Profile
+    from meetup.followups import campaigns
+    from meetup.followups.schemas import NetworkAudience, NetworkCampaignIn
+
+    for start in range(0, mails, 500):
+        rows = await Account.insert(
+            *[
+                Account(email=f"bench{i}@example.jp", display_name=f"参加者 {i}")
+                for i in range(start, min(mails, start + 500))
+            ]
+        ).returning(Account.id)
+        await Profile.insert(*[Profile(account=r["id"], name=f"参加者 {r['id']}", prefecture="宮城県") for r in rows])
+    body = "{{ name }} さん、次の集まりのご案内です。\n\nプロフィール: {{ profile_url }}\n\n停止: {{ unsubscribe_url }}"
+    created = await campaigns.create_network_campaign(
+        NetworkCampaignIn(subject="東北の次の集まりへ", body=body, audience=NetworkAudience(prefectures=["宮城県"])),
+        None,
+    )
+    return created.id
+
+
+async def queue_floor(settings: Settings, campaign_id: int) -> float:
+    """Seconds the raw driver takes to insert the campaign's rows (as queued) into a copy of the table."""
+    from meetup.mail.tables import OutboxMail
+
+    rows = await OutboxMail.select().where(OutboxMail.campaign_id == campaign_id)
+    columns = [c for c in rows[0] if c != "id"]
+    values = [tuple(r[c] for c in columns) for r in rows]
+    names = ", ".join(f'"{c}"' for c in columns)
+    if settings.is_sqlite:
+        import sqlite3
+
+        conn = sqlite3.connect(settings.sqlite_path)
+        conn.execute("CREATE TABLE floor_outbox AS SELECT * FROM outbox_mail WHERE 0")
+        marks = ", ".join("?" for _ in columns)
+        started = time.perf_counter()
+        with conn:
+            conn.executemany(f"INSERT INTO floor_outbox ({names}) VALUES ({marks})", values)  # noqa: S608
+        seconds = time.perf_counter() - started
+        conn.close()
+        return seconds
+    import asyncpg
+
+    conn = await asyncpg.connect(settings.database_url)
+    await conn.execute("CREATE TEMP TABLE floor_outbox (LIKE outbox_mail INCLUDING ALL)")
+    started = time.perf_counter()
+    await conn.copy_records_to_table("floor_outbox", records=values, columns=columns)
+    seconds = time.perf_counter() - started
+    await conn.close()
+    return seconds
+
+
 async def run(args: argparse.Namespace, workdir: Path) -> None:
     from meetup.followups import campaigns
     from meetup.mail.outbox import to_mail_row
@@ -135,7 +194,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             await db.migrate()
         await OutboxMail.delete(force=True)
-        campaign_id = await prepare(args.mails)
+        if args.network:
+            from meetup import composers
+
+            composers.register_all()  # the worker writes each network mail as it sends it
+        campaign_id = await (prepare_network if args.network else prepare)(args.mails)
         await OutboxMail.delete().where(OutboxMail.kind == "transactional")
 
         # meetup: render + queue, then the worker delivers everything.
@@ -151,6 +214,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         meetup_count = sink.stop()
         sent = await OutboxMail.count().where((OutboxMail.campaign_id == campaign_id) & (OutboxMail.status == "sent"))
         queue_seconds, deliver_seconds = queued_at - started, finished - queued_at
+        floor_seconds = await queue_floor(settings, campaign_id) if args.network else None
 
         # bare: the same messages, one aiosmtplib connection, nothing recorded.
         rows = [to_mail_row(r) for r in await OutboxMail.select().where(OutboxMail.campaign_id == campaign_id)]
@@ -168,8 +232,15 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
 
     engine = "SQLite" if settings.is_sqlite else "PostgreSQL"
     n = args.mails
-    print(f"mail throughput on {engine}: {n} campaign mails into an aiosmtpd sink (its own process)")
-    print(f"  meetup queue   send(): render + outbox insert  {queue_seconds:7.2f} s  {n / queue_seconds:8.0f} mails/s")
+    kind = "network campaign (mail written by the worker)" if args.network else "forum campaign"
+    print(f"mail throughput on {engine}: {n} mails of a {kind} into an aiosmtpd sink (its own process)")
+    what = "audience + outbox insert" if args.network else "render + outbox insert "
+    print(f"  meetup queue   send(): {what} {queue_seconds:7.2f} s  {n / queue_seconds:8.0f} mails/s")
+    if floor_seconds is not None:
+        print(
+            f"  floor queue    raw driver bulk insert          {floor_seconds:7.2f} s  {n / floor_seconds:8.0f} mails/s"
+        )
+        print(f"  ratio queue / floor: {floor_seconds / queue_seconds:.2f}  (target: 20,000 queued in under 10 s)")
     per = n / deliver_seconds
     print(f"  meetup worker  claim, SMTP, record each row    {deliver_seconds:7.2f} s  {per:8.0f} mails/s")
     total = queue_seconds + deliver_seconds
@@ -187,6 +258,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mails", type=int, default=5000)
+    parser.add_argument("--network", action="store_true", help="a campaign to the whole network (§5.4)")
     parser.add_argument("--batch", type=int, default=50, help="the worker's claim size (default 50)")
     parser.add_argument("--database", help="a postgresql:// URL (its public schema is dropped!); default SQLite")
     args = parser.parse_args()

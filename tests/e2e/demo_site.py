@@ -31,6 +31,7 @@ async def demo_site() -> DemoSite:
     miyagi = await accounts.find_user_by_email(PARTICIPANT)
     organization = (await organizations.list_organizations())[0]
     campaign = (await campaigns.campaigns_of(forum["id"]))[0]
+    invitation = (await campaigns.campaigns_of(None))[0]
     return DemoSite(
         visitor={
             "home": "/",
@@ -60,6 +61,8 @@ async def demo_site() -> DemoSite:
             "check-in desk": f"/organizer/events/{FORUM}/check-in",
             "rooms console": f"/organizer/events/{FORUM}/rooms",
             "a campaign": f"/organizer/campaigns/{campaign.id}",
+            "mail to the network": "/organizer/campaigns",
+            "a network-wide invitation": f"/organizer/campaigns/{invitation.id}",
             "a programme's cohort": f"/organizer/series/{demo.MIGITE}",
             "a programme's completion": f"/organizer/series/{demo.MIGITE}/completion",
             "graduates import": f"/organizer/series/{demo.RIPS}/alumni-import",

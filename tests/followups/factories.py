@@ -53,7 +53,9 @@ async def rename(uid: int, name: str) -> None:
     await Account.update({Account.display_name: name}).where(Account.id == uid)
 
 
-async def profile(uid: int, name: str, themes: list[str], visibility: str = "members", **extra) -> None:
+async def profile(
+    uid: int, name: str, themes: list[str], visibility: str = "members", prefecture: str = "宮城県", **extra
+) -> None:
     await coordinators.save_profile(
-        uid, ProfileIn(name=name, prefecture="宮城県", themes=themes, visibility=visibility, **extra)
+        uid, ProfileIn(name=name, prefecture=prefecture, themes=themes, visibility=visibility, **extra)
     )

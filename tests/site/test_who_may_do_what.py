@@ -209,6 +209,8 @@ TABLE: dict[str, str] = {
     # mail to attendees
     "GET /api/v1/events/{slug:str}/campaigns": "organizer",
     "POST /api/v1/events/{slug:str}/campaigns": "organizer",
+    "POST /api/v1/campaigns": "organizer",
+    "GET /api/v1/campaigns": "organizer",
     "GET /api/v1/campaigns/{campaign_id:int}": "organizer",
     "PATCH /api/v1/campaigns/{campaign_id:int}": "organizer",
     "GET /api/v1/campaigns/{campaign_id:int}/preview": "organizer",
@@ -221,6 +223,8 @@ TABLE: dict[str, str] = {
     "POST /api/v1/stay-in-touch/{token:str}": "link",
     "GET /organizer/events/{slug:str}/campaigns": "organizer",
     "POST /organizer/events/{slug:str}/campaigns": "organizer",
+    "GET /organizer/campaigns": "organizer",
+    "POST /organizer/campaigns": "organizer",
     "GET /organizer/campaigns/{campaign_id:int}": "organizer",
     "POST /organizer/campaigns/{campaign_id:int}": "organizer",
     "POST /organizer/campaigns/{campaign_id:int}/test": "organizer",
