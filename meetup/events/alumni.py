@@ -49,6 +49,12 @@ def accounts_of_series(slug: str):
     return Alumnus.select(Alumnus.account).where(Alumnus.series.slug == slug)
 
 
+async def accounts_of(slugs: list[str]) -> set[int]:
+    """Everyone who is an alumnus of any of the series at `slugs`, across cohorts."""
+    rows = await Alumnus.select(Alumnus.account).where(Alumnus.series.slug.is_in(slugs)) if slugs else []
+    return {row["account"] for row in rows}
+
+
 async def programmes() -> list[tuple[str, str]]:
     """(slug, title) of every series that has alumni, by title (the directory's programme filter)."""
     rows = await Series.select(Series.slug, Series.title).where(Series.id.is_in(Alumnus.select(Alumnus.series)))

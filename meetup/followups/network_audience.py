@@ -1,8 +1,9 @@
 """Who a campaign to the whole network reaches (its audience: schemas.NetworkAudience).
 
 Everyone who matches any criterion, each person once: came to a forum since a date (checked in or
-present in a breakout room; registering is not coming), or whose profile names one of the
-organisations, prefectures or themes. People who turned follow-up mail off are left out.
+present in a breakout room; registering is not coming), an alumnus of one of the programmes (any
+cohort, imported graduates included), or whose profile names one of the organisations,
+prefectures or themes. People who turned follow-up mail off are left out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators.tables import Organization, Profile, ProfileTheme
 from meetup.errors import BadInput
-from meetup.events import presence
+from meetup.events import alumni, presence
+from meetup.events.schemas import Audience
 from meetup.followups.schemas import NetworkAudience
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
@@ -23,7 +25,8 @@ _CHUNK = 2000  # ids per IN (…): well inside SQLite's and asyncpg's limits on 
 
 
 async def check(audience: NetworkAudience) -> None:
-    """400 naming the field when the audience names an organisation that does not exist."""
+    """400 naming the field when the audience names an organisation or a series that does not exist."""
+    await alumni.checked_audience(Audience(alumni_of=audience.alumni_of))
     if not audience.organizations:
         return
     rows = await Organization.select(Organization.id).where(Organization.id.is_in(audience.organizations))
@@ -52,6 +55,8 @@ async def account_ids(audience: NetworkAudience) -> list[int]:
             ProfileTheme.theme.is_in(audience.themes)
         )
         ids |= {row["account"] for row in rows}
+    if audience.alumni_of:
+        ids |= await alumni.accounts_of(audience.alumni_of)
     return sorted(ids - await mail_preferences.followups_off())
 
 

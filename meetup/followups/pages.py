@@ -19,6 +19,7 @@ from meetup.coordinators import organizations
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.coordinators.schemas import THEMES
 from meetup.errors import BadInput, DomainError
+from meetup.events import alumni
 from meetup.events import service as events
 from meetup.events.dependencies import Forum
 from meetup.followups import campaigns, introductions, network_audience, preferences
@@ -52,6 +53,7 @@ def _network_form(form) -> dict:
         "organizations": [int(v) for v in form.getall("organizations", []) if str(v).isdigit() and len(str(v)) < 10],
         "prefectures": [_text(v) for v in form.getall("prefectures", [])],
         "themes": [_text(v).strip() for v in [*form.getall("themes", []), *free] if _text(v).strip()],
+        "alumni_of": [_text(v) for v in form.getall("alumni_of", [])],
     }
     return {
         "subject": _text(form.get("subject")).strip(),
@@ -66,6 +68,7 @@ async def _network_choices() -> dict:
         "organizations": await organizations.choices(),
         "prefectures": {"tohoku": TOHOKU, "others": (*OTHERS, OVERSEAS)},
         "themes": THEMES,
+        "programmes": await alumni.programmes(),
     }
 
 

@@ -11,6 +11,7 @@ from msgspec import Meta
 from meetup.accounts.schemas import EmailText, normalize_email
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.coordinators.schemas import Theme
+from meetup.events.schemas import SeriesSlug
 from meetup.text import multi_line, one_line
 
 Audience = Literal["confirmed", "waitlisted", "pending", "attended", "no_show"]
@@ -50,8 +51,10 @@ class NetworkAudience(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     organizations: Annotated[list[Annotated[int, Meta(ge=1, lt=2**31)]], Meta(max_length=200)] = []
     prefectures: Annotated[list[str], Meta(max_length=len(PREFECTURES))] = []
     themes: Annotated[list[Theme], Meta(max_length=50)] = []
+    alumni_of: Annotated[list[SeriesSlug], Meta(max_length=20)] = []  # alumni of these programmes, every cohort
 
     def __post_init__(self) -> None:
+        self.alumni_of = list(dict.fromkeys(self.alumni_of))
         self.organizations = list(dict.fromkeys(self.organizations))
         self.prefectures = list(dict.fromkeys(self.prefectures))
         self.themes = list(dict.fromkeys(" ".join(t.split()) for t in self.themes))
@@ -60,7 +63,7 @@ class NetworkAudience(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
             raise ValueError(f"audience.prefectures: not a prefecture: {unknown[0]}")
         if not all(self.themes):
             raise ValueError("audience.themes: a theme must not be blank")
-        if not (self.attended_since or self.organizations or self.prefectures or self.themes):
+        if not (self.attended_since or self.organizations or self.prefectures or self.themes or self.alumni_of):
             raise ValueError("audience: choose at least one group of people")
 
 

@@ -213,3 +213,29 @@ async def test_the_organizer_counts_saves_previews_and_sends_from_the_page(clien
     assert sent.status_code == 303
     assert await OutboxMail.count().where(OutboxMail.campaign_id == campaign_id) == 1
     assert world.dx
+
+
+async def test_alumni_of_a_programme_are_reached_across_cohorts(client):
+    from meetup.events import series
+    from meetup.events.schemas import SeriesIn
+    from meetup.events.tables import Alumnus, Series
+
+    await organizer(client)
+    await series.create_series(SeriesIn(title="地域イノベーションプロデューサー塾", slug="rips"))
+    rips = (await Series.select(Series.id).where(Series.slug == "rips").first())["id"]
+    cohort_2019, cohort_2020, outsider = await make_accounts(3, prefix="alumnus")
+    await Alumnus.insert(
+        Alumnus(account=cohort_2019, series=rips, year=2019, source="imported"),
+        Alumnus(account=cohort_2020, series=rips, year=2020, source="completed"),
+    )
+    created = await network(client, {"alumni_of": ["rips"]})
+    assert created.status_code == 201, created.text
+    assert created.json()["recipient_count"] == 2
+    from meetup.followups import campaigns
+
+    people = await campaigns.recipients_of(created.json()["id"])
+    assert sorted(p.id for p in people) == sorted([cohort_2019, cohort_2020]) and outsider not in [p.id for p in people]
+    unknown = await network(client, {"alumni_of": ["no-such-programme"]})
+    assert unknown.status_code == 400 and "audience.alumni_of" in unknown.text
+    page = await client.get("/organizer/campaigns")
+    assert "地域イノベーションプロデューサー塾" in page.text
