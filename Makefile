@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Python keeps compiled modules (and pytest its rewritten tests) in __pycache__/ even where the
+# environment says not to: the suite starts some fifty Python processes, each would compile again.
+unexport PYTHONDONTWRITEBYTECODE
 
 # pip-tools for `make lock`, installed into a throw-away venv (never into .venv)
 PIP_TOOLS ?= pip-tools==7.6.2

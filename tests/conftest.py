@@ -409,7 +409,24 @@ def _opens_a_database(item: pytest.Item) -> bool:
     return "database_url" in getattr(item, "fixturenames", ()) or reads_services
 
 
+# The modules that take longest (a browser, server processes, a fuzzer): run first, so that in
+# parallel the other worker fills the time with short tests instead of waiting for the last one.
+SLOW_FIRST = (
+    "tests/site/test_api_fuzz.py",
+    "tests/e2e/",
+    "tests/events/test_never_oversold.py",
+    "tests/site/test_demo_data.py",
+    "tests/deploy/",
+)
+
+
+def _slow_rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::")[0]
+    return next((rank for rank, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_slow_rank)  # stable: each module's tests stay together and in order
     if not config.getoption("--only-database-tests"):
         return
     kept = [item for item in items if _opens_a_database(item)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from meetup import ROOT
 from tests.conftest import TEST_REDIS_URL, free_port
 from tests.factories import PASSWORD
+from tests.zygote import start_main
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The one place that says what a browser test needs: every test in this folder is skipped, saying
@@ -51,7 +51,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """`python main.py serve` on a free port against this test's database; yields its base URL."""
+    """`python main.py serve` (forked from a process that has the app imported: `tests.zygote`) on a
+    free port against this test's database; yields its base URL."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -65,10 +66,7 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     env.pop("MEETUP_SMTP_URL", None)
     if TEST_REDIS_URL:
         env["MEETUP_REDIS_URL"] = TEST_REDIS_URL
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
+    server = start_main(["serve", "--port", str(port)], env, tmp_path / "server.log")
     try:
         deadline = time.monotonic() + 30
         while True:
