@@ -9,9 +9,10 @@ queues mail to be written adds its registration to `register_all`.
 
 from __future__ import annotations
 
-from meetup.events import notifications
+from meetup.events import enrolment_mail, notifications
 
 
 def register_all() -> None:
     """Register every domain's composers (idempotent)."""
     notifications.register_composers()
+    enrolment_mail.register_composers()
