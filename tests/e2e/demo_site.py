@@ -57,6 +57,7 @@ async def demo_site() -> DemoSite:
             "rooms console": f"/organizer/events/{FORUM}/rooms",
             "a campaign": f"/organizer/campaigns/{campaign.id}",
             "a programme's cohort": f"/organizer/series/{demo.MIGITE}",
+            "series and a new programme": "/organizer/series",
             "an organisation's form": f"/organizations/{organization.id}/edit",
             "a new organisation": "/organizer/organizations/new",
             "organisation import": "/organizer/organizations/import",
