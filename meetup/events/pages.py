@@ -35,7 +35,8 @@ def _answers_from_form(form, questions: list[Question]) -> dict[str, object]:
     for question in questions:
         key = f"q_{question.id}"
         if question.kind == "checkbox" and question.options:
-            answers[question.id] = form.getall(key) if hasattr(form, "getall") else form.get(key, [])
+            # nothing ticked: no such key at all (getall would raise KeyError)
+            answers[question.id] = form.getall(key, []) if hasattr(form, "getall") else form.get(key, [])
         elif question.kind == "checkbox":
             answers[question.id] = form.get(key) == "on"
         elif form.get(key) not in (None, ""):

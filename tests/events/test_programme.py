@@ -18,6 +18,8 @@ from tests.rooms.factories import room_in
 QUESTIONS = [
     {"id": "why", "label": "応募の動機", "kind": "text", "required": True},
     {"id": "role", "label": "所属の種類", "kind": "choice", "options": ["企業", "自治体", "NPO"]},
+    {"id": "sendai", "label": "仙台での研修に参加できる", "kind": "checkbox"},
+    {"id": "themes", "label": "関心", "kind": "checkbox", "options": ["DX", "事業承継"]},
 ]
 
 
@@ -32,7 +34,7 @@ async def test_application_answers_are_checked_like_a_forums_and_kept_with_the_e
     await organizer(client)
     await programme(client, sessions=2, capacity=5, questions=QUESTIONS)
     detail = (await client.get("/api/v1/series/migite")).json()
-    assert [q["id"] for q in detail["enrolment"]["questions"]] == ["why", "role"]
+    assert [q["id"] for q in detail["enrolment"]["questions"]] == ["why", "role", "sendai", "themes"]
     person, other = await people(make_client, 2)
 
     missing = await person.post("/api/v1/series/migite/enrolment", json={"answers": {"role": "企業"}})
@@ -44,11 +46,12 @@ async def test_application_answers_are_checked_like_a_forums_and_kept_with_the_e
     assert await Enrolment.count() == 0  # a refused application changes nothing
 
     made = await person.post(
-        "/api/v1/series/migite/enrolment", json={"answers": {"why": "地域で右腕として働きたい", "role": "企業"}}
+        "/api/v1/series/migite/enrolment",
+        json={"answers": {"why": "地域で右腕として働きたい", "role": "企業", "sendai": False, "themes": ["DX"]}},
     )
     assert made.status_code == 201 and made.json()["status"] == "confirmed"
     rows = (await client.get("/api/v1/series/migite/enrolments")).json()
-    assert rows[0]["answers"] == {"why": "地域で右腕として働きたい", "role": "企業"}
+    assert rows[0]["answers"] == {"why": "地域で右腕として働きたい", "role": "企業", "sendai": False, "themes": ["DX"]}
 
     csv = await client.get("/api/v1/series/migite/enrolments.csv")
     assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
@@ -56,7 +59,8 @@ async def test_application_answers_are_checked_like_a_forums_and_kept_with_the_e
     assert "応募の動機" in text.splitlines()[0] and "地域で右腕として働きたい" in text
     assert (await other.get("/api/v1/series/migite/enrolments.csv")).status_code == 403
     page = (await client.get("/organizer/series/migite")).text
-    assert "地域で右腕として働きたい" in page
+    assert "地域で右腕として働きたい" in page and "関心:</span> DX" in page
+    assert "仙台での研修に参加できる:" not in page  # an unticked box is no answer to show
 
     # the public page asks the questions; a page answer missing shows the form again, 400
     await other.get("/series/migite")
