@@ -360,3 +360,24 @@ async def test_the_grid_takes_the_same_number_of_queries_for_any_cohort(client, 
         sizes.append((len(grid.rows), len(counted)))
     assert sizes[0][0] == 2 and sizes[1][0] == 14
     assert sizes[0][1] == sizes[1][1] <= 5
+
+
+async def test_a_lottery_programme_draws_with_its_held_seats_from_the_page(client, make_client):
+    await organizer(client)
+    await programme(client, sessions=1, capacity=2, mode="lottery", held={"福島県": 1})
+    applicants = await people(make_client, 4)
+    for number, person in enumerate(applicants):
+        prefecture = "福島県" if number == 3 else "東京都"
+        answer = await person.post("/api/v1/series/migite/enrolment", json={"prefecture": prefecture})
+        assert answer.json()["status"] == "pending"
+    preview = (await client.post("/api/v1/series/migite/lottery/preview", json={})).json()
+    assert preview["held"] == 1 and preview["seats"] == 2  # the series' held seat is the default
+    await client.get("/organizer/series/migite")
+    drawn = await client.post("/organizer/series/migite/lottery", data={"_csrf_token": client.cookies["csrftoken"]})
+    assert drawn.status_code == 303
+    fukushima = (await applicants[3].get("/api/v1/series/migite/enrolment")).json()
+    assert fukushima["status"] == "confirmed"  # the held seat went to the one applicant from 福島県
+    assert await Enrolment.count().where(Enrolment.status == "confirmed") == 2
+    assert await Enrolment.count().where(Enrolment.status == "waitlisted") == 2
+    keys = [m["dedupe_key"] for m in await outbox.OutboxMail.select(outbox.OutboxMail.dedupe_key)]
+    assert sum(":won:" in k for k in keys) == 2 and sum(":lost:" in k for k in keys) == 2
