@@ -9,7 +9,7 @@ queues mail to be written adds its registration to `register_all`.
 
 from __future__ import annotations
 
-from meetup.events import notifications
+from meetup.events import enrolment_mail, notifications
 from meetup.followups import campaigns
 
 
@@ -17,3 +17,4 @@ def register_all() -> None:
     """Register every domain's composers (idempotent)."""
     notifications.register_composers()
     campaigns.register_composers()
+    enrolment_mail.register_composers()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import msgspec
+
 from meetup import settings
 from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
@@ -22,7 +24,17 @@ from meetup.db import utcnow, write_transaction
 from meetup.events import alumni_import, completion, enrolment, seats, series, tickets
 from meetup.events import registration as registrations
 from meetup.events import service as events
-from meetup.events.schemas import Audience, EnrolmentRule, EventIn, EventPatch, Question, RegistrationIn, SeriesPatch
+from meetup.events.schemas import (
+    Audience,
+    EnrolmentIn,
+    EnrolmentRule,
+    EventIn,
+    EventPatch,
+    Lecturer,
+    Question,
+    RegistrationIn,
+    SeriesPatch,
+)
 from meetup.followups import campaigns
 from meetup.followups.schemas import CampaignIn, NetworkAudience, NetworkCampaignIn
 from meetup.i18n import TOKYO
@@ -91,7 +103,22 @@ MIGITE_SUMMARY = (
     "経営者と同じ目線で経営課題を解決しうる経営幹部（「右腕人材」）を育成する全7回の講座です。\n\n"
     "- 集合研修（仙台）3日とオンライン講義4回の組み合わせ\n"
     "- 講師：藤本 雅彦 氏（東北大学 大学院経済学研究科 教授／地域イノベーション研究センター長）\n\n"
-    "今後は同センターの「地域イノベーションプロデューサー塾（RIPS）」などとの連携による担い手づくりを予定しています。"
+    "今後は同センターの「地域イノベーションプロデューサー塾（RIPS）」などとの連携による担い手づくりを予定しています。\n\n"
+    "## 受講にあたって\n\n"
+    "- インターネット環境を備えたパソコン、タブレット等が必要となりますので、ご準備ください。\n"
+    "- 新型コロナウイルスの感染拡大に鑑み、スケジュールや開催方法を変更する可能性があります。\n"
+    "- 定員を上回るご応募をいただいた場合は、講師とも相談のうえ受講者を決定します。\n\n"
+    "お問い合わせ：東北経済産業局（TEL 022-221-4876）"
+)
+# The lecturer the document gives for the programme (講師), at each of its sessions.
+MIGITE_LECTURER = Lecturer(
+    name="藤本 雅彦",
+    affiliation="東北大学 大学院経済学研究科 教授／地域イノベーション研究センター長",
+    bio=(
+        "1959年、北海道生まれ。1983年、東北大学教育学部卒業。1999年、東北大学大学院経済学研究科博士課程修了"
+        "（博士（経済学））。株式会社リクルートおよびIT企業取締役などを経て、2004年、東北大学大学院経済学研究科"
+        "助教授。2007年同教授。著書に『若手社員を一人前に育てる』（産業能率大学出版部）などがある。"
+    ),
 )
 COORDINATOR_FORUM = "coordinator-forum"
 COORDINATOR_FORUM_TITLE = "東北コーディネーター・フォーラム"
@@ -132,8 +159,11 @@ async def _forum(slug: str, data: EventIn, organizer_id: int) -> bool:
     """Create the demo forum unless it is there already; True when created. A forum loaded
     before it had a series joins it."""
     if await events.forum_exists(slug):
-        if data.series and (await events.get_event(slug, None, organizer=True)).series is None:
+        found = await events.get_event(slug, None, organizer=True)
+        if data.series and found.series is None:
             await events.update_event(slug, EventPatch(series=data.series))
+        if data.lecturers and not found.lecturers:  # loaded before sessions had lecturers
+            await events.update_event(slug, EventPatch(lecturers=data.lecturers))
         return False
     await events.create_event(data, organizer_id, slug=slug)
     return True
@@ -154,6 +184,7 @@ async def load_forums(organizer_id: int) -> int:
             venue=SENDAI if form == "in_person" else "",
             status="published",
             series=MIGITE,
+            lecturers=[MIGITE_LECTURER],
         )
         created += await _forum(f"migite-2021-{number}", data, organizer_id)
     forum_2021 = EventIn(
@@ -463,10 +494,25 @@ async def load_survey_2021(forum_slug: str) -> None:
         await surveys.respond(forum, people[who], ResponseIn(answers=answers))
 
 
-# The 2021 programme's enrolment. The document says places were limited (「定員を上回るご応募を
-# 頂いた場合は…」) without giving a number: 20 places and "5 of the 7 sessions, the 終講式 included"
-# are demo values. The first four sample participants make up the sample cohort.
-MIGITE_ENROLMENT = EnrolmentRule(capacity=20, mode="first_come", min_sessions=5, final_required=True)
+# The 2021 programme's enrolment. The document says places were limited and applicants chosen
+# with the lecturer when too many applied (「定員を上回るご応募を頂いた場合は、講師とも相談…」),
+# without giving a number: applications reviewed by the organizers (approval), 20 places, "5 of
+# the 7 sessions, the 終講式 included", the questions and the closing date (a week before the
+# first session) are demo values. The first four sample participants make up the sample cohort.
+MIGITE_QUESTIONS = [
+    Question(id="company", label="所属企業・団体名", kind="text", required=True),
+    Question(id="position", label="役職", kind="text"),
+    Question(
+        id="years", label="現在の職務での経験年数", kind="choice", required=True,
+        options=["3年未満", "3〜10年", "10年以上"],
+    ),
+    Question(id="motivation", label="受講の動機と、経営者と取り組みたい課題", kind="text", required=True),
+    Question(id="sendai", label="仙台での集合研修（3日間）に参加できる", kind="checkbox"),
+]  # fmt: skip
+MIGITE_ENROLMENT = EnrolmentRule(
+    capacity=20, mode="approval", min_sessions=5, final_required=True, questions=MIGITE_QUESTIONS
+)
+MIGITE_CLOSES_AT = datetime(2021, 1, 8, 17, 0, tzinfo=TOKYO)
 MIGITE_COHORT = tuple(email for email, _name in SAMPLE_PARTICIPANTS[:4])
 # The sessions each of the cohort missed: the first three completed; the fourth missed the 終講式.
 MIGITE_MISSED = ((2,), (3,), (4,), (5, 7))
@@ -488,18 +534,34 @@ RIPS_GRADUATES = ((6, 2019), (8, 2019), (12, 2019), (7, 2020), (13, 2020), (16, 
 RIPS_NEW_GRADUATES = (("遠野 光（サンプル）", "sample.graduate01@example.jp", 2019),
                       ("白石 遥（サンプル）", "sample.graduate02@example.jp", 2020))  # fmt: skip
 RIPS_OB_FORUM = "rips-ob-kenkyukai"
+MIGITE_ANSWERS = (
+    {"company": "株式会社サンプル製作所", "position": "経営企画室長", "years": "3〜10年",
+     "motivation": "社長の右腕として新規事業の立ち上げを担いたい。", "sendai": True},
+    {"company": "サンプル酒造合資会社", "position": "専務", "years": "10年以上",
+     "motivation": "事業承継を見据え、経営計画づくりを学びたい。", "sendai": True},
+    {"company": "サンプル観光株式会社", "years": "3年未満",
+     "motivation": "組織のマネジメントを体系的に学びたい。", "sendai": False},
+    {"company": "サンプル水産株式会社", "position": "営業部長", "years": "3〜10年",
+     "motivation": "販路開拓とマーケティングを経営の目線で考えたい。", "sendai": True},
+)  # fmt: skip
 
 
 async def load_migite_enrolment() -> None:
     """The 2021 programme takes enrolment, and a sample cohort is enrolled: seated at its sessions
     (held already, so recorded after the fact) and checked in at those they came to, each
     missing a different one. Safe to run again."""
-    if (await series.series_row(MIGITE))["enrol_capacity"] is None:
+    row = await series.series_row(MIGITE)
+    if row["enrol_capacity"] is None or not series.questions_of(row):
         await series.update_series(MIGITE, SeriesPatch(enrolment=MIGITE_ENROLMENT))
     programme = await enrolment.open_series(MIGITE)
     people = [(await accounts.find_user_by_email(email)).id for email in MIGITE_COHORT]
-    for person in people:
-        await enrolment.enrol(programme, person)
+    for person, answers in zip(people, MIGITE_ANSWERS, strict=True):
+        applied, _created = await enrolment.enrol(programme, person, EnrolmentIn(answers=answers))
+        if applied["status"] == "pending":
+            await enrolment.approve(programme, applied["id"])
+    if programme["enrol_closes_at"] is None:  # applications closed before the first session
+        closed = msgspec.structs.replace(MIGITE_ENROLMENT, closes_at=MIGITE_CLOSES_AT)
+        await series.update_series(MIGITE, SeriesPatch(enrolment=closed))
     sessions = await events.list_events(series_slug=MIGITE)
     for session in sessions:
         row = await events.event_row(session.slug)

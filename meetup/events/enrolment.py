@@ -21,13 +21,16 @@ Seats and the waitlist are changed in seats.py only, with the series locked, the
 
 from __future__ import annotations
 
+import msgspec
+
 from meetup import revocation
 from meetup.coordinators.prefectures import PREFECTURES
 from meetup.db import utcnow, write_transaction
-from meetup.errors import BadInput, NotFound
-from meetup.events import alumni, presence, seats, series, tickets
+from meetup.errors import BadInput, Conflict, NotFound
+from meetup.events import alumni, enrolment_mail, presence, registration, seats, series, tickets
 from meetup.events.schemas import ACTIVE, EnrolmentIn, EnrolmentRow, MyEnrolment, Person
 from meetup.events.tables import Enrolment, Event
+from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 
 
@@ -43,11 +46,28 @@ async def mine(series_id: int, user_id: int) -> dict | None:
     return await Enrolment.select().where((Enrolment.series == series_id) & (Enrolment.account == user_id)).first()
 
 
+def check_open(row: dict) -> None:
+    """Enrolment closes at the series' closing time: after it, a 409 saying so."""
+    if not series.enrolment_open(row):
+        raise Conflict(
+            _("Enrolment in this programme closed on %(when)s.")
+            % {"when": f"{row['enrol_closes_at'].astimezone(TOKYO):%Y-%m-%d %H:%M}"},
+            field="enrolment",
+        )
+
+
 async def enrol(row: dict, user_id: int, data: EnrolmentIn | None = None) -> tuple[dict, bool]:
-    """Apply to the series: returns (the enrolment, created)."""
-    prefecture = data.prefecture if data else None
+    """Apply to the series: returns (the enrolment, created). Answers to the application
+    questions are checked as a forum registration's (400 naming the question)."""
+    data = data or EnrolmentIn()
+    prefecture = data.prefecture
     if prefecture is not None and prefecture not in PREFECTURES:
         raise BadInput(_("Choose a prefecture from the list."), field="prefecture")
+    existing = await mine(row["id"], user_id)
+    if existing and existing["status"] in (*ACTIVE, "rejected"):
+        return existing, False
+    check_open(row)
+    answers = registration.check_answers(series.questions_of(row), data)
     async with write_transaction():
         locked = await seats.lock_series(row["id"])
         if locked["enrol_capacity"] is None:
@@ -55,7 +75,14 @@ async def enrol(row: dict, user_id: int, data: EnrolmentIn | None = None) -> tup
         existing = await mine(row["id"], user_id)
         if existing and existing["status"] in (*ACTIVE, "rejected"):
             return existing, False
-        return await seats.enrol(locked, user_id, existing, prefecture, tickets.new_code), True
+        made = await seats.enrol(locked, user_id, existing, prefecture, tickets.new_code)
+        if answers or (existing and existing["answers_json"] != "{}"):
+            await Enrolment.update({Enrolment.answers_json: msgspec.json.encode(answers).decode()}).where(
+                Enrolment.id == made["id"]
+            )
+            made["answers_json"] = msgspec.json.encode(answers).decode()
+        await enrolment_mail.changed(made, locked["enrol_mode"])
+        return made, True
 
 
 async def cancel(row: dict, user_id: int) -> None:
@@ -65,9 +92,17 @@ async def cancel(row: dict, user_id: int) -> None:
         existing = await mine(row["id"], user_id)
         if existing is None or existing["status"] not in ACTIVE:
             raise NotFound(_("You are not enrolled in this series."))
-        left = (await seats.leave_series(existing, "cancelled", tickets.new_code))[1]
+        updated, left, promoted = await seats.leave_series(existing, "cancelled", tickets.new_code)
+        await _mail_left(updated, promoted, row["enrol_mode"])
     for event_id in left:
         await revocation.place_ended(user_id, event_id)
+
+
+async def _mail_left(updated: dict, promoted: list[dict], mode: str) -> None:
+    """Mail the one who left (cancelled, turned away) and each one their place went to."""
+    await enrolment_mail.changed(updated, mode)
+    for row in promoted:
+        await enrolment_mail.changed(row, mode, promoted=True)
 
 
 async def _enrolment_in(series_id: int, enrolment_id: int) -> dict:
@@ -84,7 +119,9 @@ async def approve(row: dict, enrolment_id: int) -> dict:
         found = await _enrolment_in(row["id"], enrolment_id)
         if found["status"] not in ("pending", "rejected"):
             return found
-        return await seats.admit_enrolment(locked, found, tickets.new_code)
+        updated = await seats.admit_enrolment(locked, found, tickets.new_code)
+        await enrolment_mail.changed(updated, locked["enrol_mode"], approved=True)
+        return updated
 
 
 async def reject(row: dict, enrolment_id: int) -> dict:
@@ -94,7 +131,8 @@ async def reject(row: dict, enrolment_id: int) -> dict:
         found = await _enrolment_in(row["id"], enrolment_id)
         if found["status"] in ("rejected", "cancelled"):
             return found
-        updated, left, _promoted = await seats.leave_series(found, "rejected", tickets.new_code)
+        updated, left, promoted = await seats.leave_series(found, "rejected", tickets.new_code)
+        await _mail_left(updated, promoted, row["enrol_mode"])
     for event_id in left:
         await revocation.place_ended(found["account"], event_id)
     return updated
@@ -143,6 +181,8 @@ async def cohort(row: dict) -> list[EnrolmentRow]:
         await Enrolment.select(
             Enrolment.id,
             Enrolment.status,
+            Enrolment.answers_json,
+            Enrolment.prefecture,
             Enrolment.account.as_alias("account_id"),
             Enrolment.account.display_name.as_alias("display_name"),
             Enrolment.account.email.as_alias("email"),
@@ -159,6 +199,8 @@ async def cohort(row: dict) -> list[EnrolmentRow]:
             status=p["status"],
             attended=came.get(p["account_id"], []),
             completed=p["account_id"] in completed,
+            answers=msgspec.json.decode(p["answers_json"] or "{}"),
+            prefecture=p["prefecture"],
         )
         for p in people
     ]

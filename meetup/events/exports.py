@@ -8,7 +8,7 @@ import io
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from meetup.events.schemas import Person, Question, RegistrationRow
+from meetup.events.schemas import EnrolmentRow, Person, Question, RegistrationRow
 from meetup.events.seats import waitlist_position
 from meetup.events.tables import Registration
 from meetup.i18n import TOKYO
@@ -134,6 +134,44 @@ def registrations_csv(rows: list[RegistrationRow], questions: list[Question]) ->
                 f"{row.created_at:%Y-%m-%d %H:%M}",
                 f"{row.confirmed_at:%Y-%m-%d %H:%M}" if row.confirmed_at else "",
                 f"{row.checked_in_at:%Y-%m-%d %H:%M}" if row.checked_in_at else "",
+                *[excel_cell(row.answers.get(q.id)) for q in questions],
+            ]
+        )
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def enrolments_csv(rows: list[EnrolmentRow], questions: list[Question], sessions: int) -> bytes:
+    """A series' cohort as a spreadsheet (UTF-8 with BOM, CRLF, as registrations_csv): each
+    person's status, sessions attended and answers to the application questions."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    status_names = {
+        "confirmed": _("Enrolled"),
+        "waitlisted": _("Waitlisted"),
+        "pending": _("Pending"),
+        "rejected": _("Rejected"),
+        "cancelled": _("Cancelled"),
+    }
+    writer.writerow(
+        [
+            "ID",
+            _("Name"),
+            _("E-mail address"),
+            _("Status"),
+            _("Prefecture"),
+            _("Sessions attended"),
+            *[q.label for q in questions],
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.id,
+                excel_cell(row.user.display_name),
+                excel_cell(row.user.email),
+                status_names.get(row.status, row.status),
+                row.prefecture or "",
+                f"{len(row.attended)}/{sessions}",
                 *[excel_cell(row.answers.get(q.id)) for q in questions],
             ]
         )

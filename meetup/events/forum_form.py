@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from meetup.errors import BadInput
-from meetup.events.schemas import EventOut, Question
+from meetup.events.schemas import EventOut, Lecturer, Question, check_photo_url
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 from meetup.site.forms import error_field
@@ -198,6 +198,60 @@ def question_rows(questions: list[Question]) -> list[dict[str, Any]]:
     ]
 
 
+# -- the lecturers ------------------------------------------------------------------------------
+
+MAX_LECTURERS = 10
+LECTURER_FIELDS = ("name", "affiliation", "bio", "photo_url")
+_LECTURER_LIMITS = {"name": 100, "affiliation": 200, "bio": 1000, "photo_url": 500}
+
+
+def blank_lecturer() -> dict[str, str]:
+    return dict.fromkeys(LECTURER_FIELDS, "")
+
+
+def read_lecturers(form: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The lecturer fieldsets as typed (`l-0-name`, …), in the order shown."""
+    rows = []
+    for index in range(MAX_LECTURERS + 1):
+        prefix = f"l-{index}-"
+        if form.get(prefix + "name") is None:
+            break
+        rows.append({field: _text(form.get(prefix + field)).strip() for field in LECTURER_FIELDS})
+    return rows
+
+
+def lecturer_values(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The lecturers as the API takes them (schemas.Lecturer); a fieldset whose name is empty is
+    left out (that is how one is removed), unless something else was typed in it."""
+    if len(rows) > MAX_LECTURERS:
+        raise BadInput(_("Up to %(n)s lecturers.") % {"n": MAX_LECTURERS}, field="lecturers")
+    lecturers = []
+    for index, row in enumerate(rows):
+        field = f"l-{index}-"
+        if not any(row.values()):
+            continue
+        if not row["name"]:
+            raise BadInput(_("Write the lecturer's name."), field=field + "name")
+        for name, limit in _LECTURER_LIMITS.items():
+            if len(row[name]) > limit:
+                raise BadInput(_("Keep this to %(n)s characters.") % {"n": limit}, field=field + name)
+        try:
+            check_photo_url(row["photo_url"])
+        except ValueError:
+            raise BadInput(
+                _("Enter a photo address that starts with https://, or a path on this site such as /static/…"),
+                field=field + "photo_url",
+            ) from None
+        lecturers.append(row)
+    return lecturers
+
+
+def lecturer_rows(lecturers: list[Lecturer], spare: int = 1) -> list[dict[str, str]]:
+    """Saved lecturers as the form shows them, with `spare` empty fieldsets to add more."""
+    rows = [{field: getattr(lecturer, field) for field in LECTURER_FIELDS} for lecturer in lecturers]
+    return rows + [blank_lecturer() for _n in range(min(spare, MAX_LECTURERS - len(rows)))]
+
+
 def _text(value: object) -> str:
     """A form value as text; a NUL byte is never meant and PostgreSQL refuses it."""
     return str(value or "").replace("\x00", "")
@@ -206,7 +260,9 @@ def _text(value: object) -> str:
 # -- the whole form -----------------------------------------------------------------------------
 
 
-def event_values(raw: dict[str, str], questions: list[dict[str, Any]]) -> dict[str, object]:
+def event_values(
+    raw: dict[str, str], questions: list[dict[str, Any]], lecturers: list[dict[str, str]] | None = None
+) -> dict[str, object]:
     """The form's text as the values EventIn and EventPatch expect (times in Tokyo, empty = none).
     A new series is left out here: the page creates it once everything else is valid."""
     for field in ("title", "starts_at", "ends_at"):
@@ -220,6 +276,8 @@ def event_values(raw: dict[str, str], questions: list[dict[str, Any]]) -> dict[s
     values["capacity"] = raw["capacity"] or None
     values["series"] = raw["series"] if raw["series"] not in ("", NEW_SERIES) else None
     values["questions"] = questions
+    if lecturers is not None:
+        values["lecturers"] = lecturers
     for name in ("format", "registration_mode", "status"):  # a missing choice keeps the default
         if not values[name]:
             del values[name]

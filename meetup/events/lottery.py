@@ -15,9 +15,11 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 
+import msgspec
+
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.db import utcnow, write_transaction
-from meetup.events import notifications, tickets
+from meetup.events import enrolment_mail, notifications, tickets
 from meetup.events.errors import RegistrationClosed, TooManyHeldSeats
 from meetup.events.schemas import LotteryIn, LotteryResult, PrefectureDraw
 from meetup.events.seats import free_seats, lock_event, lock_series, place_drawn, place_enrolments_drawn
@@ -140,10 +142,16 @@ async def run(event: dict, data: LotteryIn) -> LotteryResult:
     return _result(applicants, seats, held, len(winners), drawn=True)
 
 
+def series_held(row: dict) -> dict[str, int]:
+    """The seats a series holds per Tohoku prefecture (its enrolment settings), in TOHOKU order."""
+    saved = msgspec.json.decode(row.get("held_json") or "{}", type=dict[str, int])
+    return {p: saved.get(p, 0) for p in TOHOKU}
+
+
 async def _series_draw(row: dict, data: LotteryIn, place: bool) -> LotteryResult:
     if row["enrol_mode"] != "lottery":
         raise RegistrationClosed(_("This series does not use a lottery."))
-    held = data.held_seats()
+    held = data.held_seats() if data.held or data.min_per_prefecture else series_held(row)
     async with write_transaction():
         locked = await lock_series(row["id"])
         available = _free_seats(
@@ -154,7 +162,8 @@ async def _series_draw(row: dict, data: LotteryIn, place: bool) -> LotteryResult
         seats = min(available, len(applicants))
         if place:
             winners, rest = draw(applicants, seats, held)
-            await place_enrolments_drawn(locked, winners, rest, tickets.new_code)
+            for placed in await place_enrolments_drawn(locked, winners, rest, tickets.new_code):
+                await enrolment_mail.changed(placed, "lottery", lottery=True)
     return _result(applicants, seats, held, seats, drawn=place)
 
 

@@ -47,12 +47,14 @@ async def _form_page(
     status_code: int = 200,
     changed: bool = False,
     added: int | None = None,
+    lecturers: list[dict] | None = None,
 ) -> Template:
     return Template(
         "organizer/event_form.html",
         context={
             "form": form,
             "questions": questions,
+            "lecturers": lecturers if lecturers is not None else forum_form.lecturer_rows([]),
             "max_questions": forum_form.MAX_QUESTIONS,
             "series_options": await series.list_series(),
             "new_series": forum_form.NEW_SERIES,
@@ -75,20 +77,31 @@ async def _save(request: Request, event: dict | None) -> Template | Redirect:
     raw = {name: _text(form.get(name)) for name in forum_form.FIELDS}
     raw.update({name: raw[name].strip() for name in forum_form.FIELDS if name != "description"})
     questions = forum_form.read_questions(form)
+    lecturers = forum_form.read_lecturers(form)
+    shown_lecturers = [row for row in lecturers if any(row.values())]
+    shown_lecturers += [forum_form.blank_lecturer()] if len(shown_lecturers) < forum_form.MAX_LECTURERS else []
     op = _text(form.get("op"))
     if op and op != "save":
         try:
             shown = forum_form.apply_op(questions, op)
         except DomainError as exc:
-            return await _form_page(raw, questions, event, error=exc, status_code=exc.status_code)
-        return await _form_page(raw, questions, event, changed=True, added=shown if op == "add" else None)
+            return await _form_page(
+                raw, questions, event, error=exc, status_code=exc.status_code, lecturers=shown_lecturers
+            )
+        return await _form_page(
+            raw, questions, event, changed=True, added=shown if op == "add" else None, lecturers=shown_lecturers
+        )
     try:
         if raw["series"] not in ("", forum_form.NEW_SERIES) and not await series.get_series(raw["series"]):
             raise BadInput(_("Choose a series from the list."), field="series")
         taken = (
             (await service.answer_ids(event["id"]) | {q.id for q in service.questions_of(event)}) if event else set()
         )
-        values = forum_form.event_values(raw, forum_form.question_values(questions, taken))
+        values = forum_form.event_values(
+            raw,
+            forum_form.question_values(questions, taken),
+            forum_form.lecturer_values(lecturers) if form.get("l-0-name") is not None else None,
+        )
         series_title = forum_form.new_series_title(raw)
         data = forum_form.convert(values, EventIn if slug is None else EventPatch)
         async with write_transaction():  # a new series is made only with the forum that joins it
@@ -99,7 +112,9 @@ async def _save(request: Request, event: dict | None) -> Template | Redirect:
             else:
                 await service.update_event(slug, data)
     except DomainError as exc:
-        return await _form_page(raw, questions, event, error=exc, status_code=exc.status_code)
+        return await _form_page(
+            raw, questions, event, error=exc, status_code=exc.status_code, lecturers=lecturers or shown_lecturers
+        )
     return Redirect(path=f"/organizer/events/{slug}", status_code=303)
 
 
@@ -277,7 +292,12 @@ class OrganizerPages(Controller):
     @get("/events/{slug:str}/edit")
     async def edit_form(self, request: Request, forum: Forum) -> Template:
         out = await service.event_out(forum, request.user.id, organizer=True)
-        return await _form_page(forum_form.filled_form(out), forum_form.question_rows(out.questions), forum)
+        return await _form_page(
+            forum_form.filled_form(out),
+            forum_form.question_rows(out.questions),
+            forum,
+            lecturers=forum_form.lecturer_rows(out.lecturers),
+        )
 
     @post("/events/{slug:str}/edit")
     async def edit(self, request: Request, forum: Forum) -> Template | Redirect:

@@ -35,7 +35,8 @@ def _answers_from_form(form, questions: list[Question]) -> dict[str, object]:
     for question in questions:
         key = f"q_{question.id}"
         if question.kind == "checkbox" and question.options:
-            answers[question.id] = form.getall(key) if hasattr(form, "getall") else form.get(key, [])
+            # nothing ticked: no such key at all (getall would raise KeyError)
+            answers[question.id] = form.getall(key, []) if hasattr(form, "getall") else form.get(key, [])
         elif question.kind == "checkbox":
             answers[question.id] = form.get(key) == "on"
         elif form.get(key) not in (None, ""):
@@ -192,24 +193,46 @@ class EventPages(Controller):
 
     @get("/series/{slug:str}")
     async def series_page(self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
-        found = await series.get_series(slug)
-        if found is None:
-            raise EventNotFound(_("No such series."))
-        sessions = await service.list_events(series_slug=slug, statuses=("published", "cancelled"))
-        context = {"series": found, "sessions": sessions, "done": done, "error": None}
-        return Template("events/series.html", context=context | await _enrolment_context(request, slug))
+        return await _series_page(request, slug, done=done)
 
     @post("/series/{slug:str}/enrol", guards=[login_required])
-    async def enrol(self, request: Request, slug: FromPath[str]) -> Redirect:
+    async def enrol(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
+        row = await enrolment.open_series(slug)
         form = await request.form()
-        data = EnrolmentIn(prefecture=str(form.get("prefecture") or "")[:10] or None)
-        await enrolment.enrol(await enrolment.open_series(slug), request.user.id, data)
+        answers = _answers_from_form(form, series.questions_of(row))
+        prefecture = str(form.get("prefecture") or "")[:10] or None
+        try:
+            data = msgspec.convert({"answers": answers, "prefecture": prefecture}, EnrolmentIn, strict=False)
+            await enrolment.enrol(row, request.user.id, data)
+        except (DomainError, msgspec.ValidationError) as exc:
+            detail = exc.detail if isinstance(exc, DomainError) else _("Please check your answers.")
+            status = exc.status_code if isinstance(exc, DomainError) else 400
+            return await _series_page(request, slug, error=detail, answers=answers, status_code=status)
         return Redirect(path=f"/series/{slug}?done=enrolled#enrol", status_code=303)
 
     @post("/series/{slug:str}/cancel-enrolment", guards=[login_required])
     async def cancel_enrolment(self, request: Request, slug: FromPath[str]) -> Redirect:
         await enrolment.cancel(await enrolment.open_series(slug), request.user.id)
         return Redirect(path=f"/series/{slug}?done=cancelled#enrol", status_code=303)
+
+
+async def _series_page(
+    request: Request,
+    slug: str,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    answers: dict | None = None,
+    status_code: int = 200,
+) -> Template:
+    found = await series.get_series(slug)
+    if found is None:
+        raise EventNotFound(_("No such series."))
+    sessions = await service.list_events(series_slug=slug, statuses=("published", "cancelled"))
+    context = {"series": found, "sessions": sessions, "done": done, "error": error, "answers": answers or {}}
+    return Template(
+        "events/series.html", context=context | await _enrolment_context(request, slug), status_code=status_code
+    )
 
 
 async def _enrolment_context(request: Request, slug: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -63,6 +64,43 @@ class Question(msgspec.Struct, forbid_unknown_fields=True):
 Questions = Annotated[list[Question], Meta(max_length=30)]
 
 
+class Lecturer(msgspec.Struct, forbid_unknown_fields=True):
+    """Someone who speaks at a session (講師): shown on the session page and in its series' list.
+    `photo_url` is an https address of a picture (shown lazily, with the name as its text)."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    affiliation: Annotated[str, Meta(max_length=200)] = ""
+    bio: Annotated[str, Meta(max_length=1000)] = ""
+    photo_url: Annotated[str, Meta(max_length=500, description="https URL of a photo")] = ""
+
+    def __post_init__(self) -> None:
+        self.name, self.affiliation = one_line(self.name), one_line(self.affiliation)
+        self.bio = multi_line(self.bio)
+        if not self.name:
+            raise ValueError("lecturers: a lecturer needs a name")
+        self.photo_url = check_photo_url(self.photo_url)
+
+
+def check_photo_url(value: str) -> str:
+    """A lecturer's photo: an https address, or a path on this site ("/static/…"). Pages show
+    the picture itself only from this site (the Content-Security-Policy allows no other image
+    source); a photo elsewhere is linked instead."""
+    value = value.strip()
+    if not value:
+        return value
+    if any(c in value for c in " \\\"'<>") or any(ord(c) < 32 for c in value):
+        raise ValueError("photo_url: must be an https:// address")
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError("photo_url: must be an https:// address")
+    return value
+
+
+Lecturers = Annotated[list[Lecturer], Meta(max_length=10)]
+
+
 def _check_times(starts_at, ends_at, opens_at, closes_at, draws_at=None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValueError("ends_at: must be after starts_at")
@@ -106,6 +144,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     questions: Questions = []
     draws_at: DrawDate | None = None
     audience: Audience | None = None
+    lecturers: Lecturers = []
 
     def __post_init__(self) -> None:
         self.title, self.summary, self.venue = one_line(self.title), one_line(self.summary), one_line(self.venue)
@@ -137,6 +176,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     questions: Questions | UnsetType = UNSET
     draws_at: DrawDate | None | UnsetType = UNSET
     audience: Audience | None | UnsetType = UNSET
+    lecturers: Lecturers | UnsetType = UNSET
 
     def __post_init__(self) -> None:
         for field in ("title", "summary", "venue"):
@@ -173,6 +213,23 @@ class EnrolmentRule(msgspec.Struct, forbid_unknown_fields=True):
     mode: Mode = "first_come"
     min_sessions: Annotated[int, Meta(ge=1, le=1000)] = 1
     final_required: bool = False
+    closes_at: Annotated[datetime, Meta(tz=True, description="no enrolment from then on (409)")] | None = None
+    questions: Annotated[list[Question], Meta(max_length=30, description="application questions, as a forum's")] = []
+    held: Annotated[
+        dict[str, Annotated[int, Meta(ge=0, le=100_000)]],
+        Meta(
+            max_length=6,
+            description="lottery: seats held per Tohoku prefecture (keys 青森県…福島県), the draw's default",
+        ),
+    ] = {}
+
+    def __post_init__(self) -> None:
+        _check_questions(self.questions)
+        unknown = sorted(set(self.held) - set(TOHOKU))
+        if unknown:
+            raise ValueError(f"held: {unknown[0]} is not one of the six Tohoku prefectures")
+        if sum(self.held.values()) > self.capacity:
+            raise ValueError("held: more seats held for prefectures than the capacity")
 
 
 class SeriesIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -221,12 +278,23 @@ class EnrolmentOut(msgspec.Struct):
     final_required: bool
     confirmed_count: int
     waitlist_count: int
+    closes_at: datetime | None = None
+    questions: list[Question] = []
+    held: dict[str, int] = {}
+    open: bool = True  # enrolment is taken now (closes_at not passed)
 
 
 class EnrolmentIn(msgspec.Struct, forbid_unknown_fields=True):
-    """An application; the prefecture counts for seats a lottery holds per prefecture."""
+    """An application; the prefecture counts for seats a lottery holds per prefecture; answers
+    go to the series' application questions (as a forum registration's)."""
 
     prefecture: Annotated[str, Meta(max_length=10)] | None = None
+    answers: Annotated[dict[Annotated[str, Meta(max_length=40)], Answer], Meta(max_length=30)] = {}
+
+    def __post_init__(self) -> None:
+        for key, value in self.answers.items():
+            if isinstance(value, str):
+                self.answers[key] = multi_line(value)
 
 
 class MyEnrolment(msgspec.Struct, omit_defaults=True):
@@ -245,6 +313,8 @@ class EnrolmentRow(msgspec.Struct):
     status: RegistrationStatus
     attended: list[str]
     completed: bool = False
+    answers: dict[str, object] = {}
+    prefecture: str | None = None
 
 
 class EventSummary(msgspec.Struct):
@@ -264,6 +334,7 @@ class EventSummary(msgspec.Struct):
     series: SeriesRef | None = None
     draws_at: datetime | None = None
     drawn_at: datetime | None = None  # lottery forums: when the organizer drew
+    lecturers: list[Lecturer] = []
 
 
 class EventOut(msgspec.Struct, omit_defaults=True):
@@ -287,6 +358,7 @@ class EventOut(msgspec.Struct, omit_defaults=True):
     registration_open: bool
     questions: list[Question]
     series: SeriesRef | None = None
+    lecturers: list[Lecturer] = []
     online_url: str | UnsetType = UNSET  # only for confirmed registrants and organizers
     draws_at: datetime | None = None  # lottery forums: when the draw is planned
     drawn_at: datetime | None = None  # lottery forums: when the organizer drew

@@ -15,15 +15,18 @@ Rules:
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+import msgspec
 from msgspec import UNSET
 from piccolo.query.functions.aggregate import Count
 
-from meetup.db import unique_violation, write_transaction
+from meetup.db import unique_violation, utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, NotFound
-from meetup.events import seats, tickets
-from meetup.events.schemas import EnrolmentOut, EnrolmentRule, SeriesIn, SeriesOut, SeriesPatch
+from meetup.events import enrolment_mail, seats, tickets
+from meetup.events.schemas import EnrolmentOut, EnrolmentRule, Question, SeriesIn, SeriesOut, SeriesPatch
 from meetup.events.tables import Enrolment, Event, Series
+from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 
 
@@ -47,7 +50,26 @@ def _rule_values(rule: EnrolmentRule | None) -> dict:
         "enrol_mode": rule.mode,
         "min_sessions": rule.min_sessions,
         "final_required": rule.final_required,
+        "enrol_closes_at": rule.closes_at,
+        "questions_json": msgspec.json.encode(rule.questions).decode(),
+        "held_json": msgspec.json.encode(rule.held).decode(),
     }
+
+
+def questions_of(row: dict) -> list[Question]:
+    """The series' application questions (as a forum's registration questions)."""
+    return msgspec.json.decode(row.get("questions_json") or "[]", type=list[Question])
+
+
+def held_of(row: dict) -> dict[str, int]:
+    """Lottery: seats held per Tohoku prefecture, the draw's default."""
+    return msgspec.json.decode(row.get("held_json") or "{}", type=dict[str, int])
+
+
+def enrolment_open(row: dict, now: datetime | None = None) -> bool:
+    """Enrolment is taken until its closing time (none: always, while the series takes it)."""
+    closes = row.get("enrol_closes_at")
+    return closes is None or (now or utcnow()) < closes
 
 
 async def session_count(series_id: int | None) -> int:
@@ -120,7 +142,8 @@ async def update_series(slug: str, patch: SeriesPatch) -> None:
         if values:
             await Series.update(values).where(Series.slug == slug)
         if patch.enrolment:
-            await seats.promote_enrolments(row["id"], tickets.new_code)
+            for promoted in await seats.promote_enrolments(row["id"], tickets.new_code):
+                await enrolment_mail.changed(promoted, patch.enrolment.mode, promoted=True)
 
 
 def enrolment_out(row: dict) -> EnrolmentOut | None:
@@ -134,6 +157,10 @@ def enrolment_out(row: dict) -> EnrolmentOut | None:
         final_required=row["final_required"],
         confirmed_count=row["confirmed_count"],
         waitlist_count=row["waitlisted_count"],
+        closes_at=row["enrol_closes_at"].astimezone(TOKYO) if row["enrol_closes_at"] else None,
+        questions=questions_of(row),
+        held=held_of(row),
+        open=enrolment_open(row),
     )
 
 

@@ -1,72 +1,72 @@
 """Organizer pages for series under /organizer/series: every series with its forums, a new
-series, and each one's title and description (its slug, the address, stays as it was made); a
-series with enrolment lists its cohort there, with the sessions each attended, and applicants
-are approved or turned away from it.
+series, and each one's title, description and enrolment (its slug, the address, stays as it was
+made). A series with enrolment shows its cohort there: the cohort × sessions grid (attended,
+absent, upcoming, and who is at risk of missing the completion rule), and applicants with their
+answers, approved or turned away from it; the cohort downloads as CSV.
+
+The form (series_form.py) takes the enrolment's places, mode (with seats held per Tohoku
+prefecture for a lottery), completion rule, closing time and application questions; its
+question buttons work without JavaScript as the forum form's do.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import organizer_required
-from meetup.errors import BadInput, DomainError
-from meetup.events import enrolment, series
+from meetup.errors import DomainError
+from meetup.events import cohort_grid, enrolment, exports, forum_form, lottery, series, series_form
 from meetup.events.errors import EventNotFound
-from meetup.events.schemas import SeriesIn, SeriesOut, SeriesPatch
+from meetup.events.schemas import LotteryIn, SeriesIn, SeriesOut, SeriesPatch
+from meetup.events.tables import Enrolment
 from meetup.i18n import gettext as _
-from meetup.site.forms import error_field
 
 _FIELDS = ("title", "slug", "summary")
-T = TypeVar("T")
 
 
-def _hint(field: str) -> str:
-    return {
-        "title": _("Enter a title (up to 200 characters)."),
-        "slug": _(
-            "The address uses lower-case letters, digits and hyphens (up to 80), starting with a letter or digit."
-        ),
-        "summary": _("Keep the description to 20,000 characters."),
-    }.get(field, _("Please check this field."))
-
-
-async def _read(
-    request: Request, fields: tuple[str, ...], schema: type[T]
-) -> tuple[T | None, dict[str, str], BadInput | None]:
-    """(the form as `schema` or None, what was typed to show again, the problem)."""
-    form = await request.form()
-    raw = {name: str(form.get(name) or "").replace("\x00", "") for name in fields}
-    raw = {name: value if name == "summary" else value.strip() for name, value in raw.items()}
-    try:
-        value = msgspec.convert({k: v for k, v in raw.items() if v or k != "slug"}, schema, strict=False)
-    except msgspec.ValidationError as exc:
-        field = error_field(exc) or "title"
-        return None, raw, BadInput(_hint(field), field=field)
-    return value, raw, None
+def _text(value: object) -> str:
+    return str(value or "").replace("\x00", "")
 
 
 async def _list_page(
-    form: dict[str, str] | None = None, error: DomainError | None = None, status_code: int = 200
+    form: dict[str, Any] | None = None,
+    questions: list[dict] | None = None,
+    error: DomainError | None = None,
+    status_code: int = 200,
+    *,
+    changed: bool = False,
+    added: int | None = None,
 ) -> Template:
     return Template(
         "organizer/series_list.html",
         context={
             "all_series": await series.list_series(),
-            "form": form or dict.fromkeys(_FIELDS, ""),
+            "form": form or {**dict.fromkeys(_FIELDS, ""), **series_form.blank()},
+            "questions": questions or [],
+            "max_questions": forum_form.MAX_QUESTIONS,
             "error": error.detail if error else None,
             "errors": {error.field: error.detail} if error and error.field else {},
+            "changed": changed,
+            "added": added,
         },
         status_code=status_code,
     )
 
 
 async def _edit_page(
-    found: SeriesOut, form: dict[str, str], error: DomainError | None = None, status_code: int = 200
+    found: SeriesOut,
+    form: dict[str, Any],
+    questions: list[dict],
+    error: DomainError | None = None,
+    status_code: int = 200,
+    *,
+    changed: bool = False,
+    added: int | None = None,
 ) -> Template:
     row = await series.series_row(found.slug)
     rule = series.enrolment_out(row)
@@ -76,10 +76,15 @@ async def _edit_page(
             "series": found,
             "enrolment": rule,
             "cohort": await enrolment.cohort(row) if rule else [],
+            "grid": await cohort_grid.grid(row) if rule else None,
             "sessions": await series.session_count(row["id"]),
             "form": form,
+            "questions": questions,
+            "max_questions": forum_form.MAX_QUESTIONS,
             "error": error.detail if error else None,
             "errors": {error.field: error.detail} if error and error.field else {},
+            "changed": changed,
+            "added": added,
         },
         status_code=status_code,
     )
@@ -90,6 +95,29 @@ async def _series(slug: str) -> SeriesOut:
     if found is None:
         raise EventNotFound(_("No such series."))
     return found
+
+
+async def _taken(slug: str) -> set[str]:
+    """Question ids the series used or its applicants answered: a new question takes none."""
+    row = await series.series_row(slug)
+    rows = await Enrolment.select(Enrolment.answers_json).where(Enrolment.series == row["id"])
+    answered = {key for r in rows for key in msgspec.json.decode(r["answers_json"] or "{}")}
+    return answered | {q.id for q in series.questions_of(row)}
+
+
+async def _read(request: Request, fields: tuple[str, ...]) -> tuple[dict[str, Any], list[dict], str]:
+    form = await request.form()
+    raw: dict[str, Any] = {name: _text(form.get(name)) for name in fields}
+    raw = {name: value if name == "summary" else value.strip() for name, value in raw.items()}
+    raw.update(series_form.read(form))
+    return raw, forum_form.read_questions(form), _text(form.get("op"))
+
+
+def _values(raw: dict[str, Any], questions: list[dict], fields: tuple[str, ...], taken: set[str]) -> dict:
+    values: dict[str, Any] = {k: raw[k] for k in fields if raw[k] or k != "slug"}
+    if raw["shown"]:  # a form without the enrolment part leaves the enrolment as it is
+        values["enrolment"] = series_form.rule_values(raw, forum_form.question_values(questions, taken))
+    return values
 
 
 class SeriesOrganizerPages(Controller):
@@ -103,31 +131,66 @@ class SeriesOrganizerPages(Controller):
 
     @post("/")
     async def create(self, request: Request) -> Template | Redirect:
-        data, raw, problem = await _read(request, _FIELDS, SeriesIn)
+        raw, questions, op = await _read(request, _FIELDS)
+        if op and op != "save":
+            try:
+                shown = forum_form.apply_op(questions, op)
+            except DomainError as exc:
+                return await _list_page(raw, questions, exc, exc.status_code)
+            return await _list_page(raw, questions, changed=True, added=shown if op == "add" else None)
         try:
-            if problem or data is None:
-                raise problem or BadInput(_("Please check this field."))
+            data = series_form.convert(_values(raw, questions, _FIELDS, set()), SeriesIn)
             slug = await series.create_series(data)
         except DomainError as exc:
-            return await _list_page(raw, exc, exc.status_code)
+            return await _list_page(raw, questions, exc, exc.status_code)
         return Redirect(path=f"/organizer/series/{slug}", status_code=303)
 
     @get("/{slug:str}")
     async def edit_form(self, slug: FromPath[str]) -> Template:
         found = await _series(slug)
-        return await _edit_page(found, {"title": found.title, "summary": found.summary})
+        row = await series.series_row(slug)
+        form = {"title": found.title, "summary": found.summary, **series_form.blank(series.enrolment_out(row))}
+        return await _edit_page(found, form, forum_form.question_rows(series.questions_of(row)))
 
     @post("/{slug:str}")
     async def save(self, request: Request, slug: FromPath[str]) -> Template | Redirect:
         found = await _series(slug)
-        patch, raw, problem = await _read(request, ("title", "summary"), SeriesPatch)
+        raw, questions, op = await _read(request, ("title", "summary"))
+        if op and op != "save":
+            try:
+                shown = forum_form.apply_op(questions, op)
+            except DomainError as exc:
+                return await _edit_page(found, raw, questions, exc, exc.status_code)
+            return await _edit_page(found, raw, questions, changed=True, added=shown if op == "add" else None)
         try:
-            if problem or patch is None:
-                raise problem or BadInput(_("Please check this field."))
-            await series.update_series(slug, patch)
+            values = _values(raw, questions, ("title", "summary"), await _taken(slug))
+            await series.update_series(slug, series_form.convert(values, SeriesPatch))
         except DomainError as exc:
-            return await _edit_page(found, raw, exc, exc.status_code)
-        return Redirect(path="/organizer/series", status_code=303)
+            return await _edit_page(found, raw, questions, exc, exc.status_code)
+        return Redirect(path=f"/organizer/series/{slug}?saved=1", status_code=303)
+
+    @get("/{slug:str}/enrolments.csv")
+    async def cohort_csv(self, slug: FromPath[str]) -> Response[bytes]:
+        row = await enrolment.open_series(slug)
+        return Response(
+            exports.enrolments_csv(
+                await enrolment.cohort(row), series.questions_of(row), await series.session_count(row["id"])
+            ),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="enrolments-{slug}.csv"'},
+        )
+
+    @post("/{slug:str}/lottery")
+    async def draw(self, slug: FromPath[str]) -> Template | Redirect:
+        row = await enrolment.open_series(slug)
+        try:
+            await lottery.draw_series(row, LotteryIn())
+        except DomainError as exc:
+            found = await _series(slug)
+            form = {"title": found.title, "summary": found.summary, **series_form.blank(series.enrolment_out(row))}
+            questions = forum_form.question_rows(series.questions_of(row))
+            return await _edit_page(found, form, questions, exc, exc.status_code)
+        return Redirect(path=f"/organizer/series/{slug}#enrolments", status_code=303)
 
     @post("/{slug:str}/enrolments/{enrolment_id:int}/approve")
     async def approve(self, slug: FromPath[str], enrolment_id: FromPath[int]) -> Redirect:

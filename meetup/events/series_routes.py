@@ -8,7 +8,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from meetup.accounts.auth import current_user, login_required, organizer_required
 from meetup.errors import NotFound
-from meetup.events import enrolment, lottery, series, service
+from meetup.events import enrolment, exports, lottery, series, service
 from meetup.events.schemas import (
     Created,
     EnrolmentIn,
@@ -105,6 +105,20 @@ class OrganizerSeriesApi(Controller):
     @get("/enrolments", summary="The cohort: each enrolment with the sessions attended")
     async def cohort(self, slug: FromPath[str]) -> list[EnrolmentRow]:
         return await enrolment.cohort(await enrolment.open_series(slug))
+
+    @get(
+        "/enrolments.csv",
+        summary="The cohort as CSV (UTF-8 with BOM, for Excel), with the answers to the application questions",
+    )
+    async def cohort_csv(self, slug: FromPath[str]) -> Response[bytes]:
+        row = await enrolment.open_series(slug)
+        return Response(
+            exports.enrolments_csv(
+                await enrolment.cohort(row), series.questions_of(row), await series.session_count(row["id"])
+            ),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="enrolments-{slug}.csv"'},
+        )
 
     @post("/enrolments/{enrolment_id:int}/approve", status_code=HTTP_200_OK, summary="Approve an applicant")
     async def approve(self, slug: FromPath[str], enrolment_id: FromPath[int]) -> MyEnrolment:

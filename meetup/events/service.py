@@ -28,6 +28,7 @@ from meetup.events.schemas import (
     EventOut,
     EventPatch,
     EventSummary,
+    Lecturer,
     Question,
     SeriesRef,
     check_draw_date,
@@ -89,6 +90,7 @@ async def create_event(data: EventIn, created_by: int | None, *, slug: str | Non
                 status=data.status,
                 series=series_id,
                 questions_json=msgspec.json.encode(data.questions).decode(),
+                lecturers_json=msgspec.json.encode(data.lecturers).decode(),
                 draws_at=data.draws_at,
                 created_by=created_by,
                 alumni_of_json=audience,
@@ -135,6 +137,8 @@ async def update_event(slug: str, patch: EventPatch) -> None:
     for name, value in changes.items():
         if name == "questions":
             values[Event.questions_json] = msgspec.json.encode(value).decode()
+        elif name == "lecturers":
+            values[Event.lecturers_json] = msgspec.json.encode(value).decode()
         elif name == "series":
             values[Event.series] = await ensure_series(value) if value else None
         elif name == "audience":
@@ -224,6 +228,7 @@ async def list_events(
             series=series.get(r["series"]),
             draws_at=tokyo(r["draws_at"]),
             drawn_at=tokyo(r["drawn_at"]),
+            lecturers=lecturers_of(r),
         )
         for r in rows
     ]
@@ -231,6 +236,11 @@ async def list_events(
 
 async def upcoming_events(limit: int = 20) -> list[EventSummary]:
     return await list_events(starts_from=utcnow(), limit=limit)
+
+
+def lecturers_of(row: dict) -> list[Lecturer]:
+    """The session's lecturers (講師), in the order the organizer gave them."""
+    return msgspec.json.decode(row.get("lecturers_json") or "[]", type=list[Lecturer])
 
 
 def questions_of(row: dict) -> list[Question]:
@@ -267,6 +277,7 @@ async def event_out(row: dict, viewer_id: int | None, *, organizer: bool = False
         registration_closes_at=tokyo(row["registration_closes_at"]),
         registration_open=registration.window_open(row),
         questions=questions_of(row),
+        lecturers=lecturers_of(row),
         series=series,
         draws_at=tokyo(row["draws_at"]),
         drawn_at=tokyo(row["drawn_at"]),

@@ -21,6 +21,9 @@ class Series(Table, tablename="series"):
     confirmed_count = Integer(default=0)
     waitlist_seq = Integer(default=0)
     waitlisted_count = Integer(default=0)
+    questions_json = Text(default="[]")  # application questions (schemas.Question), as a forum's
+    held_json = Text(default="{}")  # lottery: seats held per Tohoku prefecture, the draw's default
+    enrol_closes_at = Timestamptz(null=True, default=None)  # no enrolment from then on
 
 
 class Event(Table, tablename="event"):
@@ -40,6 +43,7 @@ class Event(Table, tablename="event"):
     status = Varchar(length=20, default="draft", index=True)  # draft | published | cancelled
     series = ForeignKey(references=Series, null=True, on_delete=OnDelete.set_null)
     questions_json = Text(default="[]")
+    lecturers_json = Text(default="[]")  # [{name, affiliation, bio, photo_url}] (schemas.Lecturer)
     draws_at = Timestamptz(null=True, default=None)  # lottery forums: when the draw is planned
     drawn_at = Timestamptz(null=True, default=None)  # lottery forums: set by the draw itself
     # Seats and the waitlist's order change only in seats.py, with this row locked.
@@ -94,3 +98,4 @@ class Alumnus(Table, tablename="alumnus"):
     year = Integer()  # the cohort's year (the year of its last session, or the one imported)
     source = Varchar(length=20, default="completed")  # completed | imported
     created_at = Timestamptz(default=TimestamptzNow())
+    answers_json = Text(default="{}")  # answers to the series' application questions

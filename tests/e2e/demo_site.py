@@ -66,6 +66,7 @@ async def demo_site() -> DemoSite:
             "a programme's cohort": f"/organizer/series/{demo.MIGITE}",
             "a programme's completion": f"/organizer/series/{demo.MIGITE}/completion",
             "graduates import": f"/organizer/series/{demo.RIPS}/alumni-import",
+            "series and a new programme": "/organizer/series",
             "an organisation's form": f"/organizations/{organization.id}/edit",
             "a new organisation": "/organizer/organizations/new",
             "organisation import": "/organizer/organizations/import",

@@ -19,8 +19,8 @@ from tests.factories import create_forum, make_accounts, new_email, organizer, s
 
 
 async def queue_every_kind_of_mail(client, make_client) -> None:
-    """A registration, a sign-in link, a connection request, a campaign and its test, and the
-    introduction of two people who both pressed "stay in touch"."""
+    """A registration, an enrolment in a programme, a sign-in link, a connection request, a
+    campaign and its test, and the introduction of two people who both pressed "stay in touch"."""
     await organizer(client)
     slug = await create_forum(client)
     a, b = await make_accounts(2)
@@ -41,9 +41,12 @@ async def queue_every_kind_of_mail(client, make_client) -> None:
     for person, other in ((a, b), (b, a)):
         pressed = await client.post(f"/api/v1/stay-in-touch/{stay_token(person, other, event_id)}")
         assert pressed.status_code == 200, pressed.text
+    made = await client.post("/api/v1/series", json={"title": "右腕", "slug": "migite", "enrolment": {"capacity": 5}})
+    assert made.status_code == 201, made.text
+    assert (await asker.post("/api/v1/series/migite/enrolment", json={})).status_code == 201
     kinds = {row["kind"] for row in await OutboxMail.select(OutboxMail.kind)}
     composed = await OutboxMail.count().where(OutboxMail.compose_json != "")
-    assert kinds == {"transactional", "campaign"} and composed == 2  # the two registration mails
+    assert kinds == {"transactional", "campaign"} and composed == 3  # two registration mails, one enrolment mail
 
 
 def forget_every_composer(monkeypatch) -> None:
