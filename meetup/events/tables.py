@@ -87,6 +87,7 @@ class Enrolment(Table, tablename="enrolment"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     confirmed_at = Timestamptz(null=True, default=None)
+    answers_json = Text(default="{}")  # answers to the series' application questions
 
 
 class Alumnus(Table, tablename="alumnus"):
@@ -98,4 +99,3 @@ class Alumnus(Table, tablename="alumnus"):
     year = Integer()  # the cohort's year (the year of its last session, or the one imported)
     source = Varchar(length=20, default="completed")  # completed | imported
     created_at = Timestamptz(default=TimestamptzNow())
-    answers_json = Text(default="{}")  # answers to the series' application questions
