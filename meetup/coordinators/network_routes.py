@@ -151,9 +151,8 @@ class NetworkPages(Controller):
         }
         if a is None and b is None:
             kept = await network.kept_network(viewer, ties=ties, at=at)
-            drawn = await network.derived(kept, "map", network_map.map_data)
-            context |= {"metrics": kept.measured.metrics, "at": at, "comparison": None}
-            context["data"] = _page_data({"network": drawn})
+            context |= {"metrics": kept.metrics, "at": at, "comparison": None}
+            context["data"] = _page_data({"network": kept.drawn})
         else:
             first, second = await _dates(a, b)
             comparison, before, after = await network.compare(viewer, a=first, b=second, ties=ties)

@@ -45,6 +45,7 @@ from meetup.settings import Settings, use  # noqa: E402
 from tests.bench.directory import fill, fresh_postgres  # noqa: E402
 from tests.bench.room_fanout import free_port, own_cpu_seconds, stop_server, wait_listening  # noqa: E402
 
+# dropped and made again: give it a database of your own when others share the server
 PG_URL = os.environ.get("MEETUP_BENCH_DATABASE_URL", "postgresql://127.0.0.1:5432/meetup_bench_network")
 KINDS = ("connection", "introduction", "survey", "room", "connection")
 LEVELS = (1, 4, 16, 32)
@@ -340,9 +341,11 @@ async def main() -> None:
     parser.add_argument("--cold-rounds", type=int, default=10)
     parser.add_argument("--chat-seconds", type=float, default=15)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgresql-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        await measure("SQLite", f"sqlite:///{Path(tmp) / 'network.sqlite3'}", args, Path(tmp))
+    if not args.postgresql_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            await measure("SQLite", f"sqlite:///{Path(tmp) / 'network.sqlite3'}", args, Path(tmp))
     if not args.sqlite_only and await fresh_postgres(PG_URL):
         with tempfile.TemporaryDirectory() as tmp:
             await measure("PostgreSQL", PG_URL, args, Path(tmp))
