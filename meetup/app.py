@@ -175,8 +175,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     forum_links.offer(links_for)
-    # Worker threads (the network's rows turned into lists) hold the GIL for 5 ms slices by default;
-    # a short slice gives the event loop (chat frames, requests) the interpreter back within half a ms.
+    # Worker threads (asyncio.to_thread: a comparison's network unpacked, an export written) hold the
+    # GIL for 5 ms slices by default; a short slice gives the event loop (chat frames, requests) the
+    # interpreter back within half a ms.
     sys.setswitchinterval(SWITCH_INTERVAL)
     attendance.offer(rooms_service.present_in_rooms)  # presence in a breakout room counts as having come
     sessions = SessionConfig(

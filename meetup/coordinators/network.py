@@ -261,10 +261,12 @@ async def network(viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at:
     return await asyncio.to_thread(msgspec.json.decode, kept.json, type=NetworkOut)
 
 
-async def network_json(viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at: date | None = None) -> bytes:
-    """`network` as JSON bytes, encoded once per measured network."""
+async def network_json(
+    viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at: date | None = None, gzipped: bool = False
+) -> bytes:
+    """`network` as JSON bytes (gzip-compressed when `gzipped`), encoded once per measured network."""
     kept, _day = await _measured(viewer, ties, at)
-    return kept.json
+    return kept.built.json_gzip if gzipped else kept.json
 
 
 async def kept_network(viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at: date | None = None) -> _Kept:

@@ -10,7 +10,8 @@ Rules:
   the kinds as the serving process has it (ties.TIE_STRENGTH);
 - reading: SQLite through sqlite3 (a busy timeout, as the app's own connections), PostgreSQL through
   asyncpg on a connection opened for this measurement and closed after it;
-- out (`Built`): the API's JSON, the page's drawn map and the metrics, ready to serve; and the whole
+- out (`Built`): the API's JSON (as it is and gzip-compressed), the page's drawn map and the
+  metrics, ready to serve; and the whole
   measured network (people, edges, metrics, betweenness, ties) as msgpack, decoded by the serving
   process only when a comparison or an export asks for it (network.py `full`).
 """
@@ -18,6 +19,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import gzip
 import sqlite3
 from datetime import date, datetime
 from typing import Any
@@ -29,12 +31,14 @@ from meetup.coordinators import ties as tie_ranking
 from meetup.coordinators.network_measure import Measured, measure
 from meetup.coordinators.schemas import NetworkEdge, NetworkMetrics, NetworkNode, NetworkOut
 
+GZIP_LEVEL = 6  # about a sixth of the size, in some tens of milliseconds once per measurement
 Database = tuple[str, str]  # ("sqlite", file path) | ("postgres", dsn)
 Statement = tuple[str, list[Any]]  # SQL with the engine's placeholders, and plain arguments
 
 
 class Built(msgspec.Struct, frozen=True):
     json: bytes  # the API's answer
+    json_gzip: bytes  # the same, gzip-compressed once (for clients that accept gzip)
     drawn: dict  # what the page draws (network_map.map_data)
     metrics: NetworkMetrics
     whole: bytes  # Whole, as msgpack
@@ -73,8 +77,10 @@ def build(
         betweenness=measured.betweenness,
         ties=[TieRow(**row) for row in rows],
     )
+    json = msgspec.json.encode(out)
     return Built(
-        json=msgspec.json.encode(out),
+        json=json,
+        json_gzip=gzip.compress(json, compresslevel=GZIP_LEVEL, mtime=0),
         drawn=network_map.map_data(measured),
         metrics=measured.metrics,
         whole=msgspec.msgpack.encode(whole),

@@ -82,3 +82,28 @@ async def test_requests_arriving_together_share_one_measurement(database, monkey
     assert first == second
     await asyncio.gather(network.network_json(None, ties="contact"), network.network_json(None))
     assert len(measured) == 2  # another choice of ties is another measurement; the kept one is reused
+
+
+async def test_a_version_reading_is_shared_only_by_requests_that_asked_before_it_began(monkeypatch):
+    """Many requests at once cost two readings of the version, not one each; and none gets a
+    reading begun before it asked (it could miss a tie written just before)."""
+    began: list[int] = []
+    answer = asyncio.Event()
+
+    async def reading() -> tuple:
+        began.append(len(began))
+        await answer.wait()
+        return (began[-1],)
+
+    monkeypatch.setattr(network, "_read_version", reading)
+    monkeypatch.setattr(network, "_versions", network._Versions())
+    first = asyncio.create_task(network._version())
+    while not began:  # the first reading is under way
+        await asyncio.sleep(0)
+    later = [asyncio.create_task(network._version()) for _ in range(5)]
+    await asyncio.sleep(0)
+    answer.set()
+
+    assert await first == (0,)
+    assert {await task for task in later} == {(1,)}  # a reading of their own, shared by all five
+    assert began == [0, 1]
