@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -153,9 +154,14 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(scheduler.run(stop), name="scheduler"))
     if worker := inprocess_worker(services.settings):  # dev without SMTP: into the dev mailbox
         tasks.append(asyncio.create_task(worker.run(stop), name="mail-worker"))
+    # What start-up made (modules, templates, pykakasi's dictionaries: some 400,000 objects) lives as
+    # long as the process: kept out of the garbage collector's full passes, each of which would
+    # otherwise hold the event loop (every room's chat) for a hundred milliseconds or more.
+    gc.freeze()  # no collection first: a moment's garbage kept costs less than a full pass at every start
     try:
         yield
     finally:
+        gc.unfreeze()  # an app stopped in a longer-lived process (tests) can be collected again
         stop.set()
         for task in tasks:
             with suppress(asyncio.CancelledError, TimeoutError):
