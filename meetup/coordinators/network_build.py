@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
@@ -97,7 +97,7 @@ def unpack(whole: bytes) -> Measured:
 def _moment(value: datetime | str) -> datetime:
     # SQLite keeps Piccolo's Timestamptz as UTC text ("2026-12-02 09:00:00+00:00"), read back as Piccolo
     # does (piccolo.engine.sqlite.convert_timestamptz_out); PostgreSQL gives a datetime.
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _read(database: Database, statements: list[Statement]) -> list[list[tuple]]:
