@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -156,9 +157,14 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(scheduler.run(stop), name="scheduler"))
     if worker := inprocess_worker(services.settings):  # dev without SMTP: into the dev mailbox
         tasks.append(asyncio.create_task(worker.run(stop), name="mail-worker"))
+    # What start-up made (modules, templates, pykakasi's dictionaries: some 400,000 objects) lives as
+    # long as the process: kept out of the garbage collector's full passes, each of which would
+    # otherwise hold the event loop (every room's chat) for a hundred milliseconds or more.
+    gc.freeze()  # no collection first: a moment's garbage kept costs less than a full pass at every start
     try:
         yield
     finally:
+        gc.unfreeze()  # an app stopped in a longer-lived process (tests) can be collected again
         stop.set()
         for task in tasks:
             with suppress(asyncio.CancelledError, TimeoutError):
@@ -178,8 +184,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     forum_links.offer(links_for)
-    # Worker threads (the network's rows turned into lists) hold the GIL for 5 ms slices by default;
-    # a short slice gives the event loop (chat frames, requests) the interpreter back within half a ms.
+    # Worker threads (asyncio.to_thread: a comparison's network unpacked, an export written) hold the
+    # GIL for 5 ms slices by default; a short slice gives the event loop (chat frames, requests) the
+    # interpreter back within half a ms.
     sys.setswitchinterval(SWITCH_INTERVAL)
     attendance.offer(rooms_service.present_in_rooms)  # presence in a breakout room counts as having come
     sessions = SessionConfig(

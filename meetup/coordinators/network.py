@@ -21,18 +21,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
+from piccolo.engine.sqlite import ADAPTERS as SQLITE_ADAPTERS
 
 from meetup import db
 from meetup.accounts.schemas import UserOut
-from meetup.coordinators import network_graph, network_measure, network_process
+from meetup.coordinators import network_build, network_measure, network_process
+from meetup.coordinators import ties as tie_ranking
 from meetup.coordinators.network_measure import Measured
-from meetup.coordinators.schemas import ForumGrowth, NetworkComparison, NetworkNode, NetworkOut, TieChoice
+from meetup.coordinators.schemas import ForumGrowth, NetworkComparison, NetworkMetrics, NetworkOut, TieChoice
 from meetup.coordinators.tables import Profile, Tie
 from meetup.coordinators.ties import DEFAULT_TIES, RELATIONSHIPS, TIE_CHOICES
 from meetup.errors import BadInput
@@ -40,7 +42,6 @@ from meetup.events import service as events
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 
-CHUNK = 2000  # rows per query while loading: the event loop converts each batch in a few ms
 CACHE_SIZE = 32  # measured networks kept: scopes × tie choices × a few dates
 GROWTH_DAYS = (30, 90)
 
@@ -49,9 +50,25 @@ Scope = tuple[str, int | None]  # ("public" | "members" | "all", a member's own 
 
 @dataclass
 class _Kept:
+    """A measured network as the measuring process sent it: served as it is (the API's bytes, the
+    page's map and metrics); the whole network is unpacked only when asked (`full`)."""
+
     version: tuple
-    measured: Measured
-    derived: dict[str, Any] = field(default_factory=dict)  # encodings and maps, made once each
+    built: network_build.Built
+    measured: Measured | None = None
+    derived: dict[str, Any] = field(default_factory=dict)  # exports, made once each
+
+    @property
+    def json(self) -> bytes:
+        return self.built.json
+
+    @property
+    def drawn(self) -> dict:
+        return self.built.drawn
+
+    @property
+    def metrics(self) -> NetworkMetrics:
+        return self.built.metrics
 
 
 _kept: OrderedDict[tuple, _Kept] = OrderedDict()
@@ -97,8 +114,7 @@ def end_of(day: date) -> datetime:
 # --- loading ---------------------------------------------------------------------------------
 
 
-async def _version() -> tuple:
-    """What changes whenever a tie or a profile does; cheap, and the same in every process."""
+async def _read_version() -> tuple:
     rows = await db.fetch(
         'SELECT (SELECT COUNT(*) FROM "tie") AS ties, (SELECT MAX("id") FROM "tie") AS last_tie,'
         ' (SELECT COUNT(*) FROM "profile") AS profiles, (SELECT MAX("updated_at") FROM "profile") AS changed'
@@ -107,54 +123,90 @@ async def _version() -> tuple:
     return (row["ties"], row["last_tie"], row["profiles"], str(row["changed"]))
 
 
-async def _in_chunks(page: Callable[[int], Awaitable[list[dict]]], key: str) -> list[dict]:
-    """Every row of a keyset-paged query, CHUNK at a time (so no batch holds the loop long)."""
-    rows: list[dict] = []
-    after = 0
-    while True:
-        batch = await page(after)
-        rows.extend(batch)
-        if len(batch) < CHUNK:
-            return rows
-        after = batch[-1][key]
+class _Versions:
+    """The version is read by one query at a time, shared by every request that asked before it
+    began: a request always gets a reading begun after it asked (so it sees every change made
+    before), and many requests at once cost two queries, not one each."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.waiting: asyncio.Future | None = None  # the next reading: for those who asked since the last began
+        self.reader: asyncio.Task | None = None
+
+    async def get(self) -> tuple:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:  # a new event loop (tests): nothing carries over
+            self.loop, self.waiting, self.reader = loop, None, None
+        if self.waiting is None:
+            self.waiting = loop.create_future()
+        reading = self.waiting
+        if self.reader is None:
+            self.reader = loop.create_task(self._read())
+        return await asyncio.shield(reading)
+
+    async def _read(self) -> None:
+        try:
+            while self.waiting is not None:
+                reading, self.waiting = self.waiting, None
+                try:
+                    reading.set_result(await _read_version())
+                except Exception as error:  # noqa: BLE001 - handed to everyone waiting for this reading
+                    reading.set_exception(error)
+                    reading.exception()  # retrieved here too: no warning when nobody waits any more
+        finally:
+            self.reader = None
 
 
-async def _load(scope: Scope, kinds: tuple[str, ...], day: date | None) -> tuple[list[NetworkNode], list[dict]]:
-    visible = _visible(scope)
-    people = await _in_chunks(
-        lambda after: (
-            Profile.select(Profile.account, Profile.name, Profile.prefecture, Profile.organization_name)
-            .where(visible & (Profile.account > after))
-            .order_by(Profile.account)
-            .limit(CHUNK)
-        ),
-        "account",
+_versions = _Versions()
+
+
+async def _version() -> tuple:
+    """What changes whenever a tie or a profile does; cheap, and the same in every process."""
+    return await _versions.get()
+
+
+def _statement(query: Any) -> network_build.Statement:
+    """A Piccolo query as SQL and plain arguments, for the measuring process's own connection."""
+    engine_type = query.engine_type
+    sql, args = query.querystrings[0].compile_string(engine_type=engine_type)
+    if engine_type == "sqlite":  # what Piccolo's sqlite3 adapters would store (datetimes as UTC text)
+        args = [SQLITE_ADAPTERS[type(a)](a) if type(a) in SQLITE_ADAPTERS else a for a in args]
+    return sql, list(args)
+
+
+def _database() -> network_build.Database:
+    engine = db.engine()
+    if engine.engine_type == "sqlite":
+        return ("sqlite", engine.path)
+    return ("postgres", engine.config["dsn"])
+
+
+def _queries(scope: Scope, kinds: tuple[str, ...], day: date | None) -> tuple[Any, Any]:
+    """Who is on the map and which ties count: the visibility rule and the day, as two queries."""
+    people = (
+        Profile.select(Profile.account, Profile.name, Profile.prefecture, Profile.organization_name)
+        .where(_visible(scope))
+        .order_by(Profile.account)
     )
-    nodes = [
-        NetworkNode(id=p["account"], name=p["name"], prefecture=p["prefecture"], organization=p["organization_name"])
-        for p in people
-    ]
     made = Tie.kind.is_in(list(kinds))
     if day is not None:
         made &= Tie.created_at < end_of(day)
-    ties = await _in_chunks(
-        lambda after: (
-            Tie.select(Tie.id, Tie.person_low, Tie.person_high, Tie.kind, Tie.created_at)
-            .where(made & (Tie.id > after))
-            .order_by(Tie.id)
-            .limit(CHUNK)
-        ),
-        "id",
+    ties = Tie.select(Tie.person_low, Tie.person_high, Tie.kind, Tie.created_at).where(made).order_by(Tie.id)
+    return people, ties
+
+
+async def _build(scope: Scope, ties: TieChoice, day: date | None) -> network_build.Built:
+    """Read, measured and encoded in the measuring process: this process only waits."""
+    people, tie_rows = _queries(scope, TIE_CHOICES[ties], day)
+    return await network_process.run(
+        network_build.build,
+        _database(),
+        _statement(people),
+        _statement(tie_rows),
+        ties,
+        day,
+        dict(tie_ranking.TIE_STRENGTH),
     )
-    return nodes, ties
-
-
-async def _measure(nodes: list[NetworkNode], rows: list[dict]) -> Measured:
-    """Rows into columns and the answer back in a worker thread; the graph work in the measuring
-    process."""
-    columns, kinds = await asyncio.to_thread(network_measure.columns, nodes, rows)
-    graph = await network_process.run(network_graph.measure_graph, columns)
-    return await asyncio.to_thread(network_measure.assemble, nodes, rows, graph, kinds)
 
 
 async def _measured(viewer: UserOut | None, ties: TieChoice, at: date | None) -> tuple[_Kept, date | None]:
@@ -168,8 +220,7 @@ async def _measured(viewer: UserOut | None, ties: TieChoice, at: date | None) ->
         async with _locks.setdefault(key, asyncio.Lock()):
             kept = _kept.get(key)
             if kept is None or kept.version != version:
-                nodes, rows = await _load(key[0], TIE_CHOICES[ties], day)
-                kept = _Kept(version, await _measure(nodes, rows))
+                kept = _Kept(version, await _build(key[0], ties, day))
                 _kept[key] = kept
                 while len(_kept) > CACHE_SIZE:
                     _kept.popitem(last=False)
@@ -177,15 +228,19 @@ async def _measured(viewer: UserOut | None, ties: TieChoice, at: date | None) ->
     return kept, day
 
 
+async def full(kept: _Kept) -> Measured:
+    """The whole measured network (for comparisons and exports), unpacked once, in a worker thread."""
+    if kept.measured is None:
+        kept.measured = await asyncio.to_thread(network_build.unpack, kept.built.whole)
+    return kept.measured
+
+
 async def derived(kept: _Kept, name: str, make: Callable[[Measured], Any]) -> Any:
-    """Something made from a measured network (its JSON, its map), made once, in a worker thread."""
+    """Something made from the whole measured network (an export), made once, in a worker thread."""
     if name not in kept.derived:
-        kept.derived[name] = await asyncio.to_thread(make, kept.measured)
+        measured = await full(kept)
+        kept.derived[name] = await asyncio.to_thread(make, measured)
     return kept.derived[name]
-
-
-def _out(measured: Measured, ties: TieChoice, day: date | None) -> NetworkOut:
-    return NetworkOut(nodes=measured.nodes, edges=measured.edges, metrics=measured.metrics, ties=ties, at=day)
 
 
 # --- the service -----------------------------------------------------------------------------
@@ -196,24 +251,26 @@ async def measured(
 ) -> tuple[Measured, date | None]:
     """The measured network `viewer` may see, on `ties`, by the end of `at` (None: now)."""
     kept, day = await _measured(viewer, ties, at)
-    return kept.measured, day
+    return await full(kept), day
 
 
 async def network(viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at: date | None = None) -> NetworkOut:
     """The network `viewer` may see: visible people, the chosen ties between them (made by the end
     of `at`, when given) and its metrics."""
-    kept, day = await _measured(viewer, ties, at)
-    return _out(kept.measured, ties, day)
+    kept, _day = await _measured(viewer, ties, at)
+    return await asyncio.to_thread(msgspec.json.decode, kept.json, type=NetworkOut)
 
 
-async def network_json(viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at: date | None = None) -> bytes:
-    """`network` as JSON bytes, encoded once per measured network."""
-    kept, day = await _measured(viewer, ties, at)
-    return await derived(kept, "json", lambda m: msgspec.json.encode(_out(m, ties, day)))
+async def network_json(
+    viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at: date | None = None, gzipped: bool = False
+) -> bytes:
+    """`network` as JSON bytes (gzip-compressed when `gzipped`), encoded once per measured network."""
+    kept, _day = await _measured(viewer, ties, at)
+    return kept.built.json_gzip if gzipped else kept.json
 
 
 async def kept_network(viewer: UserOut | None, *, ties: TieChoice = DEFAULT_TIES, at: date | None = None) -> _Kept:
-    """The kept network itself, for pages that derive their own views of it (the drawn map)."""
+    """The kept network itself: its drawn map and metrics for the page, `derived` for exports."""
     return (await _measured(viewer, ties, at))[0]
 
 

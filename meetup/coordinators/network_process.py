@@ -6,7 +6,8 @@ Rules:
 - one worker process, started on the first measurement, from a forkserver that has networkx
   loaded (spawn where there is no forkserver): never a fork of a process running an event loop;
 - the worker runs at a lower priority (nice 10): measuring waits for serving, never the reverse;
-- what crosses is plain numbers (arrays, dicts), pickled in a few milliseconds each way;
+- what crosses is small: queries and plain values in, encoded bytes and a few small values out
+  (network_build.py reads the rows itself), pickled in a few milliseconds each way;
 - the event loop awaits the worker's future and stays free meanwhile;
 - `stop()` (the app's lifespan, at shutdown) ends the worker at once, even mid-measurement, and
   a worker that died is replaced at the next measurement.
@@ -22,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-PRELOAD = ["meetup.coordinators.network_graph"]
+PRELOAD = ["meetup.coordinators.network_build"]  # networkx, msgspec and the measuring code
 NICENESS = 10
 
 _pool: ProcessPoolExecutor | None = None
@@ -46,7 +47,7 @@ def _executor() -> ProcessPoolExecutor:
 
 async def run(work: Callable[..., Any], *args: Any) -> Any:
     """`work(*args)` in the measuring process; `work` must be a module-level function of a module
-    the worker can import without the app (network_graph)."""
+    the worker can import without the app running (network_build, network_graph)."""
     try:
         return await _submit(work, *args)
     except BrokenProcessPool:  # the worker died (killed, out of memory): one fresh try

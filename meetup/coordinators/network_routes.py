@@ -47,6 +47,22 @@ async def _dates(a: date | None, b: date | None) -> tuple[date, date]:
     return a or default_a, b or default_b
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip: named (or `*` when gzip is not), not with q=0."""
+    weights: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        weight = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    weight = float(param[2:])
+                except ValueError:
+                    weight = 0.0
+        weights[coding] = weight
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
+
+
 def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
     return Response(body, media_type=media_type, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
@@ -67,8 +83,11 @@ class NetworkApi(Controller):
         responses={200: ResponseSpec(data_container=NetworkOut, description="the network")},
     )
     async def get_network(self, request: Request, ties: Ties = DEFAULT_TIES, at: At = None) -> Response[bytes]:
-        body = await network.network_json(current_user(request), ties=ties, at=at)
-        return Response(body, media_type=JSON)
+        gzipped = accepts_gzip(request.headers.get("accept-encoding", ""))
+        body = await network.network_json(current_user(request), ties=ties, at=at, gzipped=gzipped)
+        # compressed once per measurement, not per request: a megabyte of JSON becomes a sixth of it
+        headers = {"vary": "Accept-Encoding"} | ({"content-encoding": "gzip"} if gzipped else {})
+        return Response(body, media_type=JSON, headers=headers)
 
     @get(
         "/compare",
@@ -151,9 +170,8 @@ class NetworkPages(Controller):
         }
         if a is None and b is None:
             kept = await network.kept_network(viewer, ties=ties, at=at)
-            drawn = await network.derived(kept, "map", network_map.map_data)
-            context |= {"metrics": kept.measured.metrics, "at": at, "comparison": None}
-            context["data"] = _page_data({"network": drawn})
+            context |= {"metrics": kept.metrics, "at": at, "comparison": None}
+            context["data"] = _page_data({"network": kept.drawn})
         else:
             first, second = await _dates(a, b)
             comparison, before, after = await network.compare(viewer, a=first, b=second, ties=ties)

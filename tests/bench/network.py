@@ -45,6 +45,7 @@ from meetup.settings import Settings, use  # noqa: E402
 from tests.bench.directory import fill, fresh_postgres  # noqa: E402
 from tests.bench.room_fanout import free_port, own_cpu_seconds, stop_server, wait_listening  # noqa: E402
 
+# dropped and made again: give it a database of your own when others share the server
 PG_URL = os.environ.get("MEETUP_BENCH_DATABASE_URL", "postgresql://127.0.0.1:5432/meetup_bench_network")
 KINDS = ("connection", "introduction", "survey", "room", "connection")
 LEVELS = (1, 4, 16, 32)
@@ -53,7 +54,7 @@ CHATTERS = 10  # each says a line every 0.6 s: under the 10-in-5-seconds limit
 # The bare server: the same rows through the raw driver, the same measurement, no ORM, no cache
 # (/cold); and the measured bytes kept from the start (/warm).
 BARE_SERVER = """
-import asyncio, os, sys
+import asyncio, gzip, os, sys
 sys.path.insert(0, os.environ["ROOT"])
 import msgspec
 from meetup.coordinators.network_measure import measure
@@ -75,7 +76,7 @@ async def rows(sql):
         return [dict(zip(names, r)) for r in await cursor.fetchall()]
 
 
-async def body():
+async def body(gzipped):
     people = await rows(NODES)
     nodes = [NetworkNode(id=p["account"], name=p["name"], prefecture=p["prefecture"],
                          organization=p["organization_name"]) for p in people]
@@ -83,7 +84,8 @@ async def body():
     def work():
         m = measure(nodes, ties)
         out = NetworkOut(nodes=m.nodes, edges=m.edges, metrics=m.metrics, ties="relationships", at=None)
-        return msgspec.json.encode(out)
+        payload = msgspec.json.encode(out)
+        return gzip.compress(payload, compresslevel=6, mtime=0) if gzipped else payload
     return await asyncio.to_thread(work)
 
 
@@ -96,15 +98,21 @@ async def app(scope, receive, send):
         else:
             import aiosqlite
             state["conn"] = await aiosqlite.connect(URL.removeprefix("sqlite:///"))
-        state["warm"] = await body()
+        state["warm"] = await body(False)
+        state["warm gzip"] = gzip.compress(state["warm"], compresslevel=6, mtime=0)
         await send({"type": "lifespan.startup.complete"})
         await receive()
         # aiosqlite's connection is a non-daemon thread: left open, it keeps the process from exiting
         await (state["pool"].close() if "pool" in state else state["conn"].close())
         await send({"type": "lifespan.shutdown.complete"})
         return
-    payload = state["warm"] if scope["path"] == "/warm" else await body()
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    gzipped = b"gzip" in dict(scope["headers"]).get(b"accept-encoding", b"")  # as the app: compressed when taken
+    if scope["path"] == "/warm":
+        payload = state["warm gzip"] if gzipped else state["warm"]
+    else:
+        payload = await body(gzipped)
+    headers = [(b"content-type", b"application/json")] + ([(b"content-encoding", b"gzip")] if gzipped else [])
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 """
 
@@ -272,9 +280,11 @@ async def measure(label: str, url: str, args: argparse.Namespace, workdir: Path)
         async with httpx.AsyncClient(timeout=120) as client:
             api, page = f"{base}/api/v1/network", f"{base}/network"
             t = time.perf_counter()
-            await client.get(api)
+            first = await client.get(api)
             await client.get(page)
             print(f"    first measurement (cold, then the page's map): {(time.perf_counter() - t) * 1000:.0f} ms")
+            sent = f"{first.num_bytes_downloaded:,} sent ({first.headers.get('content-encoding', 'identity')})"
+            print(f"    API answer: {len(first.content):,} bytes of JSON, {sent}")
             print("  warm")
             for level in LEVELS:
                 for name, target in (
@@ -340,9 +350,11 @@ async def main() -> None:
     parser.add_argument("--cold-rounds", type=int, default=10)
     parser.add_argument("--chat-seconds", type=float, default=15)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgresql-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        await measure("SQLite", f"sqlite:///{Path(tmp) / 'network.sqlite3'}", args, Path(tmp))
+    if not args.postgresql_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            await measure("SQLite", f"sqlite:///{Path(tmp) / 'network.sqlite3'}", args, Path(tmp))
     if not args.sqlite_only and await fresh_postgres(PG_URL):
         with tempfile.TemporaryDirectory() as tmp:
             await measure("PostgreSQL", PG_URL, args, Path(tmp))

@@ -242,6 +242,19 @@ async def test_a_new_tie_is_seen_at_once_even_when_written_by_another_connection
     assert len(measured) == 2
 
 
+async def test_the_answer_is_sent_compressed_to_clients_that_take_gzip(client):
+    await small_graph()
+    plain = await client.get("/api/v1/network", headers={"accept-encoding": "identity"})
+    packed = await client.get("/api/v1/network", headers={"accept-encoding": "br, gzip;q=0.5"})
+    refused = await client.get("/api/v1/network", headers={"accept-encoding": "gzip;q=0, br"})
+
+    assert "content-encoding" not in plain.headers and "content-encoding" not in refused.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert all(r.headers["vary"] == "Accept-Encoding" for r in (plain, packed, refused))
+    assert packed.num_bytes_downloaded < len(packed.content)  # httpx unpacked it
+    assert packed.json() == plain.json() == refused.json()
+
+
 async def another_process_ties(low: int, high: int) -> None:
     """A tie written on a connection of its own, as another server process would."""
     sql = 'INSERT INTO "tie" ("person_low", "person_high", "kind", "source", "created_at") VALUES ({}, {}, {}, {}, {})'
