@@ -38,13 +38,15 @@ from meetup.coordinators.organizations_routes import OrganizationsApi
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events import dependencies as forum_dependencies
+from meetup.events.calendar_routes import CalendarFeeds
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
 from meetup.events.series_routes import OrganizerSeriesApi, SeriesApi
+from meetup.followups.follow_pages import FollowPages
 from meetup.followups.pages import CampaignPages, FollowUpPages
-from meetup.followups.routes import CampaignsApi, MailPreferencesApi
+from meetup.followups.routes import CampaignsApi, FollowsApi, MailPreferencesApi
 from meetup.mail.dev_mailbox import DevMailbox
 from meetup.mail.worker import inprocess_worker
 from meetup.rooms import dependencies as room_dependencies
@@ -194,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         AccountPages,
         EventsApi,
         OrganizerEventsApi,
+        CalendarFeeds,
         SeriesApi,
         OrganizerSeriesApi,
         EventPages,
@@ -215,6 +218,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         MailPreferencesApi,
         CampaignPages,
         FollowUpPages,
+        FollowsApi,
+        FollowPages,
         SurveyApi,
         SurveyPages,
     ]

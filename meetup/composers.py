@@ -10,8 +10,10 @@ queues mail to be written adds its registration to `register_all`.
 from __future__ import annotations
 
 from meetup.events import notifications
+from meetup.followups import follows
 
 
 def register_all() -> None:
     """Register every domain's composers (idempotent)."""
     notifications.register_composers()
+    follows.register_composers()

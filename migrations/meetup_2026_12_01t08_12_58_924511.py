@@ -45,9 +45,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="meetup", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
 
     manager.add_table(
         class_name="StayInTouch",
@@ -63,9 +61,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Campaign", tablename="campaign", schema=None, columns=None
-    )
+    manager.add_table(class_name="Campaign", tablename="campaign", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="StayInTouch",

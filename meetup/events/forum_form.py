@@ -22,8 +22,9 @@ from meetup.site.forms import error_field
 FIELDS = (
     "title", "summary", "description", "starts_at", "ends_at", "format", "venue", "online_url", "capacity",
     "registration_mode", "registration_opens_at", "registration_closes_at", "draws_at", "status", "series",
-    "series_title",
+    "series_title", "organization", "prefecture", "themes",
 )  # fmt: skip
+_THEME_SEPARATORS = re.compile(r"[,、，\n]+")
 _TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "draws_at")
 _LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 T = TypeVar("T")
@@ -56,6 +57,9 @@ def _hints() -> dict[str, str]:
         "draws_at": _("The draw comes after registration closes and before the forum starts."),
         "status": _("Choose draft or published."),
         "series": _("Choose a series from the list."),
+        "organization": _("Choose the hosting organisation from the list."),
+        "prefecture": _("Choose a prefecture from the list."),
+        "themes": _("Up to 10 themes of up to 30 characters, separated by 、 or commas."),
         "questions": _("Up to %(n)s questions.") % {"n": MAX_QUESTIONS},
     }
 
@@ -216,6 +220,11 @@ def event_values(raw: dict[str, str], questions: list[dict[str, Any]]) -> dict[s
     del values["series_title"]
     values["capacity"] = raw["capacity"] or None
     values["series"] = raw["series"] if raw["series"] not in ("", NEW_SERIES) else None
+    if raw["organization"] and not (raw["organization"].isdigit() and len(raw["organization"]) < 10):
+        raise BadInput(_hints()["organization"], field="organization")
+    values["organization"] = int(raw["organization"]) if raw["organization"] else None
+    values["prefecture"] = raw["prefecture"] or None
+    values["themes"] = [t.strip() for t in _THEME_SEPARATORS.split(raw["themes"]) if t.strip()]
     values["questions"] = questions
     for name in ("format", "registration_mode", "status"):  # a missing choice keeps the default
         if not values[name]:
@@ -269,4 +278,7 @@ def filled_form(out: EventOut) -> dict[str, str]:
         "status": out.status,
         "series": out.series.slug if out.series else "",
         "series_title": "",
+        "organization": str(out.organization.id) if out.organization else "",
+        "prefecture": out.prefecture or "",
+        "themes": "、".join(out.themes),
     }
