@@ -13,7 +13,7 @@ from meetup.errors import NotFound
 from meetup.events import calendar_feeds
 from meetup.i18n import gettext as _
 
-CALENDAR_TYPE = "text/calendar; charset=utf-8"
+CALENDAR_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8" to text types
 
 
 def feed_response(request: Request, feed: calendar_feeds.Feed, *, private: bool = False) -> Response:

@@ -34,7 +34,7 @@ from meetup.i18n import gettext as _
 def calendar_response(row: dict) -> Response[bytes]:
     return Response(
         event_ics(row, settings.current().base_url),
-        media_type="text/calendar; charset=utf-8",
+        media_type="text/calendar",  # Litestar adds "; charset=utf-8"
         headers={"content-disposition": f'attachment; filename="{row["slug"]}.ics"'},
     )
 
