@@ -41,6 +41,7 @@ async def demo_site() -> DemoSite:
             "a profile": f"/coordinators/{miyagi.id}",
             "an organisation": f"/organizations/{organization.id}",
             "organisations": "/organizations?q=miyagi&kind=gateway",
+            "forums in a prefecture": "/events?prefecture=宮城県",
             "network": "/network",
             "login": "/login",
             "signup": "/signup",
@@ -50,6 +51,8 @@ async def demo_site() -> DemoSite:
             "my ticket": f"/events/{FORUM}/ticket",
             "a room": f"/rooms/{room.id}",
             "a programme I am enrolled in": f"/series/{demo.MIGITE}",
+            "what I follow": "/me/follows",
+            "my account and calendar": "/me",
         },
         organizer={
             "manage a forum": f"/organizer/events/{FORUM}",
