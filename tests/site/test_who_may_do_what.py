@@ -441,7 +441,8 @@ async def test_who_may_join_a_room_over_the_websocket(world, settings):
         await asyncio.wait_for(task, timeout=15)
 
 
-CSRF_EXEMPT = {"POST /unsubscribe/{token:str}"}  # RFC 8058 one-click: mailbox providers send no token
+# RFC 8058 one-click (campaigns, and the follows mail): mailbox providers send no token
+CSRF_EXEMPT = {"POST /unsubscribe/{token:str}", "POST /follows/unsubscribe/{token:str}"}
 
 
 @pytest.mark.parametrize(
