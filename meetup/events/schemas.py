@@ -56,7 +56,10 @@ Theme = Annotated[str, Meta(min_length=1, max_length=30)]
 Themes = Annotated[list[Theme], Meta(max_length=10, description="tags, as on profiles (at most 10)")]
 Prefecture = Annotated[str, Meta(max_length=10, description="where it takes place: 宮城県, 東京都 … or 海外")]
 OrganizationId = Annotated[
-    int, Meta(ge=1, description="the hosting organisation's id (GET /organizations): its followers hear of it")
+    int,
+    Meta(
+        ge=1, le=2**31 - 1, description="the hosting organisation's id (GET /organizations): its followers hear of it"
+    ),
 ]
 
 

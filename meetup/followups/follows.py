@@ -23,6 +23,7 @@ Rules:
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from meetup import i18n, settings
 from meetup.accounts import follows as store
@@ -122,9 +123,9 @@ async def _outs(rows: list[store.FollowRow]) -> list[FollowOut]:
             out.url = f"/organizations/{r.value}"
         elif r.kind == "prefecture":
             out.prefecture, out.label = r.value, prefecture_name(r.value, i18n.current_locale())
-            out.url = f"/events?prefecture={r.value}"
+            out.url = f"/events?prefecture={quote(r.value)}"
         else:
-            out.theme, out.label, out.url = r.value, f"#{r.value}", f"/events?theme={r.value}"
+            out.theme, out.label, out.url = r.value, f"#{r.value}", f"/events?theme={quote(r.value)}"
         outs.append(out)
     return outs
 
@@ -159,7 +160,10 @@ async def queue_follow_mail(now: datetime | None = None) -> int:
             people.discard(forum["created_by"])  # the organizer who made it knows already
             for person in people:
                 wanted.setdefault(person, []).append(forum["id"])
-        opted_out = await mail_preferences.not_wanting_follows(list(wanted))
+        everyone = list(wanted)
+        opted_out: set[int] = set()
+        for start in range(0, len(everyone), CHUNK):
+            opted_out |= await mail_preferences.not_wanting_follows(everyone[start : start + CHUNK])
         pairs = [(person, event) for person, events in wanted.items() if person not in opted_out for event in events]
         notices: dict[int, list[int]] = {}  # person: the notice ids (the mail's dedupe key)
         told: dict[int, list[int]] = {}  # person: the forums the mail tells of
@@ -173,7 +177,10 @@ async def queue_follow_mail(now: datetime | None = None) -> int:
             for row in rows:
                 notices.setdefault(row["account"], []).append(row["id"])
                 told.setdefault(row["account"], []).append(row["event"])
-        people = await accounts.get_users(list(told))
+        recipients = list(told)
+        people = {}
+        for start in range(0, len(recipients), CHUNK):
+            people |= await accounts.get_users(recipients[start : start + CHUNK])
         mails = [
             outbox.outbox_row(
                 to_addr=user.email,

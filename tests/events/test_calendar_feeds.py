@@ -141,3 +141,27 @@ async def test_forum_host_prefecture_and_themes(client, make_client):
     assert [e["slug"] for e in (await anonymous.get("/api/v1/events?theme=関係人口")).json()] == [slug]
     assert (await anonymous.get("/api/v1/events?theme=関係")).json() == []  # a whole tag, not part of one
     assert (await anonymous.get("/api/v1/events?prefecture=宮城県")).json() == []
+
+
+async def test_the_forum_form_sets_host_prefecture_and_themes(client):
+    from meetup.coordinators import organizations
+    from tests.events.test_organizer_pages import forum_form
+
+    await organizer(client)
+    host = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
+    page = await client.get("/organizer/events/new")
+    assert f'<option value="{host}"' in page.text and 'name="themes"' in page.text
+    fields = {"organization": str(host), "prefecture": "宮城県", "themes": "関係人口、DX, #DX"}
+    response = await client.post("/organizer/events/new", data=forum_form(client, **fields))
+    assert response.status_code == 303, response.text
+    slug = response.headers["location"].removeprefix("/organizer/events/")
+    shown = (await client.get(f"/api/v1/events/{slug}")).json()
+    assert shown["organization"] == {"id": host, "name": "ワカツク"}
+    assert (shown["prefecture"], shown["themes"]) == ("宮城県", ["関係人口", "DX"])
+    edit = await client.get(f"/organizer/events/{slug}/edit")
+    assert 'value="関係人口、DX"' in edit.text
+    for bad in ({"organization": "999999"}, {"organization": "x"}, {"prefecture": "仙台"}):
+        refused = await client.post("/organizer/events/new", data=forum_form(client, **bad))
+        assert refused.status_code == 400, (bad, refused.status_code)
+    too_big = await client.post("/api/v1/events", json=forum(organization=2**40))
+    assert too_big.status_code == 400
