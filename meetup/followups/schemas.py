@@ -140,6 +140,9 @@ class FollowIn(msgspec.Struct, forbid_unknown_fields=True):
     theme: Annotated[str, msgspec.Meta(max_length=60)] | None = None
 
     def __post_init__(self) -> None:
+        for name in ("series", "prefecture", "theme"):
+            if (value := getattr(self, name)) is not None:
+                setattr(self, name, one_line(value))
         given = [name for name in ("series", "organization", "prefecture", "theme") if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of series, organization, prefecture or theme")
