@@ -12,7 +12,9 @@ DESCRIPTION = "accounts, magic links, mail outbox, organisations"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="OutboxMail",
@@ -28,9 +30,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
+    manager.add_table(
+        class_name="Account", tablename="account", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="MagicLink", tablename="magic_link", schema=None, columns=None)
+    manager.add_table(
+        class_name="MagicLink", tablename="magic_link", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="OutboxMail",

@@ -57,9 +57,13 @@ DESCRIPTION = "forums, series, registrations; magic-link intents"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="Series", tablename="series", schema=None, columns=None)
+    manager.add_table(
+        class_name="Series", tablename="series", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="Registration",
@@ -68,7 +72,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Event", tablename="event", schema=None, columns=None)
+    manager.add_table(
+        class_name="Event", tablename="event", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="Series",

@@ -57,11 +57,17 @@ DESCRIPTION = "coordinator profiles, themes, connection requests, ties"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="Tie", tablename="tie", schema=None, columns=None)
+    manager.add_table(
+        class_name="Tie", tablename="tie", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="TieSource", tablename="tie_source", schema=None, columns=None)
+    manager.add_table(
+        class_name="TieSource", tablename="tie_source", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="ProfileTheme",
@@ -77,7 +83,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Profile", tablename="profile", schema=None, columns=None)
+    manager.add_table(
+        class_name="Profile", tablename="profile", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="Tie",

@@ -58,7 +58,9 @@ DESCRIPTION = "breakout rooms, assignments, room messages"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="RoomAssignment",

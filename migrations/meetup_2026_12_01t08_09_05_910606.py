@@ -42,9 +42,13 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="RoomVisit", tablename="room_visit", schema=None, columns=None)
+    manager.add_table(
+        class_name="RoomVisit", tablename="room_visit", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="RoomVisit",

@@ -45,7 +45,9 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="StayInTouch",
@@ -61,7 +63,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Campaign", tablename="campaign", schema=None, columns=None)
+    manager.add_table(
+        class_name="Campaign", tablename="campaign", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="StayInTouch",

@@ -9,7 +9,9 @@ DESCRIPTION = "registration mail is written by the worker (outbox_mail.compose_j
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
     manager.drop_column(
         table_class_name="Registration",

@@ -14,7 +14,7 @@ async def forwards():
     async def count_waitlists():
         await engine_finder().run_ddl(
             'UPDATE "event" SET "waitlisted_count" = (SELECT count(*) FROM "registration" r'
-            ' WHERE r."event" = "event"."id" AND r."status" = \'waitlisted\')'
+            " WHERE r.\"event\" = \"event\".\"id\" AND r.\"status\" = 'waitlisted')"
         )
 
     manager.add_raw(count_waitlists)

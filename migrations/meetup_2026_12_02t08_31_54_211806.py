@@ -8,7 +8,9 @@ DESCRIPTION = "lottery forums: event.draws_at (the planned draw) and event.drawn
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
     for name in ("draws_at", "drawn_at"):
         manager.add_column(

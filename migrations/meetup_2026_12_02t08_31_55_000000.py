@@ -40,7 +40,7 @@ async def forwards():
         await engine_finder().run_ddl(
             'UPDATE "event" SET "drawn_at" = (SELECT max(r."updated_at") FROM "registration" r'
             ' WHERE r."event" = "event"."id" AND r."status" IN (\'confirmed\', \'waitlisted\'))'
-            ' WHERE "registration_mode" = \'lottery\' AND "drawn_at" IS NULL'
+            " WHERE \"registration_mode\" = 'lottery' AND \"drawn_at\" IS NULL"
         )
 
     manager.add_raw(name_series)

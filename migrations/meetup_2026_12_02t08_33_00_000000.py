@@ -27,7 +27,7 @@ ID = "2026-12-02T08:33:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "room broadcasts are kept; organizers leave no room visits or room ties"
 
-_ORGANIZERS = 'SELECT "id" FROM "account" WHERE "role" IN (\'organizer\', \'admin\')'
+_ORGANIZERS = "SELECT \"id\" FROM \"account\" WHERE \"role\" IN ('organizer', 'admin')"
 
 
 def _params(**overrides) -> dict:
@@ -89,7 +89,7 @@ async def forwards():
     async def forget_organizers_in_rooms():
         engine = engine_finder()
         await engine.run_ddl(
-            f'DELETE FROM "tie" WHERE "kind" = \'room\''
+            f"DELETE FROM \"tie\" WHERE \"kind\" = 'room'"
             f' AND ("person_low" IN ({_ORGANIZERS}) OR "person_high" IN ({_ORGANIZERS}))'
         )
         await engine.run_ddl(f'DELETE FROM "room_visit" WHERE "account" IN ({_ORGANIZERS})')

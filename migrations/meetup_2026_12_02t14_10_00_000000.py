@@ -13,7 +13,7 @@ ID = "2026-12-02T14:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "no forum ties; no room ties for organizers"
 
-_ORGANIZERS = 'SELECT "id" FROM "account" WHERE "role" IN (\'organizer\', \'admin\')'
+_ORGANIZERS = "SELECT \"id\" FROM \"account\" WHERE \"role\" IN ('organizer', 'admin')"
 
 
 async def forwards():
@@ -21,10 +21,10 @@ async def forwards():
 
     async def truthful_ties():
         engine = engine_finder()
-        await engine.run_ddl('DELETE FROM "tie" WHERE "kind" = \'forum\'')
-        await engine.run_ddl('DELETE FROM "tie_source" WHERE "source" LIKE \'event:%\'')
+        await engine.run_ddl("DELETE FROM \"tie\" WHERE \"kind\" = 'forum'")
+        await engine.run_ddl("DELETE FROM \"tie_source\" WHERE \"source\" LIKE 'event:%'")
         await engine.run_ddl(
-            f'DELETE FROM "tie" WHERE "kind" = \'room\''
+            f"DELETE FROM \"tie\" WHERE \"kind\" = 'room'"
             f' AND ("person_low" IN ({_ORGANIZERS}) OR "person_high" IN ({_ORGANIZERS}))'
         )
 

@@ -57,9 +57,13 @@ DESCRIPTION = "forum surveys: questions, responses, people picks"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="Survey", tablename="survey", schema=None, columns=None)
+    manager.add_table(
+        class_name="Survey", tablename="survey", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="SurveyResponse",

@@ -8,7 +8,9 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
     manager.add_column(
         table_class_name="Enrolment",

@@ -46,7 +46,9 @@ DESCRIPTION = "organisations as records"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetup", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetup", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="OrganizationAdmin",
