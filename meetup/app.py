@@ -42,13 +42,15 @@ from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
 from meetup.events import dependencies as forum_dependencies
 from meetup.events.alumni_pages import AlumniPages
 from meetup.events.alumni_routes import AlumniApi
+from meetup.events.calendar_routes import CalendarFeeds
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
 from meetup.events.series_routes import OrganizerSeriesApi, SeriesApi
+from meetup.followups.follow_pages import FollowPages
 from meetup.followups.pages import CampaignPages, FollowUpPages
-from meetup.followups.routes import CampaignsApi, MailPreferencesApi
+from meetup.followups.routes import CampaignsApi, FollowsApi, MailPreferencesApi
 from meetup.mail.dev_mailbox import DevMailbox
 from meetup.mail.worker import inprocess_worker
 from meetup.rooms import dependencies as room_dependencies
@@ -204,6 +206,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         AccountPages,
         EventsApi,
         OrganizerEventsApi,
+        CalendarFeeds,
         SeriesApi,
         OrganizerSeriesApi,
         AlumniApi,
@@ -228,6 +231,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         MailPreferencesApi,
         CampaignPages,
         FollowUpPages,
+        FollowsApi,
+        FollowPages,
         SurveyApi,
         SurveyPages,
     ]

@@ -10,7 +10,7 @@ queues mail to be written adds its registration to `register_all`.
 from __future__ import annotations
 
 from meetup.events import enrolment_mail, notifications
-from meetup.followups import campaigns
+from meetup.followups import campaigns, follows
 
 
 def register_all() -> None:
@@ -18,3 +18,4 @@ def register_all() -> None:
     notifications.register_composers()
     campaigns.register_composers()
     enrolment_mail.register_composers()
+    follows.register_composers()

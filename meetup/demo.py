@@ -35,8 +35,8 @@ from meetup.events.schemas import (
     RegistrationIn,
     SeriesPatch,
 )
-from meetup.followups import campaigns
-from meetup.followups.schemas import CampaignIn, NetworkAudience, NetworkCampaignIn
+from meetup.followups import campaigns, follows
+from meetup.followups.schemas import CampaignIn, FollowIn, NetworkAudience, NetworkCampaignIn
 from meetup.i18n import TOKYO
 from meetup.surveys import service as surveys
 from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
@@ -170,8 +170,10 @@ async def _forum(slug: str, data: EventIn, organizer_id: int) -> bool:
 
 
 async def load_forums(organizer_id: int) -> int:
-    """The real 2021 programme and forum, and upcoming demo forums to register for."""
+    """The real 2021 programme and forum, and upcoming demo forums to register for (the upcoming
+    ones with a host, a prefecture and themes, so following them means something)."""
     created = 0
+    hosts = {o.name: o.id for o in await organizations.list_organizations()}
     for slug, title, summary in SERIES:
         await events.ensure_series(slug, title, summary)
     for number, (month, day, start, end, form, theme) in enumerate(MIGITE_SESSIONS, start=1):
@@ -219,6 +221,7 @@ async def load_forums(organizer_id: int) -> int:
                 status="published",
                 series=COORDINATOR_FORUM,
                 questions=[Question(id="organization", label="所属団体", kind="text", required=True)],
+                themes=["関係人口", "まちづくり"],
             ),
         ),
         (
@@ -236,6 +239,9 @@ async def load_forums(organizer_id: int) -> int:
                 registration_closes_at=_days_ahead(21, "17:00"),
                 draws_at=_days_ahead(22, "12:00"),
                 status="published",
+                organization=hosts.get("ISHINOMAKI2.0"),
+                prefecture="宮城県",
+                themes=["関係人口", "インターン"],
                 questions=[
                     Question(
                         id="interest",
@@ -258,6 +264,9 @@ async def load_forums(organizer_id: int) -> int:
                 capacity=20,
                 registration_mode="approval",
                 status="published",
+                organization=hosts.get("ワカツク"),
+                prefecture="宮城県",
+                themes=["DX", "事業承継"],
             ),
         ),
     )
@@ -617,6 +626,26 @@ async def load_organization_admins(organizer) -> None:
         await organizations.add_admin(by_name[name], person.id, organizer)
 
 
+# What sample participants follow (CONTRACT §5.4): 宮城 美咲 a series, an organisation and her
+# prefecture; another sample participant a theme. The scheduler's follows job then mails each of
+# them the upcoming demo forums that match, once (the dev mailbox shows it).
+DEMO_FOLLOWS = (
+    (SAMPLE_PARTICIPANTS[2][0], "series", COORDINATOR_FORUM),
+    (SAMPLE_PARTICIPANTS[2][0], "organization", "ワカツク"),
+    (SAMPLE_PARTICIPANTS[2][0], "prefecture", "宮城県"),
+    (SAMPLE_PARTICIPANTS[0][0], "theme", "DX"),
+)
+
+
+async def load_follows() -> None:
+    """The sample follows; following again keeps one follow, so this is safe to run again."""
+    hosts = {o.name: o.id for o in await organizations.list_organizations()}
+    for email, kind, value in DEMO_FOLLOWS:
+        person = await accounts.find_user_by_email(email)
+        target = {kind: hosts[value] if kind == "organization" else value}
+        await follows.follow(person.id, FollowIn(**target))
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     await load_organizations()
@@ -640,6 +669,7 @@ async def load_demo() -> dict[str, int]:
     await load_rips_alumni()
     await load_survey_2021("coordinator-forum-2021")
     await load_campaigns(organizer.id)
+    await load_follows()
     return {
         "organizations": len(GATEWAY_ORGANIZATIONS) + len(NAMED_ORGANIZATIONS),
         "participants_created": created,

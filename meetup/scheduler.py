@@ -1,4 +1,4 @@
-"""Periodic jobs (the day-before reminders) run beside the mail worker.
+"""Periodic jobs (the day-before reminders, the follows' mail) run beside the mail worker.
 
 They run in the web process with the in-process worker, and in `python main.py worker`;
 each job is safe to run from several processes at once (its mail carries a dedupe key).
@@ -12,11 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from meetup.events.reminders import queue_reminders
+from meetup.followups.follows import queue_follow_mail
 
 log = logging.getLogger("meetup.scheduler")
 
 JOBS: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
     ("reminders", queue_reminders, 60.0),
+    # Forums published since the last run, one digest per follower: within about a minute.
+    ("follows", queue_follow_mail, 60.0),
 ]
 
 

@@ -1,8 +1,9 @@
 """What mail a person wants to receive: a choice of theirs, kept with their account.
 
 Rules:
-- follow-ups (campaigns) and the notice that someone would like to connect are welcome until the
-  person turns them off (no row: both on); each can be turned off and on again, the last choice wins;
+- follow-ups (campaigns), the notice that someone would like to connect, and the mail about
+  newly published forums the person follows are welcome until the person turns them off (no
+  row: all on); each can be turned off and on again, the last choice wins;
 - transactional mail (sign-in links, tickets, registration changes) always goes: there is no choice
   to read for it.
 
@@ -27,7 +28,10 @@ async def preferences(account_id: int) -> PreferencesOut:
     if row is None:
         return PreferencesOut(followups=True)
     return PreferencesOut(
-        followups=row["followups"], connection_requests=row["connection_requests"], changed_at=row["changed_at"]
+        followups=row["followups"],
+        connection_requests=row["connection_requests"],
+        follows=row["follows"],
+        changed_at=row["changed_at"],
     )
 
 
@@ -58,6 +62,22 @@ async def set_connection_requests(account_id: int, wanted: bool, via: str) -> Pr
     """Turn mail about connection requests on or off for the person; the last choice wins."""
     await _choose(account_id, MailPreference.connection_requests, wanted, via)
     return await preferences(account_id)
+
+
+async def set_follows(account_id: int, wanted: bool, via: str) -> PreferencesOut:
+    """Turn mail about newly published forums one follows on or off; the last choice wins."""
+    await _choose(account_id, MailPreference.follows, wanted, via)
+    return await preferences(account_id)
+
+
+async def not_wanting_follows(account_ids: list[int]) -> set[int]:
+    """Those among `account_ids` who turned off mail about the forums they follow."""
+    if not account_ids:
+        return set()
+    rows = await MailPreference.select(MailPreference.account).where(
+        MailPreference.account.is_in(account_ids) & (MailPreference.follows == False)  # noqa: E712
+    )
+    return {row["account"] for row in rows}
 
 
 async def wants_connection_requests(account_id: int) -> bool:

@@ -9,12 +9,12 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from meetup.accounts import magic_link, service
+from meetup.accounts import calendar_feed, magic_link, service
 from meetup.accounts.auth import INTENT_KEY, client_address, log_in, log_out, login_required
 from meetup.accounts.ratelimit import RateLimiter
-from meetup.accounts.schemas import Accepted, LoginIn, MagicLinkIn, NameIn, SignupIn, UserOut
+from meetup.accounts.schemas import Accepted, LoginIn, MagicLinkIn, MeOut, NameIn, SignupIn, UserOut
 from meetup.errors import DomainError
 from meetup.i18n import gettext as _
 from meetup.settings import Settings
@@ -68,13 +68,40 @@ class AccountsApi(Controller):
         )
         return Accepted(detail="If the address can receive mail, a sign-in link is on its way.")
 
-    @get("/me", guards=[login_required], summary="The signed-in account")
-    async def me(self, request: Request) -> UserOut:
-        return request.user
+    @get(
+        "/me",
+        guards=[login_required],
+        summary="The signed-in account",
+        description="`calendar_url` is the secret address of my personal calendar feed (the forums I hold a "
+        "confirmed seat at, with their online URL): keep it to yourself; `POST /me/calendar/reset` replaces it.",
+    )
+    async def me(self, request: Request) -> MeOut:
+        return await _me_out(request.user)
+
+    @post(
+        "/me/calendar/reset",
+        guards=[login_required],
+        status_code=HTTP_200_OK,
+        summary="A new secret address for my calendar feed (the old one answers 404 from now on)",
+    )
+    async def reset_calendar(self, request: Request) -> MeOut:
+        await calendar_feed.reset(request.user.id)
+        return await _me_out(request.user)
 
     @patch("/me", guards=[login_required], summary="Change my display name (the name others see)")
     async def rename(self, request: Request, data: JSONBody[NameIn]) -> UserOut:
         return await service.set_display_name(request.user.id, data.display_name)
+
+
+async def _me_out(user: UserOut) -> MeOut:
+    return MeOut(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        locale=user.locale,
+        calendar_url=await calendar_feed.calendar_url(user.id),
+    )
 
 
 class AccountPages(Controller):
@@ -193,8 +220,13 @@ class AccountPages(Controller):
         return Redirect(path="/")
 
     @get("/me", guards=[login_required])
-    async def me(self, done: FromQuery[str | None] = None) -> Template:
-        return Template("accounts/me.html", context={"error": None, "done": done, "name": None})
+    async def me(self, request: Request, done: FromQuery[str | None] = None) -> Template:
+        return Template("accounts/me.html", context=await _me_context(request, done=done))
+
+    @post("/me/calendar/reset", guards=[login_required])
+    async def me_reset_calendar(self, request: Request) -> Redirect:
+        await calendar_feed.reset(request.user.id)
+        return Redirect(path="/me?done=calendar#calendar", status_code=303)
 
     @post("/me", guards=[login_required])
     async def me_rename(self, request: Request) -> Template | Redirect:
@@ -202,15 +234,26 @@ class AccountPages(Controller):
         if data is None:
             return Template(
                 "accounts/me.html",
-                context={
-                    "error": _("Enter the name people will see (up to 100 characters)."),
-                    "done": None,
-                    "name": raw.get("display_name", ""),
-                },
+                context=await _me_context(
+                    request,
+                    error=_("Enter the name people will see (up to 100 characters)."),
+                    name=raw.get("display_name", ""),
+                ),
                 status_code=400,
             )
         await service.set_display_name(request.user.id, data.display_name)
         return Redirect(path="/me?done=name", status_code=303)
+
+
+async def _me_context(request: Request, *, done=None, error=None, name=None) -> dict:
+    url = await calendar_feed.calendar_url(request.user.id)
+    return {
+        "error": error,
+        "done": done,
+        "name": name,
+        "calendar_url": url,
+        "calendar_webcal": "webcal://" + url.split("://", 1)[1],
+    }
 
 
 def magic_sent(email: str, settings: Settings, forum_title: str | None = None) -> Template:

@@ -86,6 +86,17 @@ class UserOut(msgspec.Struct):
         return self.role in ("organizer", "admin")
 
 
+class MeOut(msgspec.Struct):
+    """The signed-in account (`GET /me`) with the secret address of its personal calendar feed."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    locale: Locale
+    calendar_url: str
+
+
 class Accepted(msgspec.Struct):
     detail: str
 
@@ -93,4 +104,5 @@ class Accepted(msgspec.Struct):
 class PreferencesOut(msgspec.Struct):
     followups: bool
     connection_requests: bool = True
+    follows: bool = True  # mail about newly published forums matching what one follows
     changed_at: datetime | None = None

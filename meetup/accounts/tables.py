@@ -1,6 +1,6 @@
 """Accounts: people who sign in, the one-time sign-in links mailed to them, and what mail they want."""
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -13,6 +13,9 @@ class Account(Table, tablename="account"):
     locale = Varchar(length=5, default="ja")
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # The personal calendar feed's URL is signed with this number: resetting it bumps it, and
+    # every URL handed out before stops working (accounts/calendar_feed.py).
+    calendar_generation = Integer(default=0)
 
 
 class MagicLink(Table, tablename="magic_link"):
@@ -36,5 +39,16 @@ class MailPreference(Table, tablename="mail_preference"):
     account = ForeignKey(references=Account, unique=True, on_delete=OnDelete.cascade)
     followups = Boolean(default=True)
     connection_requests = Boolean(default=True)  # "someone would like to connect with you" mail
+    follows = Boolean(default=True)  # "a forum you follow was published" mail
     changed_at = Timestamptz(default=TimestamptzNow())
     changed_via = Varchar(length=20, default="")  # one-click | link | preferences
+
+
+class Follow(Table, tablename="follow"):
+    """Something a person follows: a series (its id), an organisation (its id), a prefecture or a
+    theme (as written). One row per (account, kind, value): a unique index of the migration."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)  # series | organization | prefecture | theme
+    value = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())

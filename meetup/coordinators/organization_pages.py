@@ -16,6 +16,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
+from meetup.accounts import follows
 from meetup.accounts.auth import current_user, organizer_required
 from meetup.coordinators import organizations, service
 from meetup.coordinators.organizations_import import MAX_BYTES, import_organizations
@@ -96,7 +97,9 @@ class OrganizationPages(Controller):
         )
 
     @get("/organizations/{organization_id:int}")
-    async def organization(self, request: Request, organization_id: FromPath[Id]) -> Template:
+    async def organization(
+        self, request: Request, organization_id: FromPath[Id], done: FromQuery[str | None] = None
+    ) -> Template:
         viewer = current_user(request)
         organization = await organizations.get_organization(organization_id, viewer)
         members = await service.organization_members(organization_id, viewer)
@@ -111,6 +114,11 @@ class OrganizationPages(Controller):
                 "website": website,
                 "admins": await organizations.admins_of(organization_id),
                 "may_edit": await organizations.may_edit(organization_id, viewer),
+                "hosted": await events.list_events(organization=organization_id, statuses=("published", "cancelled")),
+                "follow_id": await follows.following(
+                    viewer.id if viewer else None, "organization", str(organization_id)
+                ),
+                "done": done,
             },
         )
 

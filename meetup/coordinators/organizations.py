@@ -252,3 +252,13 @@ async def upsert_organization(
             return existing["id"]
         rows = await Organization.insert(Organization(**values)).returning(Organization.id)
     return rows[0]["id"]
+
+
+async def names_of(organization_ids: list[int]) -> dict[int, str]:
+    """{organisation id: name} of those that exist (what a follow of one is called)."""
+    if not organization_ids:
+        return {}
+    rows = await Organization.select(Organization.id, Organization.name).where(
+        Organization.id.is_in(list(organization_ids))
+    )
+    return {row["id"]: row["name"] for row in rows}

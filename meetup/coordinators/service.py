@@ -238,3 +238,8 @@ async def themes_of(user_ids: list[int]) -> dict[int, set[str]]:
     for row in rows:
         themes.setdefault(row["account"], set()).add(row["theme"])
     return themes
+
+
+async def theme_in_use(theme: str) -> bool:
+    """Whether some profile carries `theme` (who does is not told)."""
+    return await ProfileTheme.exists().where(ProfileTheme.theme == theme)

@@ -23,7 +23,9 @@ FIELDS = (
     "title", "summary", "description", "starts_at", "ends_at", "format", "venue", "online_url", "capacity",
     "registration_mode", "registration_opens_at", "registration_closes_at", "draws_at", "status", "series",
     "series_title", "alumni_of",
+    "series_title", "organization", "prefecture", "themes",
 )  # fmt: skip
+_THEME_SEPARATORS = re.compile(r"[,、，\n]+")
 _TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "draws_at")
 _LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 T = TypeVar("T")
@@ -57,6 +59,9 @@ def _hints() -> dict[str, str]:
         "status": _("Choose draft or published."),
         "series": _("Choose a series from the list."),
         "alumni_of": _("Choose a series from the list."),
+        "organization": _("Choose the hosting organisation from the list."),
+        "prefecture": _("Choose a prefecture from the list."),
+        "themes": _("Up to 10 themes of up to 30 characters, separated by 、 or commas."),
         "questions": _("Up to %(n)s questions.") % {"n": MAX_QUESTIONS},
     }
 
@@ -275,6 +280,11 @@ def event_values(
     values["audience"] = {"alumni_of": [raw["alumni_of"]]} if raw["alumni_of"] else None
     values["capacity"] = raw["capacity"] or None
     values["series"] = raw["series"] if raw["series"] not in ("", NEW_SERIES) else None
+    if raw["organization"] and not (raw["organization"].isdigit() and len(raw["organization"]) < 10):
+        raise BadInput(_hints()["organization"], field="organization")
+    values["organization"] = int(raw["organization"]) if raw["organization"] else None
+    values["prefecture"] = raw["prefecture"] or None
+    values["themes"] = [t.strip() for t in _THEME_SEPARATORS.split(raw["themes"]) if t.strip()]
     values["questions"] = questions
     if lecturers is not None:
         values["lecturers"] = lecturers
@@ -332,4 +342,7 @@ def filled_form(out: EventOut) -> dict[str, str]:
         "series": out.series.slug if out.series else "",
         "series_title": "",
         "alumni_of": out.audience.alumni_of[0] if out.audience else "",
+        "organization": str(out.organization.id) if out.organization else "",
+        "prefecture": out.prefecture or "",
+        "themes": "、".join(out.themes),
     }

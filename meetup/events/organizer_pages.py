@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from meetup.accounts.auth import organizer_required
-from meetup.coordinators.prefectures import TOHOKU
+from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, DomainError
 from meetup.events import chart, exports, forum_form, lottery, registration, series, service, tickets
@@ -57,6 +57,8 @@ async def _form_page(
             "lecturers": lecturers if lecturers is not None else forum_form.lecturer_rows([]),
             "max_questions": forum_form.MAX_QUESTIONS,
             "series_options": await series.list_series(),
+            "host_options": await service.host_choices(),
+            "prefectures": {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS},
             "new_series": forum_form.NEW_SERIES,
             "event": event,
             "error": error.detail if error else None,

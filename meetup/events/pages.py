@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import msgspec
 import segno
 from litestar import Controller, Request, Response, get, post
@@ -11,20 +13,21 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup
 
 from meetup import forum_links, settings
-from meetup.accounts import magic_link
+from meetup.accounts import follows, magic_link
 from meetup.accounts.auth import client_address, current_user, login_required, pop_intent
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import magic_sent
 from meetup.accounts.schemas import MagicLinkIn
-from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
+from meetup.coordinators.prefectures import OTHERS, OVERSEAS, PREFECTURES, TOHOKU
 from meetup.db import utcnow
 from meetup.errors import BadInput, DomainError
-from meetup.events import alumni, enrolment, registration, series, service, tickets
+from meetup.events import alumni, enrolment, publication, registration, series, service, tickets
 from meetup.events.calendar import calendar_links
+from meetup.events.calendar_routes import series_feed, subscribe_links
 from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages
 from meetup.events.errors import EventNotFound
 from meetup.events.routes import calendar_response
-from meetup.events.schemas import EnrolmentIn, Question, RegistrationIn
+from meetup.events.schemas import EnrolmentIn, Question, RegistrationIn, clean_themes
 from meetup.i18n import gettext as _
 
 PREFECTURE_GROUPS = {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS}
@@ -69,12 +72,44 @@ class EventPages(Controller):
     include_in_schema = False
 
     @get("/events")
-    async def index(self, q: FromQuery[str | None] = None) -> Template:
+    async def index(
+        self,
+        request: Request,
+        q: FromQuery[str | None] = None,
+        prefecture: FromQuery[str | None] = None,
+        theme: FromQuery[str | None] = None,
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         query = q.strip()[:200] if q else ""
-        upcoming = await service.list_events(q=query or None, starts_from=utcnow())
-        past = await service.list_events(q=query or None, starts_to=utcnow(), statuses=("published",))
+        prefecture = prefecture if prefecture in PREFECTURES else None
+        theme = (clean_themes([theme[:60]]) or [None])[0] if theme else None
+        filters = {"q": query or None, "prefecture": prefecture, "theme": theme}
+        upcoming = await service.list_events(**filters, starts_from=utcnow())
+        past = await service.list_events(**filters, starts_to=utcnow(), statuses=("published",))
         past = [e for e in reversed(past) if e.slug not in {u.slug for u in upcoming}][:30]
-        return Template("events/list.html", context={"upcoming": upcoming, "past": past, "q": query})
+        viewer = current_user(request)
+        followed = None
+        if prefecture or theme:  # the prefecture's or theme's view: it can be followed
+            kind, value = ("prefecture", prefecture) if prefecture else ("theme", theme)
+            followed = {
+                "kind": kind,
+                "value": value,
+                "id": await follows.following(viewer.id if viewer else None, kind, value),
+                "next": f"/events?{kind}={quote(value)}",
+            }
+        context = {
+            "upcoming": upcoming,
+            "past": past,
+            "q": query,
+            "prefecture": prefecture,
+            "theme": theme,
+            "prefectures": PREFECTURE_GROUPS,
+            "themes": await publication.forum_themes(),
+            "followed": followed,
+            "done": done,
+            "calendar": subscribe_links("/events.ics"),
+        }
+        return Template("events/list.html", context=context)
 
     @get("/events/{slug:str}", dependencies=FORUM_OR_CALENDAR)
     async def detail(
@@ -192,7 +227,11 @@ class EventPages(Controller):
         return Template("events/my_registrations.html", context={"items": items})
 
     @get("/series/{slug:str}")
-    async def series_page(self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+    async def series_page(
+        self, request: Request, slug: FromPath[str], done: FromQuery[str | None] = None
+    ) -> Template | Response:
+        if slug.endswith(".ics"):  # the series' calendar to subscribe to
+            return await series_feed(request, slug.removesuffix(".ics"))
         return await _series_page(request, slug, done=done)
 
     @post("/series/{slug:str}/enrol", guards=[login_required])
@@ -229,7 +268,19 @@ async def _series_page(
     if found is None:
         raise EventNotFound(_("No such series."))
     sessions = await service.list_events(series_slug=slug, statuses=("published", "cancelled"))
-    context = {"series": found, "sessions": sessions, "done": done, "error": error, "answers": answers or {}}
+    viewer = current_user(request)
+    follow_id = await follows.following(
+        viewer.id if viewer else None, "series", str((await series.series_row(slug))["id"])
+    )
+    context = {
+        "series": found,
+        "sessions": sessions,
+        "done": done,
+        "error": error,
+        "answers": answers or {},
+        "follow_id": follow_id,
+        "calendar": subscribe_links(f"/series/{slug}.ics"),
+    }
     return Template(
         "events/series.html", context=context | await _enrolment_context(request, slug), status_code=status_code
     )

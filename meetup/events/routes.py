@@ -34,7 +34,7 @@ from meetup.i18n import gettext as _
 def calendar_response(row: dict) -> Response[bytes]:
     return Response(
         event_ics(row, settings.current().base_url),
-        media_type="text/calendar; charset=utf-8",
+        media_type="text/calendar",  # Litestar adds "; charset=utf-8"
         headers={"content-disposition": f'attachment; filename="{row["slug"]}.ics"'},
     )
 
@@ -49,8 +49,18 @@ class EventsApi(Controller):
         q: FromQuery[str | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from", description="starts at or after")] = None,
         to: Annotated[datetime | None, QueryParameter(description="starts at or before")] = None,
+        prefecture: Annotated[str | None, QueryParameter(description="held in this prefecture (宮城県)")] = None,
+        theme: Annotated[str | None, QueryParameter(description="tagged with this theme")] = None,
+        organization: Annotated[int | None, QueryParameter(description="hosted by this organisation (id)")] = None,
     ) -> list[EventSummary]:
-        return await service.list_events(q=q[:200] if q else None, starts_from=from_, starts_to=to)
+        return await service.list_events(
+            q=q[:200] if q else None,
+            starts_from=from_,
+            starts_to=to,
+            prefecture=prefecture[:10] if prefecture else None,
+            theme=theme[:60] if theme else None,
+            organization=organization if organization is None or 0 < organization < 2**31 else -1,
+        )
 
     @get(
         "/{slug:str}",

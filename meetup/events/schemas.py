@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from meetup.coordinators.prefectures import TOHOKU
+from meetup.coordinators.prefectures import PREFECTURES, TOHOKU
 from meetup.links import check_url
 from meetup.text import multi_line, one_line
 
@@ -62,6 +62,30 @@ class Question(msgspec.Struct, forbid_unknown_fields=True):
 
 
 Questions = Annotated[list[Question], Meta(max_length=30)]
+Theme = Annotated[str, Meta(min_length=1, max_length=30)]
+Themes = Annotated[list[Theme], Meta(max_length=10, description="tags, as on profiles (at most 10)")]
+Prefecture = Annotated[str, Meta(max_length=10, description="where it takes place: 宮城県, 東京都 … or 海外")]
+OrganizationId = Annotated[
+    int,
+    Meta(
+        ge=1, le=2**31 - 1, description="the hosting organisation's id (GET /organizations): its followers hear of it"
+    ),
+]
+
+
+def clean_themes(themes: list[str]) -> list[str]:
+    """Tags as profiles keep them: one line, no leading #, each once."""
+    cleaned: list[str] = []
+    for theme in themes:
+        theme = one_line(theme).lstrip("#").strip()
+        if theme and theme not in cleaned:
+            cleaned.append(theme)
+    return cleaned
+
+
+def _check_prefecture(prefecture: str | None) -> None:
+    if prefecture is not None and prefecture not in PREFECTURES:
+        raise ValueError("prefecture: write it as in 宮城県, 東京都, 北海道, or 海外")
 
 
 class Lecturer(msgspec.Struct, forbid_unknown_fields=True):
@@ -145,9 +169,14 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     draws_at: DrawDate | None = None
     audience: Audience | None = None
     lecturers: Lecturers = []
+    organization: OrganizationId | None = None
+    prefecture: Prefecture | None = None
+    themes: Themes = []
 
     def __post_init__(self) -> None:
         self.title, self.summary, self.venue = one_line(self.title), one_line(self.summary), one_line(self.venue)
+        _check_prefecture(self.prefecture)
+        self.themes = clean_themes(self.themes)
         self.description = multi_line(self.description)
         if not self.title:
             raise ValueError("title: must not be blank")
@@ -177,8 +206,15 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     draws_at: DrawDate | None | UnsetType = UNSET
     audience: Audience | None | UnsetType = UNSET
     lecturers: Lecturers | UnsetType = UNSET
+    organization: OrganizationId | None | UnsetType = UNSET
+    prefecture: Prefecture | None | UnsetType = UNSET
+    themes: Themes | UnsetType = UNSET
 
     def __post_init__(self) -> None:
+        if self.prefecture is not UNSET:
+            _check_prefecture(self.prefecture)
+        if self.themes is not UNSET:
+            self.themes = clean_themes(self.themes)
         for field in ("title", "summary", "venue"):
             if (value := getattr(self, field)) is not UNSET:
                 setattr(self, field, one_line(value))
@@ -198,6 +234,11 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
 class SeriesRef(msgspec.Struct):
     slug: str
     title: str
+
+
+class OrganizationRef(msgspec.Struct):
+    id: int
+    name: str
 
 
 SeriesTitle = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -335,6 +376,8 @@ class EventSummary(msgspec.Struct):
     draws_at: datetime | None = None
     drawn_at: datetime | None = None  # lottery forums: when the organizer drew
     lecturers: list[Lecturer] = []
+    prefecture: str | None = None
+    themes: list[str] = []
 
 
 class EventOut(msgspec.Struct, omit_defaults=True):
@@ -363,6 +406,9 @@ class EventOut(msgspec.Struct, omit_defaults=True):
     draws_at: datetime | None = None  # lottery forums: when the draw is planned
     drawn_at: datetime | None = None  # lottery forums: when the organizer drew
     audience: Audience | UnsetType = UNSET  # only when the forum is for some series' alumni
+    organization: OrganizationRef | None = None  # the host: its followers hear of the forum
+    prefecture: str | None = None
+    themes: list[str] = []
 
 
 class Created(msgspec.Struct):

@@ -195,3 +195,11 @@ async def list_series() -> list[SeriesOut]:
         SeriesOut(slug=r["slug"], title=r["title"], summary=r["summary"], session_count=sessions.get(r["id"], 0))
         for r in rows
     ]
+
+
+async def refs_by_id(series_ids: list[int]) -> dict[int, dict]:
+    """{series id: {'id', 'slug', 'title'}} of those that exist."""
+    if not series_ids:
+        return {}
+    rows = await Series.select(Series.id, Series.slug, Series.title).where(Series.id.is_in(list(series_ids)))
+    return {row["id"]: row for row in rows}

@@ -9,6 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from meetup.accounts.auth import current_user, login_required, organizer_required
 from meetup.errors import NotFound
 from meetup.events import enrolment, exports, lottery, series, service
+from meetup.events.calendar_routes import series_feed
 from meetup.events.schemas import (
     Created,
     EnrolmentIn,
@@ -46,10 +47,17 @@ class SeriesApi(Controller):
     async def create(self, data: JSONBody[SeriesIn]) -> Created:
         return Created(slug=await series.create_series(data))
 
-    @get("/{slug:str}", summary="A series with its sessions (and its enrolment, if it takes one)")
-    async def detail(self, request: Request, slug: FromPath[str]) -> SeriesDetail:
+    @get(
+        "/{slug:str}",
+        summary="A series with its sessions (and its enrolment, if it takes one); with .ics, its calendar",
+        description="`/series/{slug}.ics` answers `text/calendar`: the series' published sessions to subscribe "
+        "to (304 on a matching `If-None-Match`).",
+    )
+    async def detail(self, request: Request, slug: FromPath[str]) -> Response[SeriesDetail]:
+        if slug.endswith(".ics"):
+            return await series_feed(request, slug.removesuffix(".ics"))
         user = current_user(request)
-        return await series_detail(slug, organizer=bool(user and user.is_organizer))
+        return Response(await series_detail(slug, organizer=bool(user and user.is_organizer)))
 
     @patch(
         "/{slug:str}",

@@ -29,6 +29,7 @@ from meetup.events.schemas import (
     EventPatch,
     EventSummary,
     Lecturer,
+    OrganizationRef,
     Question,
     SeriesRef,
     check_draw_date,
@@ -66,9 +67,37 @@ async def ensure_series(slug: str, title: str | None = None, summary: str = "") 
     return rows[0]["id"]
 
 
+async def _hosts(organization_ids: set[int]) -> dict[int, OrganizationRef]:
+    """The hosting organisations by id. Organisations live a floor above forums
+    (coordinators), so their table is read here by name, never imported."""
+    if not organization_ids:
+        return {}
+    ids = sorted(organization_ids)
+    marks = ", ".join("{}" for _ in ids)
+    rows = await fetch(f'SELECT "id", "name" FROM "organization" WHERE "id" IN ({marks})', *ids)  # noqa: S608
+    return {r["id"]: OrganizationRef(id=r["id"], name=r["name"]) for r in rows}
+
+
+async def host_choices() -> list[OrganizationRef]:
+    """Every organisation that may host a forum, by name (the forum form's list)."""
+    rows = await fetch('SELECT "id", "name" FROM "organization" ORDER BY "name"')
+    return [OrganizationRef(id=r["id"], name=r["name"]) for r in rows]
+
+
+async def _check_host(organization_id: int | None) -> None:
+    if organization_id is not None and not await _hosts({organization_id}):
+        raise BadInput(_("No such organisation."), field="organization")
+
+
+def themes_of(row: dict) -> list[str]:
+    return msgspec.json.decode(row.get("themes_json") or "[]", type=list[str])
+
+
 async def create_event(data: EventIn, created_by: int | None, *, slug: str | None = None) -> str:
-    """A new forum (draft or published); returns its slug."""
+    """A new forum (draft or published); returns its slug. A forum published now is recorded
+    as such (`published_at`): its followers hear of it from the follows' digest job."""
     audience = await alumni.checked_audience(data.audience)
+    await _check_host(data.organization)
     series_id = await ensure_series(data.series) if data.series else None
     async with write_transaction():
         slug = slug or await _new_slug(data.title, data.starts_at)
@@ -94,6 +123,10 @@ async def create_event(data: EventIn, created_by: int | None, *, slug: str | Non
                 draws_at=data.draws_at,
                 created_by=created_by,
                 alumni_of_json=audience,
+                organization=data.organization,
+                prefecture=data.prefecture,
+                themes_json=msgspec.json.encode(data.themes).decode(),
+                published_at=utcnow() if data.status == "published" else None,
             )
         )
     if series_id is not None:
@@ -133,12 +166,12 @@ async def update_event(slug: str, patch: EventPatch) -> None:
         raise BadInput(
             _("The draw comes after registration closes and before the forum starts."), field="draws_at"
         ) from None
+    if "organization" in changes:
+        await _check_host(changes["organization"])
     values: dict = {}
     for name, value in changes.items():
-        if name == "questions":
-            values[Event.questions_json] = msgspec.json.encode(value).decode()
-        elif name == "lecturers":
-            values[Event.lecturers_json] = msgspec.json.encode(value).decode()
+        if name in ("questions", "themes", "lecturers"):
+            values[getattr(Event, f"{name}_json")] = msgspec.json.encode(value).decode()
         elif name == "series":
             values[Event.series] = await ensure_series(value) if value else None
         elif name == "audience":
@@ -148,6 +181,8 @@ async def update_event(slug: str, patch: EventPatch) -> None:
     if any(name in changes and changes[name] != row[name] for name in _CALENDAR_FIELDS):
         values[Event.revision] = row["revision"] + 1
     values[Event.updated_at] = utcnow()
+    if changes.get("status") == "published" and row["published_at"] is None:
+        values[Event.published_at] = values[Event.updated_at]  # the follows' digest job announces it
     async with write_transaction():
         locked = await seats.lock_event(row["id"])
         if "capacity" in changes:
@@ -187,9 +222,13 @@ async def list_events(
     starts_to: datetime | None = None,
     statuses: tuple[str, ...] = ("published",),
     series_slug: str | None = None,
+    prefecture: str | None = None,
+    theme: str | None = None,
+    organization: int | None = None,
     limit: int = 200,
 ) -> list[EventSummary]:
-    """Forums soonest first; `q` matches title, summary, venue and description."""
+    """Forums soonest first; `q` matches title, summary, venue and description; `prefecture`
+    and `theme` keep the forums held there, or tagged so."""
     query = Event.select().where(Event.status.is_in(list(statuses))).order_by(Event.starts_at).limit(limit)
     if q and q.strip():
         like = _like(q.strip())
@@ -203,12 +242,22 @@ async def list_events(
         query = query.where(Event.starts_at >= starts_from)
     if starts_to:
         query = query.where(Event.starts_at <= starts_to)
+    if prefecture:
+        query = query.where(Event.prefecture == prefecture)
+    if organization is not None:
+        query = query.where(Event.organization == organization)
+    if theme:
+        # themes_json holds the tags as JSON strings: the quoted tag is found whole
+        quoted = msgspec.json.encode(theme).decode()
+        query = query.where(Event.themes_json.like(f"%{quoted}%"))  # % or _ in a tag only widen it…
     if series_slug:
         series = await Series.select(Series.id).where(Series.slug == series_slug).first()
         if series is None:
             return []
         query = query.where(Event.series == series["id"])
     rows = await query
+    if theme:
+        rows = [r for r in rows if theme in themes_of(r)]  # …and the exact tag decides
     series = await _series_refs({r["series"] for r in rows if r["series"]})
     return [
         EventSummary(
@@ -229,6 +278,8 @@ async def list_events(
             draws_at=tokyo(r["draws_at"]),
             drawn_at=tokyo(r["drawn_at"]),
             lecturers=lecturers_of(r),
+            prefecture=r["prefecture"],
+            themes=themes_of(r),
         )
         for r in rows
     ]
@@ -281,6 +332,9 @@ async def event_out(row: dict, viewer_id: int | None, *, organizer: bool = False
         series=series,
         draws_at=tokyo(row["draws_at"]),
         drawn_at=tokyo(row["drawn_at"]),
+        organization=(await _hosts({row["organization"]})).get(row["organization"]) if row["organization"] else None,
+        prefecture=row["prefecture"],
+        themes=themes_of(row),
     )
     if row["online_url"] and (organizer or await registration.is_confirmed(row["id"], viewer_id)):
         out.online_url = row["online_url"]

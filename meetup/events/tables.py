@@ -51,6 +51,13 @@ class Event(Table, tablename="event"):
     waitlist_seq = Integer(default=0)  # the last waitlist number given out
     waitlisted_count = Integer(default=0)  # how many are waiting now: a newcomer's position
     revision = Integer(default=0)  # the calendar SEQUENCE: bumped when time or place change
+    # The hosting organisation's id (the database holds the foreign key to "organization"; the
+    # table lives a floor above events, so it is not named here).
+    organization = Integer(null=True, default=None)
+    prefecture = Varchar(length=10, null=True, default=None)  # where it takes place (as 宮城県)
+    themes_json = Text(default="[]")
+    published_at = Timestamptz(null=True, default=None)  # first publication
+    announced_at = Timestamptz(null=True, default=None)  # when its followers' mail was queued
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -269,6 +269,7 @@ class FollowUpPages(Controller):
     async def save_settings(self, request: Request) -> Template:
         form = await request.form()
         await mail_preferences.set_followups(request.user.id, form.get("followups") == "on", "preferences")
+        await mail_preferences.set_follows(request.user.id, form.get("follows") == "on", "preferences")
         prefs = await mail_preferences.set_connection_requests(
             request.user.id, form.get("connection_requests") == "on", "preferences"
         )

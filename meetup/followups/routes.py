@@ -1,22 +1,25 @@
-"""Follow-ups over the JSON API: campaigns, mail preferences, stay-in-touch."""
+"""Follow-ups over the JSON API: campaigns, mail preferences, stay-in-touch, follows."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from meetup.accounts import mail_preferences
 from meetup.accounts.auth import login_required, organizer_required
 from meetup.accounts.schemas import PreferencesOut
 from meetup.events.dependencies import Forum
-from meetup.followups import campaigns, introductions
+from meetup.followups import campaigns, follows, introductions
 from meetup.followups.schemas import (
     CampaignCreated,
     CampaignIn,
     CampaignOut,
     CampaignPatch,
     Delivery,
+    FollowIn,
+    FollowOut,
     NetworkCampaignIn,
     PreferencesIn,
     Preview,
@@ -98,6 +101,8 @@ class MailPreferencesApi(Controller):
             await mail_preferences.set_followups(request.user.id, data.followups, "preferences")
         if data.connection_requests is not None:
             await mail_preferences.set_connection_requests(request.user.id, data.connection_requests, "preferences")
+        if data.follows is not None:
+            await mail_preferences.set_follows(request.user.id, data.follows, "preferences")
         return await mail_preferences.preferences(request.user.id)
 
     @post(
@@ -107,3 +112,31 @@ class MailPreferencesApi(Controller):
     )
     async def stay_in_touch(self, token: FromPath[str]) -> StayInTouchOut:
         return await introductions.press(token)
+
+
+class FollowsApi(Controller):
+    path = "/api/v1"
+    tags = ["follows"]
+    guards = [login_required]
+
+    @post(
+        "/follows",
+        status_code=HTTP_201_CREATED,
+        summary="Follow a series, an organisation, a prefecture or a theme",
+        description="Exactly one of `series` (slug), `organization` (id), `prefecture` (as 宮城県) or `theme`. "
+        "One that does not exist is a 400 naming the field. Following the same thing again answers 200 with "
+        "the follow already there. A forum published later that matches is mailed to the follower once, "
+        "within a few minutes (publications close together share one mail).",
+        responses={200: ResponseSpec(FollowOut, description="Already followed: the follow already there")},
+    )
+    async def follow(self, request: Request, data: JSONBody[FollowIn]) -> Response[FollowOut]:
+        out, created = await follows.follow(request.user.id, data)
+        return Response(out, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/me/follows", summary="What I follow")
+    async def mine(self, request: Request) -> list[FollowOut]:
+        return await follows.my_follows(request.user.id)
+
+    @delete("/follows/{follow_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Stop following (only my own)")
+    async def unfollow(self, request: Request, follow_id: FromPath[int]) -> None:
+        await follows.unfollow(request.user.id, follow_id)

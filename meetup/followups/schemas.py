@@ -163,8 +163,41 @@ class PreferencesIn(msgspec.Struct, forbid_unknown_fields=True):
 
     followups: bool | None = None
     connection_requests: bool | None = None
+    follows: bool | None = None  # mail about newly published forums one follows
 
 
 class StayInTouchOut(msgspec.Struct):
     status: Literal["waiting", "connected"]
     other: int
+
+
+class FollowIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Exactly one of: a series (its slug), an organisation (its id), a prefecture (as written,
+    宮城県) or a theme (a tag, as on profiles and forums)."""
+
+    series: Annotated[str, msgspec.Meta(max_length=80)] | None = None
+    organization: int | None = None
+    prefecture: Annotated[str, msgspec.Meta(max_length=10)] | None = None
+    theme: Annotated[str, msgspec.Meta(max_length=60)] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("series", "prefecture", "theme"):
+            if (value := getattr(self, name)) is not None:
+                setattr(self, name, one_line(value))
+        given = [name for name in ("series", "organization", "prefecture", "theme") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of series, organization, prefecture or theme")
+
+
+class FollowOut(msgspec.Struct, omit_defaults=True):
+    """A follow: `kind` says which of series, organization, prefecture, theme is given."""
+
+    id: int
+    kind: Literal["series", "organization", "prefecture", "theme"]
+    label: str  # what it is called on a page: the series' title, the organisation's name…
+    url: str  # the page of what is followed (a path on this site)
+    created_at: datetime
+    series: str | None = None  # the series' slug
+    organization: int | None = None
+    prefecture: str | None = None
+    theme: str | None = None

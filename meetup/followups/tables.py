@@ -32,3 +32,12 @@ class StayInTouch(Table, tablename="stay_in_touch"):
     event_id = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     introduced_at = Timestamptz(null=True, default=None)
+
+
+class FollowNotice(Table, tablename="follow_notice"):
+    """A forum a follower was told about: one row per (account, forum), a unique index of the
+    migration, so nobody is mailed about the same forum twice."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())

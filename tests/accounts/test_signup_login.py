@@ -21,7 +21,10 @@ async def test_signup_creates_a_participant_and_signs_them_in(client):
     }
     me = await client.get("/api/v1/me")
     assert me.status_code == 200
-    assert me.json() == user
+    body = me.json()
+    calendar_url = body.pop("calendar_url")  # the secret address of my calendar feed (CONTRACT §5.4)
+    assert body == user
+    assert calendar_url.startswith(f"http://testserver.local/calendars/{user['id']}-")
 
 
 async def test_a_stored_password_is_an_argon2_hash(client):

@@ -42,6 +42,7 @@ async def demo_site() -> DemoSite:
             "a profile": f"/coordinators/{miyagi.id}",
             "an organisation": f"/organizations/{organization.id}",
             "organisations": "/organizations?q=miyagi&kind=gateway",
+            "forums in a prefecture": "/events?prefecture=宮城県",
             "network": "/network",
             "the directory's programme filter": f"/coordinators?alumni={demo.MIGITE}",
             "an alumni-only forum": f"/events/{demo.RIPS_OB_FORUM}",
@@ -55,6 +56,8 @@ async def demo_site() -> DemoSite:
             "a programme I am enrolled in": f"/series/{demo.MIGITE}",
             "my certificate of completion": f"/series/{demo.MIGITE}/certificates/{miyagi.id}",
             "a programme's alumni": f"/series/{demo.RIPS}/alumni",
+            "what I follow": "/me/follows",
+            "my account and calendar": "/me",
         },
         organizer={
             "manage a forum": f"/organizer/events/{FORUM}",

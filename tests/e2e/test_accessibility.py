@@ -37,7 +37,7 @@ async def violations_on(page, base_url: str, path: str, name: str) -> list[str]:
     return found
 
 
-async def test_axe_finds_no_wcag_violation_on_twenty_five_pages(live_server, browser, database):
+async def test_axe_finds_no_wcag_violation_on_twenty_eight_pages(live_server, browser, database):
     site = await demo_site()
     organizer_email, organizer_password, _name = demo.DEMO_ORGANIZER
     people = (
@@ -46,7 +46,14 @@ async def test_axe_finds_no_wcag_violation_on_twenty_five_pages(live_server, bro
             (PARTICIPANT, demo.DEMO_PASSWORD),
             {
                 k: site.participant[k]
-                for k in ("my registrations", "a room", "my certificate of completion", "a programme's alumni")
+                for k in (
+                    "my registrations",
+                    "a room",
+                    "my certificate of completion",
+                    "a programme's alumni",
+                    "what I follow",
+                    "my account and calendar",
+                )
             },
         ),
         (
@@ -77,5 +84,5 @@ async def test_axe_finds_no_wcag_violation_on_twenty_five_pages(live_server, bro
             found += await violations_on(page, live_server, path, name)
             walked += 1
         await context.close()
-    assert walked == 25
+    assert walked == 28
     assert not found, "\n".join(found)

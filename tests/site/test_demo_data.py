@@ -154,3 +154,19 @@ async def test_rips_has_two_imported_cohorts_and_an_ob_forum_for_them_only(datab
     assert await alumni.admits(forum, records[0]["account"])
     organizer = await accounts.find_user_by_email(demo.DEMO_ORGANIZER[0])
     assert not await alumni.admits(forum, organizer.id)
+
+
+async def test_the_demo_follows_and_their_first_digest(database):
+    from meetup.followups import follows
+    from meetup.mail import outbox
+
+    await demo.load_demo()
+    await demo.load_follows()  # again: nothing doubles
+    misaki = await accounts.find_user_by_email(demo.SAMPLE_PARTICIPANTS[2][0])
+    assert [f.kind for f in await follows.my_follows(misaki.id)] == ["series", "organization", "prefecture"]
+    assert await follows.queue_follow_mail() == 2  # 宮城 美咲 and the one who follows DX
+    [mail] = [m for m in await outbox.recent(to_addr=misaki.email) if "follows." in m.headers.get("List-Id", "")]
+    assert "第2回 東北コーディネーター・フォーラム" in mail.body_text  # her series
+    assert "石巻" in mail.body_text and "DX推進" in mail.body_text  # 宮城県, and ワカツク's
+    assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert await follows.queue_follow_mail() == 0

@@ -39,7 +39,8 @@ class Links(HTMLParser):
 def off_site(page_url: str, html: str) -> list[str]:
     """The links a browser would follow off this site. As a browser reads an http(s) link: tabs and
     line breaks are dropped, a backslash is a slash, and a link starting with two or more slashes
-    names a host (`///evil.example` goes to evil.example)."""
+    names a host (`///evil.example` goes to evil.example). A `webcal://` link (a calendar to
+    subscribe to) is this site's feed when it names this site's host."""
     parser = Links()
     parser.feed(html)
     bad = []
@@ -48,7 +49,7 @@ def off_site(page_url: str, html: str) -> list[str]:
         if as_browser.startswith("//"):
             as_browser = "//" + as_browser.lstrip("/")
         target = urlsplit(urljoin(page_url, as_browser))
-        if target.scheme not in ("http", "https") or target.netloc != SITE:
+        if target.scheme not in ("http", "https", "webcal") or target.netloc != SITE:
             bad.append(link)
     return bad
 

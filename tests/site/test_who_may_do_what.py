@@ -27,6 +27,8 @@ import pytest
 import uvicorn
 import websockets
 
+from meetup.accounts import calendar_feed
+from meetup.accounts import follows as account_follows
 from meetup.accounts import service as accounts
 from meetup.app import create_app
 from meetup.coordinators import connections, organizations
@@ -36,7 +38,7 @@ from meetup.events import enrolment, registration, series
 from meetup.events import service as events
 from meetup.events.schemas import EnrolmentRule, EventIn, RegistrationIn, SeriesPatch
 from meetup.events.tables import Alumnus
-from meetup.followups import campaigns, preferences
+from meetup.followups import campaigns, follows, preferences
 from meetup.followups.introductions import stay_token
 from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
@@ -253,6 +255,21 @@ TABLE: dict[str, str] = {
     "POST /organizer/events/{slug:str}/survey": "organizer",
     "POST /organizer/events/{slug:str}/survey/open": "organizer",
     "GET /organizer/events/{slug:str}/survey/results": "organizer",
+    # follows and calendars (CONTRACT §5.4); someone else's follow is a 404, as a missing one
+    "POST /api/v1/follows": "member",
+    "GET /api/v1/me/follows": "member",
+    "DELETE /api/v1/follows/{follow_id:int}": "member",
+    "GET /me/follows": "member",
+    "POST /me/follows": "member",
+    "POST /me/follows/{follow_id:int}/delete": "member",
+    "GET /follows/unsubscribe/{token:str}": "link",
+    "POST /follows/unsubscribe/{token:str}": "link",
+    "POST /follows/unsubscribe/{token:str}/resubscribe": "link",
+    "GET /events.ics": "public",
+    "GET /api/v1/events.ics": "public",
+    "GET /calendars/{token:str}": "link",  # the secret address is the key
+    "POST /api/v1/me/calendar/reset": "member",
+    "POST /me/calendar/reset": "member",
     "GET /dev/mailbox": "dev",
     "GET /dev/mailbox/{mail_id:int}": "dev",
 }
@@ -297,6 +314,7 @@ async def build_world() -> World:
     applied, _ = await enrolment.enrol(await enrolment.open_series("migiude-2021"), participant)
     programme = await series.series_row("migiude-2021")
     await Alumnus.insert(Alumnus(account=registrant, series=programme["id"], year=2021, source="completed"))
+    followed, _ = await account_follows.add(registrant, "prefecture", "宮城県")
     survey = SurveyIn(questions=[SurveyQuestion(id="satisfaction", label="満足度", kind="scale")], open=True)
     await surveys.save_survey(event_a, survey)
     await surveys.respond(event_a, author, ResponseIn(answers={"satisfaction": 4}))
@@ -312,6 +330,7 @@ async def build_world() -> World:
             "message_id": message.id,
             "campaign_id": campaign.id,
             "mail_id": mail["id"],
+            "follow_id": followed.id,
             "token": None,  # per route, below
         },
         users={
@@ -347,6 +366,10 @@ def fill(path: str, world: World) -> str:
         ids["slug"] = "migiude-2021"
     if path.startswith("/unsubscribe/"):
         ids["token"] = preferences.unsubscribe_token(world.users["registrant"])
+    elif path.startswith("/follows/unsubscribe/"):
+        ids["token"] = follows.unsubscribe_url(world.users["registrant"]).rpartition("/")[2]
+    elif path.startswith("/calendars/"):
+        ids["token"] = calendar_feed.token_for(world.users["registrant"], 0) + ".ics"
     elif "stay-in-touch" in path:
         ids["token"] = stay_token(world.users["participant"], world.users["registrant"], 1)
     else:
@@ -438,7 +461,8 @@ async def test_who_may_join_a_room_over_the_websocket(world, settings):
         await asyncio.wait_for(task, timeout=15)
 
 
-CSRF_EXEMPT = {"POST /unsubscribe/{token:str}"}  # RFC 8058 one-click: mailbox providers send no token
+# RFC 8058 one-click (campaigns, and the follows mail): mailbox providers send no token
+CSRF_EXEMPT = {"POST /unsubscribe/{token:str}", "POST /follows/unsubscribe/{token:str}"}
 
 
 @pytest.mark.parametrize(
