@@ -386,3 +386,16 @@ class LotteryResult(msgspec.Struct):
 
 class CheckInIn(msgspec.Struct, forbid_unknown_fields=True):
     code: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class CohostIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, Meta(max_length=254, description="The address to mail the invitation to")]
+
+
+class CohostInvited(msgspec.Struct):
+    email: str
+    expires_in_days: int
+
+
+class Cloned(msgspec.Struct):
+    slug: str

@@ -14,10 +14,11 @@ from litestar.response import Redirect, Template
 
 from meetup import settings
 from meetup.accounts import mail_preferences
-from meetup.accounts.auth import login_required, organizer_required
+from meetup.accounts.auth import login_required
 from meetup.errors import BadInput, DomainError
 from meetup.events import service as events
-from meetup.events.dependencies import Forum
+from meetup.events.audit import acts
+from meetup.events.dependencies import Forum, staff_required
 from meetup.followups import campaigns, introductions, preferences
 from meetup.followups.schemas import AUDIENCES, CampaignIn, CampaignPatch
 from meetup.site.forms import error_field
@@ -50,7 +51,7 @@ def _convert(values: dict, schema: type):
 
 class CampaignPages(Controller):
     path = "/organizer"
-    guards = [organizer_required]
+    guards = [staff_required]  # organizers; co-hosts only where a route's opt lets them (acts)
     include_in_schema = False
 
     async def _list_page(self, event: dict, form: dict | None = None, error: DomainError | None = None) -> Template:
@@ -71,11 +72,11 @@ class CampaignPages(Controller):
             status_code=error.status_code if error else 200,
         )
 
-    @get("/events/{slug:str}/campaigns")
+    @get("/events/{slug:str}/campaigns", opt=acts(None))
     async def campaigns_page(self, forum: Forum) -> Template:
         return await self._list_page(forum)
 
-    @post("/events/{slug:str}/campaigns")
+    @post("/events/{slug:str}/campaigns", opt=acts("campaign.create"))
     async def create(self, request: Request, forum: Forum) -> Template | Redirect:
         form = _campaign_form(await request.form())
         try:
@@ -126,11 +127,11 @@ class CampaignPages(Controller):
             headers={"content-security-policy": mail_preview_policy(settings.current())},
         )
 
-    @get("/campaigns/{campaign_id:int}")
+    @get("/campaigns/{campaign_id:int}", opt=acts(None, forum_of=campaigns.forum_of_campaign))
     async def campaign_page(self, request: Request, campaign_id: FromPath[int]) -> Template:
         return await self._campaign_page(request, campaign_id)
 
-    @post("/campaigns/{campaign_id:int}")
+    @post("/campaigns/{campaign_id:int}", opt=acts("campaign.edit", forum_of=campaigns.forum_of_campaign))
     async def save(self, request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
         form = _campaign_form(await request.form())
         try:
@@ -139,7 +140,7 @@ class CampaignPages(Controller):
             return await self._campaign_page(request, campaign_id, form=form, error=exc)
         return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=saved", status_code=303)
 
-    @post("/campaigns/{campaign_id:int}/test")
+    @post("/campaigns/{campaign_id:int}/test", opt=acts("campaign.test", forum_of=campaigns.forum_of_campaign))
     async def test(self, request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
         try:
             to = await campaigns.send_test(campaign_id, request.user)
@@ -147,7 +148,7 @@ class CampaignPages(Controller):
             return await self._campaign_page(request, campaign_id, error=exc)
         return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=tested&to={to}", status_code=303)
 
-    @post("/campaigns/{campaign_id:int}/send")
+    @post("/campaigns/{campaign_id:int}/send", opt=acts("campaign.send", forum_of=campaigns.forum_of_campaign))
     async def send(self, request: Request, campaign_id: FromPath[int]) -> Template | Redirect:
         try:
             await campaigns.send(campaign_id)
@@ -155,7 +156,7 @@ class CampaignPages(Controller):
             return await self._campaign_page(request, campaign_id, error=exc)
         return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=sent", status_code=303)
 
-    @post("/campaigns/{campaign_id:int}/retry")
+    @post("/campaigns/{campaign_id:int}/retry", opt=acts("campaign.retry", forum_of=campaigns.forum_of_campaign))
     async def retry(self, campaign_id: FromPath[int]) -> Redirect:
         await campaigns.retry_failed(campaign_id)
         return Redirect(path=f"/organizer/campaigns/{campaign_id}?done=retried", status_code=303)

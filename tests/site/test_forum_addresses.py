@@ -14,6 +14,7 @@ import msgspec
 
 from meetup.accounts import service as accounts
 from meetup.accounts.auth import organizer_required
+from meetup.events.dependencies import staff_required
 from meetup.events import registration
 from meetup.events import service as events
 from meetup.events.schemas import EventIn, RegistrationIn
@@ -48,7 +49,7 @@ async def build_world() -> World:
     room_a = await rooms.create_room(event_a["id"], RoomIn(name="Aの部屋"))
     room_b = await rooms.create_room(event_b["id"], RoomIn(name="Bの部屋"))
     return World(
-        ids={"slug": slug_a, "reg_id": reg["id"], "room_id": room_a.id, "enrolment_id": 1},
+        ids={"slug": slug_a, "reg_id": reg["id"], "room_id": room_a.id, "enrolment_id": 1, "user_id": participant},
         draft=draft,
         other_room=room_b.id,
         organizer=organizer.id,
@@ -62,11 +63,13 @@ def fill(path: str, ids: dict[str, object]) -> str:
 
 
 def forum_routes(app) -> Iterator[tuple[str, str, bool]]:
-    """(method, path, organizers only) for every route of the app with a slug in its path."""
+    """(method, path, organizers only) for every route of the app with a slug in its path (those
+    who run forums: organizers, and co-hosts where a route lets them in)."""
     for route in app.routes:
         for method, (handler, _kwargs) in getattr(route, "route_handler_map", {}).items():
             if "{slug:" in route.path and method not in ("OPTIONS", "HEAD"):
-                yield method, route.path, organizer_required in handler.resolve_guards()
+                guards = handler.resolve_guards()
+                yield method, route.path, organizer_required in guards or staff_required in guards
 
 
 async def ask(person, method: str, path: str):
