@@ -45,9 +45,10 @@ class CohostPages(Controller):
     async def accept(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         user = current_user(request)
         token = token[:100]
-        if user is None:
-            return Redirect(path=f"/login?next=/cohosts/accept/{token}", status_code=303)
         try:
+            if user is None:
+                await cohosts.invitation(token)  # a link that is no invitation says so, signed in or not
+                return Redirect(path=f"/login?next=/cohosts/accept/{token}", status_code=303)
             invitation = await cohosts.accept(token, user)
         except DomainError as exc:
             return _page(token, error=exc.detail, status_code=exc.status_code)
