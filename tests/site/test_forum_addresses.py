@@ -14,9 +14,9 @@ import msgspec
 
 from meetup.accounts import service as accounts
 from meetup.accounts.auth import organizer_required
-from meetup.events.dependencies import staff_required
 from meetup.events import registration
 from meetup.events import service as events
+from meetup.events.dependencies import staff_required
 from meetup.events.schemas import EventIn, RegistrationIn
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
