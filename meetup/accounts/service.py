@@ -272,6 +272,8 @@ async def find_accounts(q: str = "", *, role: str = "", limit: int = 50) -> list
     query = Account.select()
     q = " ".join(q.split())[:100]
     if q:
+        if _like(q) == "%%":  # only LIKE's wildcards: no name is asked for
+            return []
         query = query.where(Account.display_name.ilike(_like(q)))
     if role in ROLE_RANK:
         query = query.where(Account.role == role)
