@@ -112,6 +112,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     asyncio.run(_with_database(run))
     email, password, _name = demo.DEMO_ORGANIZER
     print(f"demo organizer: {email} / password: {password}")
+    email, password, _name = demo.DEMO_ADMIN
+    print(f"demo admin: {email} / password: {password}")
     return 0
 
 

@@ -37,12 +37,15 @@ async def violations_on(page, base_url: str, path: str, name: str) -> list[str]:
     return found
 
 
-async def test_axe_finds_no_wcag_violation_on_seventeen_pages(live_server, browser, database):
+async def test_axe_finds_no_wcag_violation_on_twenty_pages(live_server, browser, database):
     site = await demo_site()
     organizer_email, organizer_password, _name = demo.DEMO_ORGANIZER
     people = (
         (None, site.visitor),
-        ((PARTICIPANT, demo.DEMO_PASSWORD), {k: site.participant[k] for k in ("my registrations", "a room")}),
+        (
+            (PARTICIPANT, demo.DEMO_PASSWORD),
+            {k: site.participant[k] for k in ("my registrations", "a room", "a co-host invitation")},
+        ),
         (
             (organizer_email, organizer_password),
             {
@@ -50,6 +53,8 @@ async def test_axe_finds_no_wcag_violation_on_seventeen_pages(live_server, brows
                 for k in ("manage a forum", "an organisation's form", "a new organisation", "organisation import")
             },
         ),
+        (demo.DEMO_ADMIN[:2], site.admin),
+        ((demo.DEMO_COHOST[0], demo.DEMO_PASSWORD), site.cohost),
     )
     found: list[str] = []
     walked = 0
@@ -62,5 +67,5 @@ async def test_axe_finds_no_wcag_violation_on_seventeen_pages(live_server, brows
             found += await violations_on(page, live_server, path, name)
             walked += 1
         await context.close()
-    assert walked == 17
+    assert walked == 20
     assert not found, "\n".join(found)
