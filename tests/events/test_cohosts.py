@@ -245,6 +245,9 @@ async def test_the_manage_page_of_a_cohost_shows_the_forum_not_its_settings(clie
     assert "/organizer/events/new" not in page.text and 'name="email"' not in page.text
     forum_page = await cohost.get(f"/events/{world.ids['slug']}")
     assert f"/organizer/events/{world.ids['slug']}/survey" in forum_page.text
+    assert f'href="/organizer/events/{world.ids["slug"]}"' in forum_page.text  # "Manage this forum"
+    other_page = await cohost.get(f"/events/{world.other_ids['slug']}")
+    assert f'href="/organizer/events/{world.other_ids["slug"]}"' not in other_page.text
 
 
 async def test_cohosts_make_no_room_ties_and_may_look_into_rooms(client):
