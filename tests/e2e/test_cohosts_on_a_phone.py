@@ -22,7 +22,7 @@ async def test_invite_and_accept_a_cohost_on_a_390px_phone(live_server, browser,
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.context.close()
 
-    token = await invitation_link(helper)
+    token = await invitation_link(helper, live_server)
     page = await open_page(browser, live_server, helper, f"/cohosts/accept/{token}")
     assert await page.get_by_text("「山形コーディネーター会議」の共催者として招待されています。").is_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390

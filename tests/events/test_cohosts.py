@@ -31,13 +31,12 @@ from meetup.rooms.schemas import RoomIn
 from tests.conftest import BASE_URL
 from tests.factories import forum, make_accounts, organizer, signed_in
 
-LINK = re.compile(re.escape(BASE_URL) + r"/cohosts/accept/([A-Za-z0-9_-]{43})")
 
-
-async def invitation_link(email: str) -> str:
+async def invitation_link(email: str, base_url: str = BASE_URL) -> str:
+    """The token of the last invitation mailed to `email`, whose link is on the site's `base_url`."""
     mails = await OutboxMail.select().where(OutboxMail.to_addr == email).order_by(OutboxMail.id)
     assert mails, f"no mail to {email}"
-    found = LINK.search(mails[-1]["body_text"])
+    found = re.search(re.escape(base_url) + r"/cohosts/accept/([A-Za-z0-9_-]{43})", mails[-1]["body_text"])
     assert found, mails[-1]["body_text"]
     assert found.group(0) in mails[-1]["body_html"]
     return found.group(1)

@@ -354,7 +354,7 @@ def fill(path: str, world: World) -> str:
         ids["token"] = stay_token(world.users["participant"], world.users["registrant"], 1)
     else:
         ids["token"] = "not-a-real-token"
-    if "/cohosts/" in path:  # removing a co-host: the one forum A has
+    if "/cohosts/" in path and "cohost" in world.users:  # removing a co-host: the one forum A has
         ids["user_id"] = world.users["cohost"]
     for name, value in ids.items():
         for kind in ("str", "int"):
