@@ -1,4 +1,4 @@
-"""NEXT TOHOKU MEETUP command line: serve | worker | migrate | seed | create-organizer."""
+"""NEXT TOHOKU MEETUP command line: serve | worker | migrate | seed | create-organizer | grant-admin."""
 
 from __future__ import annotations
 
@@ -112,6 +112,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     asyncio.run(_with_database(run))
     email, password, _name = demo.DEMO_ORGANIZER
     print(f"demo organizer: {email} / password: {password}")
+    email, password, _name = demo.DEMO_ADMIN
+    print(f"demo admin: {email} / password: {password}")
     return 0
 
 
@@ -124,6 +126,26 @@ def cmd_create_organizer(args: argparse.Namespace) -> int:
 
     async def run():
         return await service.make_organizer(args.email, args.password, args.name)
+
+    try:
+        user, created = asyncio.run(_with_database(run))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'created' if created else 'promoted'} {user.email} as {user.role}")
+    return 0
+
+
+def cmd_grant_admin(args: argparse.Namespace) -> int:
+    """The first admin (and any later one): admins give and take roles on /admin/accounts."""
+    from meetup.accounts import service
+
+    if args.password is not None and len(args.password) < 10:
+        print("error: the password needs at least 10 characters", file=sys.stderr)
+        return 2
+
+    async def run():
+        return await service.make_admin(args.email, args.password, args.name)
 
     try:
         user, created = asyncio.run(_with_database(run))
@@ -167,6 +189,17 @@ def parser() -> argparse.ArgumentParser:
     organizer.add_argument("--password", metavar="PW", help="password (at least 10 characters)")
     organizer.add_argument("--name", metavar="NAME", help="display name")
     organizer.set_defaults(func=cmd_create_organizer)
+
+    admin = commands.add_parser(
+        "grant-admin",
+        help="create or promote an admin (who gives roles in the web)",
+        description="Create the account, or promote an existing one, to admin: an organizer who also gives "
+        "and takes the organizer role on /admin/accounts. Run it once for the site's first admin.",
+    )
+    admin.add_argument("email", metavar="EMAIL")
+    admin.add_argument("--password", metavar="PW", help="password (at least 10 characters)")
+    admin.add_argument("--name", metavar="NAME", help="display name")
+    admin.set_defaults(func=cmd_grant_admin)
     return top
 
 

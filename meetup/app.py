@@ -27,7 +27,8 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
-from meetup import ROOT, attendance, composers, db, forum_links, scheduler
+from meetup import ROOT, attendance, cloning, composers, db, forum_links, scheduler
+from meetup.accounts.admin import AdminApi, AdminPages
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
@@ -39,10 +40,12 @@ from meetup.coordinators.organization_pages import OrganizationPages
 from meetup.coordinators.organizations_routes import OrganizationsApi
 from meetup.coordinators.pages import CoordinatorPages
 from meetup.coordinators.routes import ConnectionsApi, CoordinatorsApi
+from meetup.events import audit
 from meetup.events import dependencies as forum_dependencies
 from meetup.events.alumni_pages import AlumniPages
 from meetup.events.alumni_routes import AlumniApi
 from meetup.events.calendar_routes import CalendarFeeds
+from meetup.events.cohost_pages import CohostPages
 from meetup.events.organizer_pages import OrganizerPages
 from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
@@ -235,6 +238,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         FollowPages,
         SurveyApi,
         SurveyPages,
+        AdminApi,
+        AdminPages,
+        CohostPages,
+        cloning.CloneApi,
+        cloning.ClonePages,
     ]
     if settings.env == "dev":  # it shows every mail, sign-in links too: never outside development
         route_handlers.append(DevMailbox)
@@ -267,7 +275,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), audit.record_response],  # the forum's log: events/audit.py
         openapi_config=OpenAPIConfig(
             title="NEXT TOHOKU MEETUP API",
             version="1.0.0",

@@ -21,7 +21,7 @@ from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.coordinators.schemas import ProfileIn
 from meetup.db import utcnow, write_transaction
-from meetup.events import alumni_import, completion, enrolment, seats, series, tickets
+from meetup.events import alumni_import, audit, cohosts, completion, enrolment, seats, series, tickets
 from meetup.events import registration as registrations
 from meetup.events import service as events
 from meetup.events.schemas import (
@@ -85,6 +85,10 @@ ORGANIZATION_ADMINS = (("sample.miyagi@example.jp", "ワカツク"), ("sample.ak
 
 DEMO_ORGANIZER = ("organizer@example.jp", "tohoku-meetup-demo", "東北経済産業局 事務局（サンプル）")
 DEMO_PASSWORD = "sample-password-2021"  # noqa: S105 (published demo password)
+# The site's admin in the demo (gives and takes the organizer role on /admin/accounts).
+DEMO_ADMIN = ("admin@example.jp", "tohoku-meetup-admin", "東北経済産業局 サイト管理（サンプル）")
+# A gateway organisation's person co-hosts the next forum: ドチャベンジャーズ's sample admin.
+DEMO_COHOST = ("sample.akita@example.jp", "coordinator-forum-next")
 SAMPLE_PARTICIPANTS: tuple[tuple[str, str], ...] = (
     ("sample.aomori@example.jp", "青森 花子（サンプル）"),
     ("sample.iwate@example.jp", "岩手 太郎（サンプル）"),
@@ -433,6 +437,7 @@ async def load_campaigns(organizer_id: int) -> None:
         ),
         organizer_id,
     )
+    await audit.record(forum["id"], organizer_id, "campaign.create")
     if not await campaigns.campaigns_of(None):
         await campaigns.create_network_campaign(
             NetworkCampaignIn(
@@ -646,11 +651,25 @@ async def load_follows() -> None:
         await follows.follow(person.id, FollowIn(**target))
 
 
+async def load_cohost(organizer_id: int) -> None:
+    """The next forum's co-host, as if they had accepted a mailed invitation, with the lines
+    that leaves in the forum's log (safe to run again)."""
+    email, slug = DEMO_COHOST
+    person = await accounts.find_user_by_email(email)
+    forum = await events.event_row(slug)
+    if await cohosts.is_cohost(person.id, forum["id"]):
+        return
+    await audit.record(forum["id"], organizer_id, "cohost.invite")
+    await cohosts.add(forum["id"], person.id, organizer_id)
+    await audit.record(forum["id"], person.id, "cohost.accept")
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     await load_organizations()
     email, password, name = DEMO_ORGANIZER
     organizer, _created = await accounts.make_organizer(email, password, name)
+    await accounts.make_admin(*DEMO_ADMIN)
     limiter = RateLimiter()
     created = 0
     for email, name in SAMPLE_PARTICIPANTS:
@@ -670,6 +689,7 @@ async def load_demo() -> dict[str, int]:
     await load_survey_2021("coordinator-forum-2021")
     await load_campaigns(organizer.id)
     await load_follows()
+    await load_cohost(organizer.id)
     return {
         "organizations": len(GATEWAY_ORGANIZATIONS) + len(NAMED_ORGANIZATIONS),
         "participants_created": created,

@@ -242,3 +242,46 @@ async def make_participant(email: str, display_name: str) -> tuple[UserOut, bool
         )
         row = await Account.select().where(Account.email == email).first()
     return to_user(row), bool(inserted)
+
+
+class CannotLeaveNoAdmin(Conflict):
+    pass
+
+
+async def change_role(actor: UserOut, user_id: int, role: object) -> UserOut:
+    """An admin gives an account a role (participant, organizer or admin). An admin cannot take
+    their own admin role away, so the site never ends without one (409)."""
+    if not isinstance(role, str) or role not in ROLE_RANK:
+        raise BadInput(_("Choose participant, organizer or admin."), field="role")
+    if user_id == actor.id and actor.role == "admin" and role != "admin":
+        raise CannotLeaveNoAdmin(
+            _("You cannot remove your own admin role: ask another admin, so the site always keeps one."),
+            field="role",
+        )
+    return await set_role(user_id, role)
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for `text` anywhere; LIKE's own wildcards are dropped (the two databases
+    escape them differently, and names hardly hold them)."""
+    return "%" + text.replace("%", "").replace("_", "").replace("\\", "") + "%"
+
+
+async def find_accounts(q: str = "", *, role: str = "", limit: int = 50) -> list[UserOut]:
+    """Accounts whose display name holds `q` (the admin page), organizers and admins first."""
+    query = Account.select()
+    q = " ".join(q.split())[:100]
+    if q:
+        if _like(q) == "%%":  # only LIKE's wildcards: no name is asked for
+            return []
+        query = query.where(Account.display_name.ilike(_like(q)))
+    if role in ROLE_RANK:
+        query = query.where(Account.role == role)
+    rows = await query.order_by(Account.role).order_by(Account.id).limit(limit)  # admin < organizer < participant
+    return [to_user(row) for row in rows]
+
+
+async def make_admin(email: str, password: str | None, display_name: str | None = None) -> tuple[UserOut, bool]:
+    """The CLI's `grant-admin`: the account (created when new) becomes an admin."""
+    user, created = await make_organizer(email, password, display_name)
+    return await set_role(user.id, "admin"), created

@@ -15,6 +15,7 @@ Rules:
 from __future__ import annotations
 
 from meetup.accounts.schemas import UserOut
+from meetup.events import cohosts
 from meetup.events import service as events
 
 RELATIONSHIPS = ("connection", "introduction", "survey", "project")
@@ -34,7 +35,7 @@ def tie_strength(kind: str) -> int:
 async def makes_room_ties(user: UserOut, event_id: int) -> bool:
     """Whether being in one of the forum's rooms ties `user` to the others there: only for its
     confirmed registrants who are there to meet, never for organizers, moderators or co-hosts
-    (they look in to run the room). Issue 16 adds co-hosts here."""
-    if user.is_organizer:
+    (they look in to run the room)."""
+    if await cohosts.runs(user, event_id):
         return False
     return await events.is_confirmed_registrant(event_id, user.id)

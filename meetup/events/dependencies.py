@@ -8,8 +8,13 @@ Rules:
   nobody, its managers included (`public_forum`);
 - `/events/{slug}.ics` is the calendar file of the forum `{slug}` (`FORUM_OR_CALENDAR`).
 
-`manages` is the one answer to "may this person run this forum": today every organizer may run
-every forum; a co-host (issue 16) will be decided here, for that one forum only.
+`manages` is the one answer to "may this person run this forum": every organizer runs every
+forum; a co-host (events/cohosts.py) runs the forums they co-host and no other.
+
+`staff_required` is the guard of every route for those who run forums (instead of accounts'
+`organizer_required`): organizers pass; a co-host passes only a route whose `opt` lets co-hosts
+in (`audit.acts(...)`) and only for the forum its path names. Everything else (making forums,
+organisations, the network's exports, the admin pages) stays organizers only.
 """
 
 from __future__ import annotations
@@ -17,12 +22,15 @@ from __future__ import annotations
 import re
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, SkipValidation
 
 from meetup.accounts.auth import current_user
 from meetup.accounts.schemas import UserOut
-from meetup.events import service
+from meetup.events import audit, cohosts, service
 from meetup.events.errors import EventNotFound
 from meetup.i18n import gettext as _
 
@@ -35,7 +43,21 @@ Forum = NamedDependency[SkipValidation[dict]]
 
 async def manages(user: UserOut | None, forum: dict) -> bool:
     """May `user` run `forum`: see its draft, its registrations, its rooms and its mail."""
-    return user is not None and user.is_organizer
+    return await cohosts.runs(user, forum["id"])
+
+
+async def staff_required(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Organizers; and a forum's co-hosts on that forum's routes that let co-hosts in."""
+    user = current_user(connection)
+    if user is None:
+        raise NotAuthorizedException("Not logged in")
+    if user.is_organizer:
+        return
+    if handler.opt.get("cohosts"):
+        forum_id = await audit.forum_of_route(handler.opt, connection.path_params)
+        if forum_id is not None and await cohosts.is_cohost(user.id, forum_id):
+            return
+    raise PermissionDeniedException("Organizers only")
 
 
 async def forum_for(user: UserOut | None, slug: str, *, drafts: bool = True) -> dict:

@@ -16,12 +16,13 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from meetup.accounts.auth import organizer_required
+from meetup import settings
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.db import utcnow, write_transaction
-from meetup.errors import BadInput, DomainError
-from meetup.events import chart, exports, forum_form, lottery, registration, series, service, tickets
-from meetup.events.dependencies import Forum
+from meetup.errors import BadInput, DomainError, NotFound
+from meetup.events import audit, chart, cohosts, exports, forum_form, lottery, registration, series, service, tickets
+from meetup.events.audit import acts, did
+from meetup.events.dependencies import Forum, staff_required
 from meetup.events.errors import NotRegistered
 from meetup.events.schemas import EventIn, EventPatch, LotteryIn, LotteryResult, SeriesIn
 from meetup.i18n import gettext as _
@@ -84,6 +85,7 @@ async def _save(request: Request, event: dict | None) -> Template | Redirect:
     shown_lecturers += [forum_form.blank_lecturer()] if len(shown_lecturers) < forum_form.MAX_LECTURERS else []
     op = _text(form.get("op"))
     if op and op != "save":
+        did(request, None)  # the form again, changed; nothing saved
         try:
             shown = forum_form.apply_op(questions, op)
         except DomainError as exc:
@@ -147,8 +149,11 @@ async def _manage_page(
     result: LotteryResult | None = None,
     error: str | None = None,
     status_code: int = 200,
+    invite: dict | None = None,
 ) -> Template:
     filters = _filters(request)
+    audit_page = _page_number(request.query_params.get("log"))
+    log, older = await audit.entries(event["id"], page=audit_page)
     checked_in = {"yes": True, "no": False}.get(filters["checked_in"])
     rows = await exports.registration_rows(
         event["id"], status=filters["status"] or None, checked_in=checked_in, q=filters["q"] or None
@@ -168,6 +173,13 @@ async def _manage_page(
             "error": error,
             "statuses": STATUSES,
             "now": utcnow(),
+            "organizer": request.user.is_organizer,  # co-hosts: the forum's people, not its settings
+            "cohosts": await cohosts.cohosts_of(event["id"]),
+            "invite": invite or {},
+            "invited": _text(request.query_params.get("invited"))[:254],
+            "log": log,
+            "log_page": audit_page,
+            "log_older": older,
         },
         status_code=status_code,
     )
@@ -231,6 +243,11 @@ async def _act(
     return Redirect(path=path, status_code=303)
 
 
+def _page_number(value: object) -> int:
+    text = _text(value)
+    return int(text) if text.isdigit() and 0 < len(text) < 6 and int(text) > 0 else 1
+
+
 def _blank_lottery_form() -> dict:
     return {"seats": "", "held": dict.fromkeys(TOHOKU, "0")}
 
@@ -268,7 +285,7 @@ async def _publish(request: Request, event: dict, *, published: bool) -> Templat
 
 class OrganizerPages(Controller):
     path = "/organizer"
-    guards = [organizer_required]
+    guards = [staff_required]  # organizers; co-hosts only where a route's opt lets them (acts)
     include_in_schema = False
 
     @get("/")
@@ -291,7 +308,7 @@ class OrganizerPages(Controller):
     async def create(self, request: Request) -> Template | Redirect:
         return await _save(request, None)
 
-    @get("/events/{slug:str}/edit")
+    @get("/events/{slug:str}/edit", opt=acts(None, cohosts=False))
     async def edit_form(self, request: Request, forum: Forum) -> Template:
         out = await service.event_out(forum, request.user.id, organizer=True)
         return await _form_page(
@@ -301,59 +318,59 @@ class OrganizerPages(Controller):
             lecturers=forum_form.lecturer_rows(out.lecturers),
         )
 
-    @post("/events/{slug:str}/edit")
+    @post("/events/{slug:str}/edit", opt=acts("forum.edit", cohosts=False))
     async def edit(self, request: Request, forum: Forum) -> Template | Redirect:
         return await _save(request, forum)
 
-    @post("/events/{slug:str}/cancel")
+    @post("/events/{slug:str}/cancel", opt=acts("forum.cancel", cohosts=False))
     async def cancel(self, forum: Forum) -> Redirect:
         """Call the forum off: everyone holding a place is mailed (service.update_event)."""
         await service.update_event(forum["slug"], EventPatch(status="cancelled"))
         return Redirect(path=f"/organizer/events/{forum['slug']}", status_code=303)
 
-    @post("/events/{slug:str}/publish")
+    @post("/events/{slug:str}/publish", opt=acts("forum.publish", cohosts=False))
     async def publish(self, request: Request, forum: Forum) -> Template | Redirect:
         """Publish a draft: it appears in the list and on its page, and registration opens."""
         return await _publish(request, forum, published=True)
 
-    @post("/events/{slug:str}/unpublish")
+    @post("/events/{slug:str}/unpublish", opt=acts("forum.unpublish", cohosts=False))
     async def unpublish(self, request: Request, forum: Forum) -> Template | Redirect:
         """Back to draft: hidden from everyone but organizers; registrations are kept."""
         return await _publish(request, forum, published=False)
 
-    @get("/events/{slug:str}")
+    @get("/events/{slug:str}", opt=acts(None))
     async def manage(self, request: Request, forum: Forum) -> Template:
         return await _manage_page(request, forum)
 
-    @post("/events/{slug:str}/registrations/{reg_id:int}/approve")
+    @post("/events/{slug:str}/registrations/{reg_id:int}/approve", opt=acts("registration.approve"))
     async def approve(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
         return await _act(request, forum, reg_id, registration.approve)
 
-    @post("/events/{slug:str}/registrations/{reg_id:int}/reject")
+    @post("/events/{slug:str}/registrations/{reg_id:int}/reject", opt=acts("registration.reject"))
     async def reject(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
         return await _act(request, forum, reg_id, registration.reject)
 
-    @post("/events/{slug:str}/registrations/{reg_id:int}/check-in")
+    @post("/events/{slug:str}/registrations/{reg_id:int}/check-in", opt=acts("registration.check_in"))
     async def check_in(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
         return await _act(
             request, forum, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid), arrival=True
         )
 
-    @post("/events/{slug:str}/registrations/{reg_id:int}/undo-check-in")
+    @post("/events/{slug:str}/registrations/{reg_id:int}/undo-check-in", opt=acts("registration.undo_check_in"))
     async def undo_check_in(self, request: Request, forum: Forum, reg_id: FromPath[int]) -> Template | Redirect:
         return await _act(
             request, forum, reg_id, lambda event, rid: registration.check_in(event, reg_id=rid, undo=True)
         )
 
-    @post("/events/{slug:str}/lottery/preview")
+    @post("/events/{slug:str}/lottery/preview", opt=acts(None))
     async def lottery_preview(self, request: Request, forum: Forum) -> Template:
         return await _lottery(request, forum, draw=False)
 
-    @post("/events/{slug:str}/lottery")
+    @post("/events/{slug:str}/lottery", opt=acts("lottery.draw"))
     async def lottery_draw(self, request: Request, forum: Forum) -> Template:
         return await _lottery(request, forum, draw=True)
 
-    @get("/events/{slug:str}/check-in")
+    @get("/events/{slug:str}/check-in", opt=acts(None))
     async def desk(
         self, forum: Forum, q: FromQuery[str | None] = None, arrived: FromQuery[int | None] = None
     ) -> Template:
@@ -361,7 +378,7 @@ class OrganizerPages(Controller):
         greets the person just checked in from that list."""
         return await _desk_page(forum, q=_text(q).strip()[:100], arrived=arrived)
 
-    @post("/events/{slug:str}/check-in")
+    @post("/events/{slug:str}/check-in", opt=acts("registration.check_in"))
     async def desk_check_in(self, request: Request, forum: Forum) -> Template:
         """A typed or scanned ticket code; a second scan of the same ticket says when it came in."""
         code = _text((await request.form()).get("code")).strip()[:200]
@@ -375,3 +392,27 @@ class OrganizerPages(Controller):
         # A scanner may fire twice within a moment: only an older check-in counts as "again".
         again = row["checked_in_at"] < started - timedelta(seconds=5)
         return await _desk_page(forum, arrived=row["id"], again=again)
+
+    @post("/events/{slug:str}/cohosts", opt=acts("cohost.invite", cohosts=False))
+    async def invite_cohost(self, request: Request, forum: Forum) -> Template | Redirect:
+        """Invite a co-host by e-mail: the invitation is mailed; the address is shown back only to
+        the organizer who typed it."""
+        email = _text((await request.form()).get("email")).strip()[:254]
+        try:
+            email = await cohosts.invite(forum, email, request.user, settings.current().base_url)
+        except DomainError as exc:
+            invite = {"email": email, "error": exc.detail}
+            return await _manage_page(request, forum, invite=invite, status_code=exc.status_code)
+        return Redirect(
+            path=f"/organizer/events/{forum['slug']}?{urlencode({'invited': email})}#cohosts", status_code=303
+        )
+
+    @post("/events/{slug:str}/cohosts/{user_id:int}/remove", opt=acts("cohost.remove", cohosts=False))
+    async def remove_cohost(self, request: Request, forum: Forum, user_id: FromPath[int]) -> Template | Redirect:
+        try:
+            if not 0 < user_id <= _MAX_ID:
+                raise NotFound(_("This person is not a co-host of this forum."))
+            await cohosts.remove(forum["id"], user_id)
+        except DomainError as exc:
+            return await _manage_page(request, forum, error=exc.detail, status_code=exc.status_code)
+        return Redirect(path=f"/organizer/events/{forum['slug']}#cohosts", status_code=303)

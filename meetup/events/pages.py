@@ -49,7 +49,8 @@ def _answers_from_form(form, questions: list[Question]) -> dict[str, object]:
 
 async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
     user = current_user(request)
-    event = await service.event_out(row, user.id if user else None, organizer=await manages(user, row))
+    runs = await manages(user, row)  # an organizer, or a co-host of this forum
+    event = await service.event_out(row, user.id if user else None, organizer=runs)
     mine = await registration.my_registration(row["id"], user.id) if user else None
     return {
         "programme": event.series if await series.takes_enrolment(row["series"]) else None,
@@ -60,6 +61,7 @@ async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
         "links": calendar_links(row, settings.current().base_url),
         "feature_links": await forum_links.links(row, user, "forum"),
         "prefectures": PREFECTURE_GROUPS,
+        "runs": runs,
         "error": None,
         "answers": {},
         "newcomer": {},

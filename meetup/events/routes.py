@@ -11,12 +11,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from meetup import settings
 from meetup.accounts.auth import current_user, login_required, organizer_required
-from meetup.events import exports, lottery, registration, service
+from meetup.events import audit, cohosts, exports, lottery, registration, service
+from meetup.events.audit import acts
 from meetup.events.calendar import event_ics
-from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages
+from meetup.events.dependencies import FORUM_OR_CALENDAR, Forum, is_calendar, manages, staff_required
 from meetup.events.errors import NotRegistered
 from meetup.events.schemas import (
     CheckInIn,
+    CohostIn,
+    CohostInvited,
     Created,
     EventIn,
     EventOut,
@@ -80,7 +83,7 @@ class EventsApi(Controller):
     async def create_event(self, request: Request, data: JSONBody[EventIn]) -> Created:
         return Created(slug=await service.create_event(data, request.user.id))
 
-    @patch("/{slug:str}", guards=[organizer_required], summary="Change a forum")
+    @patch("/{slug:str}", guards=[staff_required], opt=acts("forum.edit", cohosts=False), summary="Change a forum")
     async def update_event(self, request: Request, forum: Forum, data: JSONBody[EventPatch]) -> EventOut:
         slug = forum["slug"]
         await service.update_event(slug, data)
@@ -115,9 +118,9 @@ class EventsApi(Controller):
 class OrganizerEventsApi(Controller):
     path = "/api/v1/events/{slug:str}"
     tags = ["forums: organizers"]
-    guards = [organizer_required]
+    guards = [staff_required]  # organizers; co-hosts only where a route's opt lets them (acts)
 
-    @get("/registrations", summary="Registrations with answers and check-in")
+    @get("/registrations", opt=acts(None), summary="Registrations with answers and check-in")
     async def registrations(
         self,
         forum: Forum,
@@ -126,7 +129,11 @@ class OrganizerEventsApi(Controller):
     ) -> list[RegistrationRow]:
         return await exports.registration_rows(forum["id"], status=status, q=q[:200] if q else None)
 
-    @get("/registrations.csv", summary="Registrations as CSV (UTF-8 with BOM, for Excel)")
+    @get(
+        "/registrations.csv",
+        opt=acts("registration.export"),
+        summary="Registrations as CSV (UTF-8 with BOM, for Excel)",
+    )
     async def registrations_csv(self, slug: FromPath[str], forum: Forum) -> Response[bytes]:
         rows = await exports.registration_rows(forum["id"])
         return Response(
@@ -135,24 +142,45 @@ class OrganizerEventsApi(Controller):
             headers={"content-disposition": f'attachment; filename="registrations-{slug}.csv"'},
         )
 
-    @post("/registrations/{reg_id:int}/approve", status_code=HTTP_200_OK, summary="Approve an applicant")
+    @post(
+        "/registrations/{reg_id:int}/approve",
+        opt=acts("registration.approve"),
+        status_code=HTTP_200_OK,
+        summary="Approve an applicant",
+    )
     async def approve(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
         return await registration.to_out(await registration.approve(forum, reg_id), slug)
 
-    @post("/registrations/{reg_id:int}/reject", status_code=HTTP_200_OK, summary="Reject an applicant")
+    @post(
+        "/registrations/{reg_id:int}/reject",
+        opt=acts("registration.reject"),
+        status_code=HTTP_200_OK,
+        summary="Reject an applicant",
+    )
     async def reject(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
         return await registration.to_out(await registration.reject(forum, reg_id), slug)
 
-    @post("/registrations/{reg_id:int}/check-in", status_code=HTTP_200_OK, summary="Check a registrant in")
+    @post(
+        "/registrations/{reg_id:int}/check-in",
+        opt=acts("registration.check_in"),
+        status_code=HTTP_200_OK,
+        summary="Check a registrant in",
+    )
     async def check_in(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
         return await registration.to_out(await registration.check_in(forum, reg_id=reg_id), slug)
 
-    @delete("/registrations/{reg_id:int}/check-in", status_code=HTTP_200_OK, summary="Undo a mistaken check-in")
+    @delete(
+        "/registrations/{reg_id:int}/check-in",
+        opt=acts("registration.undo_check_in"),
+        status_code=HTTP_200_OK,
+        summary="Undo a mistaken check-in",
+    )
     async def undo_check_in(self, slug: FromPath[str], forum: Forum, reg_id: FromPath[int]) -> RegistrationOut:
         return await registration.to_out(await registration.check_in(forum, reg_id=reg_id, undo=True), slug)
 
     @post(
         "/check-in",
+        opt=acts("registration.check_in"),
         status_code=HTTP_200_OK,
         summary="Check in by ticket code (typed or scanned)",
         description="`code` as the ticket shows it (`XXXX-XXXX`), in any case, with or without the dash or "
@@ -164,6 +192,7 @@ class OrganizerEventsApi(Controller):
 
     @post(
         "/lottery",
+        opt=acts("lottery.draw"),
         status_code=HTTP_200_OK,
         summary="Draw the pending applicants at random",
         description="`{seats?, held?}`: `held` holds seats per Tohoku prefecture, drawn among that "
@@ -175,6 +204,7 @@ class OrganizerEventsApi(Controller):
 
     @post(
         "/lottery/preview",
+        opt=acts(None),
         status_code=HTTP_200_OK,
         summary="What a draw would do, without drawing",
         description="Takes what the draw takes and answers as it would (held seats filled and returned per "
@@ -182,3 +212,44 @@ class OrganizerEventsApi(Controller):
     )
     async def preview(self, forum: Forum, data: JSONBody[LotteryIn]) -> LotteryResult:
         return await lottery.preview(forum, data)
+
+    @post(
+        "/cohosts",
+        opt=acts("cohost.invite", cohosts=False),
+        status_code=HTTP_201_CREATED,
+        summary="Invite a co-host (organizers)",
+        description="`{email}`: mails an invitation holding `{BASE_URL}/cohosts/accept/{token}` (single use, "
+        "14 days). An address that is no address is a 400; one of an organizer or of a co-host of this forum "
+        "a 409.",
+    )
+    async def invite_cohost(self, request: Request, forum: Forum, data: JSONBody[CohostIn]) -> CohostInvited:
+        email = await cohosts.invite(forum, data.email, request.user, settings.current().base_url)
+        return CohostInvited(email=email, expires_in_days=cohosts.LIFETIME.days)
+
+    @get("/cohosts", opt=acts(None), summary="The forum's co-hosts (names only)")
+    async def list_cohosts(self, forum: Forum) -> list[cohosts.CohostOut]:
+        return await cohosts.cohosts_of(forum["id"])
+
+    @delete(
+        "/cohosts/{user_id:int}",
+        opt=acts("cohost.remove", cohosts=False),
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Remove a co-host (organizers)",
+    )
+    async def remove_cohost(
+        self, forum: Forum, user_id: FromPath[Annotated[int, QueryParameter(ge=1, le=2**31 - 1)]]
+    ) -> None:
+        await cohosts.remove(forum["id"], user_id)
+
+    @get(
+        "/audit",
+        opt=acts(None),
+        summary="What the forum's organizers and co-hosts did, latest first",
+        description="`[{at, actor, action, label}]`: `actor` is the person's name, `action` a short machine "
+        "name (`registration.approve`), `label` what it means in the reader's language. 50 a page (`page=`).",
+    )
+    async def audit_log(
+        self, forum: Forum, page: FromQuery[Annotated[int, QueryParameter(ge=1, le=10_000)]] = 1
+    ) -> list[audit.AuditOut]:
+        rows, _more = await audit.entries(forum["id"], page=page)
+        return rows

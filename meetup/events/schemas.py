@@ -539,3 +539,16 @@ class AlumniImportResult(msgspec.Struct):
     created: int  # graduates newly recorded
     invited: int  # of them, those mailed to claim the account made for them
     skipped: int  # lines already recorded (importing a file again skips every line)
+
+
+class CohostIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, Meta(max_length=254, description="The address to mail the invitation to")]
+
+
+class CohostInvited(msgspec.Struct):
+    email: str
+    expires_in_days: int
+
+
+class Cloned(msgspec.Struct):
+    slug: str

@@ -497,3 +497,34 @@ async def confirmed_among(event_id: int, user_ids: set[int]) -> set[int]:
         (Registration.event == event_id) & (Registration.status == "confirmed") & Registration.account.is_in(ids)
     )
     return {row["account"] for row in rows}
+
+
+CLONED_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "starts_at",
+    "ends_at",
+    "format",
+    "venue",
+    "online_url",
+    "capacity",
+    "registration_mode",
+    "registration_opens_at",
+    "registration_closes_at",
+    "series",
+    "questions_json",
+    "draws_at",
+)
+
+
+async def clone_event(row: dict, created_by: int | None) -> str:
+    """A new draft with the forum's settings and questions (its dates too, for the organizer to
+    change before publishing), a new slug, and none of its registrations; returns the slug."""
+    async with write_transaction():
+        slug = await _new_slug(row["title"], row["starts_at"])
+        values = {name: row[name] for name in CLONED_FIELDS}
+        await Event.insert(Event(slug=slug, status="draft", created_by=created_by, **values))
+    if row["series"] is not None:  # a new session of the series, as a new forum would be
+        await enrolment.seat_cohort_at((await event_row(slug, organizer=True))["id"])
+    return slug

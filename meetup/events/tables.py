@@ -106,3 +106,35 @@ class Alumnus(Table, tablename="alumnus"):
     year = Integer()  # the cohort's year (the year of its last session, or the one imported)
     source = Varchar(length=20, default="completed")  # completed | imported
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Cohost(Table, tablename="cohost"):
+    """A person who runs one forum with its organizers (its registrations, check-in, rooms,
+    survey and mail) and nothing else. One row per (event, account): kept so by the service,
+    which locks the forum's row before adding (a composite unique fails on SQLite)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    added_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CohostInvitation(Table, tablename="cohost_invitation"):
+    """An invitation mailed to `email`; only the token's SHA-256 is kept, used once, until expiry."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=254)
+    token_hash = Varchar(length=64, unique=True)
+    invited_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    """One action of an organizer or co-host on a forum: who, when, what (events/audit.py)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    actor = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    action = Varchar(length=60)
+    at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -459,3 +459,12 @@ async def retry_failed(campaign_id: int) -> int:
     """Failed mails of the campaign go back in the queue, with a fresh count of attempts."""
     await _row(campaign_id)
     return await outbox.retry_campaign(campaign_id)
+
+
+async def forum_of_campaign(params: dict) -> int | None:
+    """The forum of the campaign a path names by `{campaign_id}` (who may run it, what it logs)."""
+    campaign_id = params.get("campaign_id")
+    if not isinstance(campaign_id, int) or not 0 < campaign_id <= 2**31 - 1:
+        return None
+    row = await Campaign.select(Campaign.event).where(Campaign.id == campaign_id).first()
+    return row["event"] if row else None

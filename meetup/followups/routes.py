@@ -8,9 +8,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from meetup.accounts import mail_preferences
-from meetup.accounts.auth import login_required, organizer_required
+from meetup.accounts.auth import login_required
 from meetup.accounts.schemas import PreferencesOut
-from meetup.events.dependencies import Forum
+from meetup.events.audit import acts
+from meetup.events.dependencies import Forum, staff_required
 from meetup.followups import campaigns, follows, introductions
 from meetup.followups.schemas import (
     CampaignCreated,
@@ -32,13 +33,18 @@ from meetup.followups.schemas import (
 class CampaignsApi(Controller):
     path = "/api/v1"
     tags = ["mail to attendees"]
-    guards = [organizer_required]
+    guards = [staff_required]  # organizers; co-hosts only where a route's opt lets them (acts)
 
-    @post("/events/{slug:str}/campaigns", status_code=HTTP_201_CREATED, summary="Write a campaign (a draft)")
+    @post(
+        "/events/{slug:str}/campaigns",
+        opt=acts("campaign.create"),
+        status_code=HTTP_201_CREATED,
+        summary="Write a campaign (a draft)",
+    )
     async def create(self, request: Request, forum: Forum, data: JSONBody[CampaignIn]) -> CampaignCreated:
         return await campaigns.create_campaign(forum, data, request.user.id)
 
-    @get("/events/{slug:str}/campaigns", summary="The forum's campaigns, newest first")
+    @get("/events/{slug:str}/campaigns", opt=acts(None), summary="The forum's campaigns, newest first")
     async def list_campaigns(self, forum: Forum) -> list[CampaignOut]:
         return await campaigns.campaigns_of(forum["id"])
 
@@ -50,35 +56,62 @@ class CampaignsApi(Controller):
     async def list_network(self) -> list[CampaignOut]:
         return await campaigns.campaigns_of(None)
 
-    @get("/campaigns/{campaign_id:int}", summary="A campaign and its progress (queued / sent / failed)")
+    @get(
+        "/campaigns/{campaign_id:int}",
+        opt=acts(None, forum_of=campaigns.forum_of_campaign),
+        summary="A campaign and its progress (queued / sent / failed)",
+    )
     async def get_campaign(self, campaign_id: FromPath[int]) -> CampaignOut:
         return await campaigns.get_campaign(campaign_id)
 
-    @patch("/campaigns/{campaign_id:int}", summary="Change a draft")
+    @patch(
+        "/campaigns/{campaign_id:int}",
+        opt=acts("campaign.edit", forum_of=campaigns.forum_of_campaign),
+        summary="Change a draft",
+    )
     async def update(self, campaign_id: FromPath[int], data: JSONBody[CampaignPatch]) -> CampaignOut:
         return await campaigns.update_campaign(campaign_id, data)
 
-    @get("/campaigns/{campaign_id:int}/preview", summary="The mail as one recipient will see it")
+    @get(
+        "/campaigns/{campaign_id:int}/preview",
+        opt=acts(None, forum_of=campaigns.forum_of_campaign),
+        summary="The mail as one recipient will see it",
+    )
     async def preview(self, campaign_id: FromPath[int], recipient: FromQuery[int | None] = None) -> Preview:
         return await campaigns.preview(campaign_id, recipient)
 
-    @post("/campaigns/{campaign_id:int}/test", status_code=HTTP_202_ACCEPTED, summary="Send a test to yourself")
+    @post(
+        "/campaigns/{campaign_id:int}/test",
+        opt=acts("campaign.test", forum_of=campaigns.forum_of_campaign),
+        status_code=HTTP_202_ACCEPTED,
+        summary="Send a test to yourself",
+    )
     async def test(self, request: Request, campaign_id: FromPath[int], data: JSONBody[TestIn]) -> dict[str, str]:
         return {"to": await campaigns.send_test(campaign_id, request.user, data.to)}
 
     @post(
         "/campaigns/{campaign_id:int}/send",
+        opt=acts("campaign.send", forum_of=campaigns.forum_of_campaign),
         status_code=HTTP_202_ACCEPTED,
         summary="Send to the audience (once, however often it is pressed)",
     )
     async def send(self, campaign_id: FromPath[int]) -> CampaignOut:
         return await campaigns.send(campaign_id)
 
-    @get("/campaigns/{campaign_id:int}/deliveries", summary="Per-recipient delivery log")
+    @get(
+        "/campaigns/{campaign_id:int}/deliveries",
+        opt=acts(None, forum_of=campaigns.forum_of_campaign),
+        summary="Per-recipient delivery log",
+    )
     async def deliveries(self, campaign_id: FromPath[int], status: FromQuery[str | None] = None) -> list[Delivery]:
         return await campaigns.deliveries(campaign_id, status)
 
-    @post("/campaigns/{campaign_id:int}/retry", status_code=HTTP_202_ACCEPTED, summary="Queue the failed mail again")
+    @post(
+        "/campaigns/{campaign_id:int}/retry",
+        opt=acts("campaign.retry", forum_of=campaigns.forum_of_campaign),
+        status_code=HTTP_202_ACCEPTED,
+        summary="Queue the failed mail again",
+    )
     async def retry(self, campaign_id: FromPath[int]) -> Retried:
         return Retried(retried=await campaigns.retry_failed(campaign_id))
 

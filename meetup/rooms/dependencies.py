@@ -25,3 +25,11 @@ async def _room(forum: Forum, room_id: FromPath[RoomId]) -> dict:
 
 # Registered once, on the app; a handler asks by parameter name (`room: Room`).
 PROVIDERS = {"room": Provide(_room)}
+
+
+async def forum_of_room(params: dict) -> int | None:
+    """The forum of the room a path names by `{room_id}` alone (who may run it, what it logs)."""
+    room_id = params.get("room_id")
+    if not isinstance(room_id, int) or not 0 < room_id <= 2**31 - 1:
+        return None
+    return await service.forum_of_room(room_id)

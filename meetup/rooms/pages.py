@@ -18,12 +18,13 @@ from litestar.response import Redirect, Template
 from msgspec import Meta
 
 from meetup import forum_links
-from meetup.accounts.auth import login_required, organizer_required
+from meetup.accounts.auth import login_required
 from meetup.accounts.schemas import UserOut
 from meetup.accounts.service import get_user
 from meetup.errors import BadInput, DomainError, Forbidden, NotFound
 from meetup.events import service as events
-from meetup.events.dependencies import Forum
+from meetup.events.audit import acts, did
+from meetup.events.dependencies import Forum, staff_required
 from meetup.i18n import gettext as _
 from meetup.rooms import control, service
 from meetup.rooms.dependencies import Room
@@ -157,13 +158,13 @@ class RoomPages(Controller):
 
     # -- the console --------------------------------------------------------------------------
 
-    @get("/organizer/events/{slug:str}/rooms", guards=[organizer_required])
+    @get("/organizer/events/{slug:str}/rooms", guards=[staff_required], opt=acts(None))
     async def console(
         self, forum: Forum, presence: NamedDependency[Presence], done: FromQuery[str | None] = None
     ) -> Template:
         return await _console(forum, presence, done=done)
 
-    @post("/organizer/events/{slug:str}/rooms", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/rooms", guards=[staff_required], opt=acts("room.create"))
     async def create(
         self, request: Request, slug: FromPath[str], forum: Forum, presence: NamedDependency[Presence]
     ) -> Template | Redirect:
@@ -177,7 +178,7 @@ class RoomPages(Controller):
         await service.create_room(forum["id"], data)
         return _back(slug, "created")
 
-    @post("/organizer/events/{slug:str}/rooms/assign", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/rooms/assign", guards=[staff_required], opt=acts("room.assign"))
     async def assign(
         self, request: Request, slug: FromPath[str], forum: Forum, presence: NamedDependency[Presence]
     ) -> Template | Redirect:
@@ -192,7 +193,7 @@ class RoomPages(Controller):
             return await _console(forum, presence, error=exc.detail, form=raw, status_code=exc.status_code)
         return _back(slug, "assigned")
 
-    @post("/organizer/events/{slug:str}/rooms/broadcast", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/rooms/broadcast", guards=[staff_required], opt=acts("room.broadcast"))
     async def broadcast(
         self,
         request: Request,
@@ -211,7 +212,7 @@ class RoomPages(Controller):
             return await _console(forum, presence, error=message, form=raw, status_code=503)
         return _back(slug, "broadcast")
 
-    @post("/organizer/events/{slug:str}/rooms/timer", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/rooms/timer", guards=[staff_required], opt=acts("room.timer"))
     async def timer_all(
         self,
         request: Request,
@@ -233,9 +234,11 @@ class RoomPages(Controller):
             if room.status == "open":
                 with contextlib.suppress(service.RoomClosed):  # it closed a moment ago by itself
                     await _set_timer(channels, room.id, seconds)
+        if seconds is None:
+            did(request, "room.close")
         return _back(slug, "closed" if seconds is None else "timer")
 
-    @post("/organizer/events/{slug:str}/rooms/{room_id:int}/timer", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/rooms/{room_id:int}/timer", guards=[staff_required], opt=acts("room.timer"))
     async def timer(
         self,
         request: Request,
@@ -254,7 +257,7 @@ class RoomPages(Controller):
             return await _console(forum, presence, error=exc.detail, status_code=exc.status_code)
         return _back(slug, "timer")
 
-    @post("/organizer/events/{slug:str}/rooms/{room_id:int}/close", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/rooms/{room_id:int}/close", guards=[staff_required], opt=acts("room.close"))
     async def close(
         self,
         slug: FromPath[str],
@@ -269,7 +272,7 @@ class RoomPages(Controller):
             return await _console(forum, presence, error=exc.detail, status_code=exc.status_code)
         return _back(slug, "closed")
 
-    @post("/organizer/events/{slug:str}/rooms/move", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/rooms/move", guards=[staff_required], opt=acts("room.move"))
     async def move(
         self, request: Request, slug: FromPath[str], forum: Forum, presence: NamedDependency[Presence]
     ) -> Template | Redirect:

@@ -26,6 +26,7 @@ from meetup.coordinators import connections, ties
 from meetup.coordinators import service as coordinators
 from meetup.db import utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound, TooManyRequests
+from meetup.events import cohosts
 from meetup.events import service as events
 from meetup.i18n import gettext as _
 from meetup.rooms.schemas import MAX_BODY, MessageOut, Person, RoomIn, RoomOut
@@ -67,6 +68,11 @@ async def room_row(room_id: int) -> dict:
     return row
 
 
+async def forum_of_room(room_id: int) -> int | None:
+    row = await BreakoutRoom.select(BreakoutRoom.event).where(BreakoutRoom.id == room_id).first()
+    return row["event"] if row else None
+
+
 async def forum_room(event_id: int, room_id: int) -> dict:
     """A room of this forum: another forum's room is as unknown here as no room at all."""
     room = await room_row(room_id)
@@ -76,10 +82,11 @@ async def forum_room(event_id: int, room_id: int) -> dict:
 
 
 async def may_enter_forum(event_id: int, user: UserOut | None) -> bool:
-    """Organizers and the confirmed registrants of a forum that is not cancelled may enter its rooms."""
+    """Organizers, the forum's co-hosts and its confirmed registrants (of a forum that is not
+    cancelled) may enter its rooms."""
     if user is None:
         return False
-    if user.is_organizer:
+    if user.is_organizer or await cohosts.is_cohost(user.id, event_id):
         return True
     forum = (await events.forum_refs([event_id])).get(event_id)
     if forum is None or forum["status"] == "cancelled":

@@ -14,13 +14,15 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from meetup.accounts.auth import current_user, login_required, organizer_required
+from meetup.accounts.auth import current_user, login_required
 from meetup.accounts.schemas import UserOut
 from meetup.accounts.service import get_users
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.reading import fold, reading_of, romaji
 from meetup.errors import DomainError
-from meetup.events.dependencies import Forum
+from meetup.events import cohosts
+from meetup.events.audit import acts, did
+from meetup.events.dependencies import Forum, staff_required
 from meetup.events.forum_form import apply_op, read_questions
 from meetup.forum_links import ForumLink
 from meetup.i18n import gettext as _
@@ -54,7 +56,11 @@ async def links_for(event: dict, user: object, place: str) -> list[ForumLink]:
     shown = []
     if isinstance(user, UserOut) and await service.survey_link_shown(event, user):
         shown.append(ForumLink(_("Answer the survey"), f"/events/{event['slug']}/survey"))
-    if place == "forum" and isinstance(user, UserOut) and user.is_organizer:
+    if (
+        place == "forum"
+        and isinstance(user, UserOut)
+        and (user.is_organizer or await cohosts.is_cohost(user.id, event["id"]))
+    ):
         shown.append(ForumLink(_("Survey (organizers)"), f"/organizer/events/{event['slug']}/survey"))
     return shown
 
@@ -147,17 +153,19 @@ class SurveyPages(Controller):
 
     # -- organizers ---------------------------------------------------------------------------
 
-    @get("/organizer/events/{slug:str}/survey", guards=[organizer_required])
+    @get("/organizer/events/{slug:str}/survey", guards=[staff_required], opt=acts(None))
     async def build(self, forum: Forum, done: FromQuery[str | None] = None) -> Template:
         return await _builder(forum, done=done)
 
-    @post("/organizer/events/{slug:str}/survey", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/survey", guards=[staff_required], opt=acts("survey.save"))
     async def save(self, request: Request, forum: Forum) -> Template | Redirect:
         """Save the form; a question button (`op=add`, `op=up:2`, …) or "copy the last forum's
         survey" instead shows the form again, changed, nothing saved."""
         form = await request.form()
         rows = read_questions(form)
         op = str(form.get("op") or "save")
+        if op != "save":
+            did(request, None)  # the form again, changed; nothing saved
         try:
             if op == "copy":
                 copied = await service.last_questions(forum, request.user.id)
@@ -172,16 +180,17 @@ class SurveyPages(Controller):
             return await _builder(forum, rows, error=exc, changed=True)
         return _back(forum["slug"], "saved")
 
-    @post("/organizer/events/{slug:str}/survey/open", guards=[organizer_required])
+    @post("/organizer/events/{slug:str}/survey/open", guards=[staff_required], opt=acts("survey.open"))
     async def open_or_close(self, request: Request, forum: Forum) -> Template | Redirect:
         wanted = (await request.form()).get("open") == "yes"
+        did(request, "survey.open" if wanted else "survey.close")
         try:
             await service.set_open(forum, wanted)
         except DomainError as exc:
             return await _builder(forum, error=exc)
         return _back(forum["slug"], "opened" if wanted else "closed")
 
-    @get("/organizer/events/{slug:str}/survey/results", guards=[organizer_required])
+    @get("/organizer/events/{slug:str}/survey/results", guards=[staff_required], opt=acts(None))
     async def results(self, request: Request, forum: Forum) -> Template:
         found = await results.results(forum)
         named = {int(uid) for q in found.questions if q.kind == "people" for uid in (q.counts or {})}

@@ -6,8 +6,9 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from meetup.accounts.auth import current_user, login_required, organizer_required
-from meetup.events.dependencies import Forum
+from meetup.accounts.auth import current_user, login_required
+from meetup.events.audit import acts
+from meetup.events.dependencies import Forum, staff_required
 from meetup.i18n import gettext as _
 from meetup.surveys import results, service
 from meetup.surveys.schemas import ResponseIn, ResponseOut, ResultsOut, SurveyIn, SurveyOut
@@ -19,7 +20,8 @@ class SurveyApi(Controller):
 
     @put(
         "/",
-        guards=[organizer_required],
+        guards=[staff_required],
+        opt=acts("survey.save"),
         status_code=HTTP_200_OK,
         summary="Create or replace the forum's survey (organizer)",
         description=(
@@ -60,11 +62,18 @@ class SurveyApi(Controller):
             raise service.SurveyNotFound(_("You have not answered this survey yet."))
         return found
 
-    @get("/results", guards=[organizer_required], summary="Results: counts, averages, free texts (organizer)")
+    @get(
+        "/results", guards=[staff_required], opt=acts(None), summary="Results: counts, averages, free texts (organizer)"
+    )
     async def results(self, forum: Forum) -> ResultsOut:
         return await results.results(forum)
 
-    @get("/results.csv", guards=[organizer_required], summary="Responses as CSV, anonymous (UTF-8 with BOM)")
+    @get(
+        "/results.csv",
+        guards=[staff_required],
+        opt=acts("survey.export"),
+        summary="Responses as CSV, anonymous (UTF-8 with BOM)",
+    )
     async def results_csv(self, forum: Forum) -> Response[bytes]:
         return Response(
             (await results.results_csv(forum)).encode("utf-8"),

@@ -28,6 +28,7 @@ from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections
 from meetup.db import utcnow, write_transaction
 from meetup.errors import Conflict, Forbidden, NotFound
+from meetup.events import cohosts
 from meetup.events import service as events
 from meetup.i18n import gettext as _
 from meetup.surveys.answers import judge
@@ -98,7 +99,7 @@ async def may_respond(event: dict, user: UserOut | None) -> bool:
 
 async def check_reader(event: dict, user: UserOut | None) -> None:
     """Organizers and the forum's confirmed registrants may read the survey; others 403."""
-    if user is not None and user.is_organizer:
+    if await cohosts.runs(user, event["id"]):
         return
     if not await may_respond(event, user):
         raise NotARespondent(_("Only the forum's confirmed participants can answer its survey."))
@@ -107,7 +108,7 @@ async def check_reader(event: dict, user: UserOut | None) -> None:
 async def get_survey(event: dict, user: UserOut | None) -> SurveyOut:
     await check_reader(event, user)
     row = await existing_row(event)
-    organizer = bool(user and user.is_organizer)
+    organizer = await cohosts.runs(user, event["id"])
     return _out(event, row, organizer=organizer, responses=await response_count(row["id"]) if organizer else None)
 
 

@@ -66,7 +66,7 @@ def test_create_organizer_command(database_url, tmp_path):
 
 
 def test_every_command_has_help():
-    for command in ("serve", "worker", "migrate", "seed", "create-organizer"):
+    for command in ("serve", "worker", "migrate", "seed", "create-organizer", "grant-admin"):
         result = subprocess.run(
             [sys.executable, "main.py", command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
         )

@@ -3,13 +3,16 @@ and an organizer open on it: what the whole-site browser checks walk through."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from meetup import demo
 from meetup.accounts import service as accounts
 from meetup.coordinators import organizations
+from meetup.events import cohosts
 from meetup.events import service as events
 from meetup.followups import campaigns
+from meetup.mail.tables import OutboxMail
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
 
@@ -22,6 +25,8 @@ class DemoSite:
     visitor: dict[str, str]  # what each page is called in a failure → its path
     participant: dict[str, str]
     organizer: dict[str, str]
+    admin: dict[str, str]  # demo.DEMO_ADMIN's pages
+    cohost: dict[str, str]  # demo.DEMO_COHOST's person's pages (signs in with demo.DEMO_PASSWORD)
 
 
 async def demo_site() -> DemoSite:
@@ -32,6 +37,17 @@ async def demo_site() -> DemoSite:
     organization = (await organizations.list_organizations())[0]
     campaign = (await campaigns.campaigns_of(forum["id"]))[0]
     invitation = (await campaigns.campaigns_of(None))[0]
+    # the participant is invited to co-host another forum: the page the mailed link opens
+    organizer = await accounts.find_user_by_email(demo.DEMO_ORGANIZER[0])
+    other = await events.event_row("kankei-jinko-ishinomaki")
+    await cohosts.invite(other, PARTICIPANT, organizer, "http://testserver.local")
+    mail = (
+        await OutboxMail.select(OutboxMail.body_text)
+        .where(OutboxMail.to_addr == PARTICIPANT)
+        .order_by(OutboxMail.id, ascending=False)
+        .first()
+    )
+    token = re.search(r"/cohosts/accept/([A-Za-z0-9_-]{43})", mail["body_text"]).group(1)
     return DemoSite(
         visitor={
             "home": "/",
@@ -58,6 +74,7 @@ async def demo_site() -> DemoSite:
             "a programme's alumni": f"/series/{demo.RIPS}/alumni",
             "what I follow": "/me/follows",
             "my account and calendar": "/me",
+            "a co-host invitation": f"/cohosts/accept/{token}",
         },
         organizer={
             "manage a forum": f"/organizer/events/{FORUM}",
@@ -74,6 +91,8 @@ async def demo_site() -> DemoSite:
             "a new organisation": "/organizer/organizations/new",
             "organisation import": "/organizer/organizations/import",
         },
+        admin={"roles": "/admin/accounts"},
+        cohost={"a forum I co-host": f"/organizer/events/{demo.DEMO_COHOST[1]}"},
     )
 
 

@@ -37,7 +37,7 @@ async def violations_on(page, base_url: str, path: str, name: str) -> list[str]:
     return found
 
 
-async def test_axe_finds_no_wcag_violation_on_twenty_eight_pages(live_server, browser, database):
+async def test_axe_finds_no_wcag_violation_on_twenty_nine_pages(live_server, browser, database):
     site = await demo_site()
     organizer_email, organizer_password, _name = demo.DEMO_ORGANIZER
     people = (
@@ -53,6 +53,7 @@ async def test_axe_finds_no_wcag_violation_on_twenty_eight_pages(live_server, br
                     "a programme's alumni",
                     "what I follow",
                     "my account and calendar",
+                    "a co-host invitation",
                 )
             },
         ),
@@ -72,6 +73,8 @@ async def test_axe_finds_no_wcag_violation_on_twenty_eight_pages(live_server, br
                 )  # fmt: skip
             },
         ),
+        (demo.DEMO_ADMIN[:2], site.admin),
+        ((demo.DEMO_COHOST[0], demo.DEMO_PASSWORD), site.cohost),
     )
     found: list[str] = []
     walked = 0
@@ -84,5 +87,5 @@ async def test_axe_finds_no_wcag_violation_on_twenty_eight_pages(live_server, br
             found += await violations_on(page, live_server, path, name)
             walked += 1
         await context.close()
-    assert walked == 28
+    assert walked == 29
     assert not found, "\n".join(found)

@@ -47,6 +47,8 @@ async def test_every_page_works_under_the_policy(live_server, browser, database)
         "visitor": (None, site.visitor),
         "participant": ((PARTICIPANT, demo.DEMO_PASSWORD), site.participant),
         "organizer": ((email, password), site.organizer),
+        "admin": (demo.DEMO_ADMIN[:2], site.admin),
+        "co-host": ((demo.DEMO_COHOST[0], demo.DEMO_PASSWORD), site.cohost),
     }
     problems: list[str] = []
     for who, (credentials, pages) in people.items():

@@ -8,7 +8,8 @@ from meetup.accounts import service as accounts
 from meetup.coordinators import organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import TOHOKU
-from meetup.events import enrolment
+from meetup.events import audit, cohosts, enrolment
+from meetup.events import service as events
 
 
 async def test_demo_data_loads_twice_without_duplicates(database):
@@ -25,7 +26,8 @@ async def test_demo_data_loads_twice_without_duplicates(database):
     assert {org.kind for org in found} >= {"gateway", "university", "support", "incubator"}
     wakatsuku = next(org for org in found if org.name == "ワカツク")
     assert [a.display_name for a in await organizations.admins_of(wakatsuku.id)] == ["宮城 美咲（サンプル）"]
-    assert await accounts.count_accounts() == 1 + len(demo.SAMPLE_COORDINATORS) + len(demo.RIPS_NEW_GRADUATES)
+    # the organizer, the admin, the sample coordinators, the graduates the RIPS import made
+    assert await accounts.count_accounts() == 2 + len(demo.SAMPLE_COORDINATORS) + len(demo.RIPS_NEW_GRADUATES)
 
 
 async def test_the_2021_programme_has_a_sample_cohort_with_attendance(database):
@@ -58,6 +60,26 @@ async def test_sample_accounts_are_marked_and_the_organizer_can_log_in(database)
     assert logged_in.id == organizer.id
 
 
+async def test_the_demo_has_an_admin_and_a_cohost_with_a_log(database):
+    await demo.load_demo()
+    await demo.load_demo()  # again: no second co-host, no second line
+    email, password, _name = demo.DEMO_ADMIN
+    admin = await accounts.find_user_by_email(email)
+    assert admin.role == "admin"
+    cohost_email, slug = demo.DEMO_COHOST
+    person = await accounts.find_user_by_email(cohost_email)
+    forum = await events.event_row(slug)
+    assert [c.name for c in await cohosts.cohosts_of(forum["id"])] == ["秋田 健（サンプル）"]
+    assert person.role == "participant"  # a co-host of one forum, no organizer
+    wakatsuku_or_dochabe = {
+        a.display_name
+        for org in await organizations.list_organizations()
+        for a in await organizations.admins_of(org.id)
+    }
+    assert person.display_name in wakatsuku_or_dochabe  # a gateway organisation's person
+    assert await audit.actions_of(forum["id"]) == ["campaign.create", "cohost.invite", "cohost.accept"]
+
+
 def test_seed_command_prints_the_organizer_login(database_url, tmp_path):
     env = {"MEETUP_DATABASE_URL": database_url, "MEETUP_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     first = subprocess.run(
@@ -70,6 +92,7 @@ def test_seed_command_prints_the_organizer_login(database_url, tmp_path):
     )
     assert first.returncode == 0, first.stderr
     assert "organizer@example.jp" in first.stdout
+    assert "admin@example.jp" in first.stdout
     second = subprocess.run(
         [sys.executable, "main.py", "seed", "--if-empty"],
         cwd=ROOT,

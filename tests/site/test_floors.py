@@ -39,6 +39,7 @@ FLOORS: dict[str, int] = {
     **dict.fromkeys(
         (
             "app",
+            "cloning",
             "demo",
             "scheduler",
             "composers",

@@ -16,6 +16,7 @@ from meetup.accounts import service as accounts
 from meetup.accounts.auth import organizer_required
 from meetup.events import registration
 from meetup.events import service as events
+from meetup.events.dependencies import staff_required
 from meetup.events.schemas import EventIn, RegistrationIn
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
@@ -62,11 +63,13 @@ def fill(path: str, ids: dict[str, object]) -> str:
 
 
 def forum_routes(app) -> Iterator[tuple[str, str, bool]]:
-    """(method, path, organizers only) for every route of the app with a slug in its path."""
+    """(method, path, organizers only) for every route of the app with a slug in its path (those
+    who run forums: organizers, and co-hosts where a route lets them in)."""
     for route in app.routes:
         for method, (handler, _kwargs) in getattr(route, "route_handler_map", {}).items():
             if "{slug:" in route.path and method not in ("OPTIONS", "HEAD"):
-                yield method, route.path, organizer_required in handler.resolve_guards()
+                guards = handler.resolve_guards()
+                yield method, route.path, organizer_required in guards or staff_required in guards
 
 
 async def ask(person, method: str, path: str):

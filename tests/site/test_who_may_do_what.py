@@ -1,14 +1,19 @@
-"""Who may do what: every route of the app, walked as five people, against one table.
+"""Who may do what: every route of the app, walked as six people, against one table.
 
 The people: anonymous; a participant (signed in, not registered); the confirmed registrant of
-forum A; the confirmed registrant of another forum B; an organizer. Each route names its rule:
+forum A; the confirmed registrant of another forum B; a co-host of forum A; an organizer. Each
+route names its rule:
 
 - public      everyone gets an answer (never 401/403);
 - member      signed in (anonymous: 401, or the login page for pages);
 - registrant  forum A's confirmed registrants and organizers (others: 401/403/404);
 - seat        forum A's confirmed registrants only (the ticket: others are sent to the forum page;
               answering the survey);
-- organizer   organizers only (anonymous: 401 or the login page; everyone else: 403);
+- manager     those who run forum A: organizers and its co-hosts (anonymous: 401 or the login
+              page; everyone else: 403);
+- organizer   organizers only (anonymous: 401 or the login page; everyone else, co-hosts too: 403);
+- admin       admins only: nobody in this world (organizers too get 403; tests/accounts/test_admin.py
+              walks them as an admin);
 - link        a signed link in a mail is the key: everyone who has it;
 - dev         the dev mailbox: only with MEETUP_ENV=dev (organizers only there), so a 404 for
               everyone here, as the tests run with env "test".
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import msgspec
 import pytest
@@ -34,7 +40,7 @@ from meetup.app import create_app
 from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
-from meetup.events import enrolment, registration, series
+from meetup.events import cohosts, enrolment, registration, series
 from meetup.events import service as events
 from meetup.events.schemas import EnrolmentRule, EventIn, RegistrationIn, SeriesPatch
 from meetup.events.tables import Alumnus
@@ -49,7 +55,7 @@ from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
 from tests.conftest import Prepared, free_port, prepare
 from tests.factories import forum, make_accounts, signed_in
 
-ROLES = ("anonymous", "participant", "registrant", "other_registrant", "organizer")
+ROLES = ("anonymous", "participant", "registrant", "other_registrant", "cohost", "organizer")
 
 # "METHOD path" -> rule. Paths as the app declares them.
 TABLE: dict[str, str] = {
@@ -82,15 +88,15 @@ TABLE: dict[str, str] = {
     "GET /api/v1/events/{slug:str}/registration": "member",
     "POST /api/v1/events/{slug:str}/registration": "member",
     "DELETE /api/v1/events/{slug:str}/registration": "member",
-    "GET /api/v1/events/{slug:str}/registrations": "organizer",
-    "GET /api/v1/events/{slug:str}/registrations.csv": "organizer",
-    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/approve": "organizer",
-    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/reject": "organizer",
-    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/check-in": "organizer",
-    "DELETE /api/v1/events/{slug:str}/registrations/{reg_id:int}/check-in": "organizer",
-    "POST /api/v1/events/{slug:str}/check-in": "organizer",
-    "POST /api/v1/events/{slug:str}/lottery": "organizer",
-    "POST /api/v1/events/{slug:str}/lottery/preview": "organizer",
+    "GET /api/v1/events/{slug:str}/registrations": "manager",
+    "GET /api/v1/events/{slug:str}/registrations.csv": "manager",
+    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/approve": "manager",
+    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/reject": "manager",
+    "POST /api/v1/events/{slug:str}/registrations/{reg_id:int}/check-in": "manager",
+    "DELETE /api/v1/events/{slug:str}/registrations/{reg_id:int}/check-in": "manager",
+    "POST /api/v1/events/{slug:str}/check-in": "manager",
+    "POST /api/v1/events/{slug:str}/lottery": "manager",
+    "POST /api/v1/events/{slug:str}/lottery/preview": "manager",
     "GET /events": "public",
     "GET /events/{slug:str}": "public",
     "POST /events/{slug:str}/register": "public",  # a newcomer gives an e-mail address here
@@ -120,7 +126,7 @@ TABLE: dict[str, str] = {
     "GET /organizer": "organizer",
     "GET /organizer/events/new": "organizer",
     "POST /organizer/events/new": "organizer",
-    "GET /organizer/events/{slug:str}": "organizer",
+    "GET /organizer/events/{slug:str}": "manager",
     "GET /organizer/events/{slug:str}/edit": "organizer",
     "POST /organizer/events/{slug:str}/edit": "organizer",
     "POST /organizer/events/{slug:str}/cancel": "organizer",
@@ -140,14 +146,14 @@ TABLE: dict[str, str] = {
     "GET /series/{slug:str}/alumni": "member",
     "GET /series/{slug:str}/certificates/{user_id:int}": "registrant",
     "POST /organizer/series/{slug:str}": "organizer",
-    "GET /organizer/events/{slug:str}/check-in": "organizer",
-    "POST /organizer/events/{slug:str}/check-in": "organizer",
-    "POST /organizer/events/{slug:str}/lottery": "organizer",
-    "POST /organizer/events/{slug:str}/lottery/preview": "organizer",
-    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/approve": "organizer",
-    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/reject": "organizer",
-    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/check-in": "organizer",
-    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/undo-check-in": "organizer",
+    "GET /organizer/events/{slug:str}/check-in": "manager",
+    "POST /organizer/events/{slug:str}/check-in": "manager",
+    "POST /organizer/events/{slug:str}/lottery": "manager",
+    "POST /organizer/events/{slug:str}/lottery/preview": "manager",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/approve": "manager",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/reject": "manager",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/check-in": "manager",
+    "POST /organizer/events/{slug:str}/registrations/{reg_id:int}/undo-check-in": "manager",
     # coordinators and the network
     "GET /api/v1/coordinators": "public",
     "GET /api/v1/coordinators/{user_id:int}": "public",
@@ -193,48 +199,48 @@ TABLE: dict[str, str] = {
     "GET /organizer/events/{slug:str}/network": "organizer",
     # breakout rooms
     "GET /api/v1/events/{slug:str}/rooms": "public",
-    "POST /api/v1/events/{slug:str}/rooms": "organizer",
-    "POST /api/v1/events/{slug:str}/rooms/assign": "organizer",
-    "POST /api/v1/events/{slug:str}/rooms/broadcast": "organizer",
-    "POST /api/v1/rooms/{room_id:int}/close": "organizer",
-    "POST /api/v1/rooms/{room_id:int}/members": "organizer",
+    "POST /api/v1/events/{slug:str}/rooms": "manager",
+    "POST /api/v1/events/{slug:str}/rooms/assign": "manager",
+    "POST /api/v1/events/{slug:str}/rooms/broadcast": "manager",
+    "POST /api/v1/rooms/{room_id:int}/close": "manager",
+    "POST /api/v1/rooms/{room_id:int}/members": "manager",
     "GET /api/v1/rooms/{room_id:int}/messages": "registrant",
-    "DELETE /api/v1/rooms/{room_id:int}/messages/{message_id:int}": "organizer",
+    "DELETE /api/v1/rooms/{room_id:int}/messages/{message_id:int}": "manager",
     "GET /events/{slug:str}/rooms": "registrant",
     "GET /rooms/{room_id:int}": "registrant",
     "WS /ws/rooms/{room_id:int}": "registrant",
-    "GET /organizer/events/{slug:str}/rooms": "organizer",
-    "POST /organizer/events/{slug:str}/rooms": "organizer",
-    "POST /organizer/events/{slug:str}/rooms/assign": "organizer",
-    "POST /organizer/events/{slug:str}/rooms/broadcast": "organizer",
-    "POST /organizer/events/{slug:str}/rooms/move": "organizer",
-    "POST /organizer/events/{slug:str}/rooms/timer": "organizer",
-    "POST /organizer/events/{slug:str}/rooms/{room_id:int}/close": "organizer",
-    "POST /organizer/events/{slug:str}/rooms/{room_id:int}/timer": "organizer",
+    "GET /organizer/events/{slug:str}/rooms": "manager",
+    "POST /organizer/events/{slug:str}/rooms": "manager",
+    "POST /organizer/events/{slug:str}/rooms/assign": "manager",
+    "POST /organizer/events/{slug:str}/rooms/broadcast": "manager",
+    "POST /organizer/events/{slug:str}/rooms/move": "manager",
+    "POST /organizer/events/{slug:str}/rooms/timer": "manager",
+    "POST /organizer/events/{slug:str}/rooms/{room_id:int}/close": "manager",
+    "POST /organizer/events/{slug:str}/rooms/{room_id:int}/timer": "manager",
     # mail to attendees
-    "GET /api/v1/events/{slug:str}/campaigns": "organizer",
-    "POST /api/v1/events/{slug:str}/campaigns": "organizer",
-    "POST /api/v1/campaigns": "organizer",
+    "GET /api/v1/events/{slug:str}/campaigns": "manager",
+    "POST /api/v1/events/{slug:str}/campaigns": "manager",
+    "POST /api/v1/campaigns": "organizer",  # to the whole network
     "GET /api/v1/campaigns": "organizer",
-    "GET /api/v1/campaigns/{campaign_id:int}": "organizer",
-    "PATCH /api/v1/campaigns/{campaign_id:int}": "organizer",
-    "GET /api/v1/campaigns/{campaign_id:int}/preview": "organizer",
-    "POST /api/v1/campaigns/{campaign_id:int}/test": "organizer",
-    "POST /api/v1/campaigns/{campaign_id:int}/send": "organizer",
-    "GET /api/v1/campaigns/{campaign_id:int}/deliveries": "organizer",
-    "POST /api/v1/campaigns/{campaign_id:int}/retry": "organizer",
+    "GET /api/v1/campaigns/{campaign_id:int}": "manager",
+    "PATCH /api/v1/campaigns/{campaign_id:int}": "manager",
+    "GET /api/v1/campaigns/{campaign_id:int}/preview": "manager",
+    "POST /api/v1/campaigns/{campaign_id:int}/test": "manager",
+    "POST /api/v1/campaigns/{campaign_id:int}/send": "manager",
+    "GET /api/v1/campaigns/{campaign_id:int}/deliveries": "manager",
+    "POST /api/v1/campaigns/{campaign_id:int}/retry": "manager",
     "GET /api/v1/me/mail-preferences": "member",
     "PUT /api/v1/me/mail-preferences": "member",
     "POST /api/v1/stay-in-touch/{token:str}": "link",
-    "GET /organizer/events/{slug:str}/campaigns": "organizer",
-    "POST /organizer/events/{slug:str}/campaigns": "organizer",
+    "GET /organizer/events/{slug:str}/campaigns": "manager",
+    "POST /organizer/events/{slug:str}/campaigns": "manager",
     "GET /organizer/campaigns": "organizer",
     "POST /organizer/campaigns": "organizer",
-    "GET /organizer/campaigns/{campaign_id:int}": "organizer",
-    "POST /organizer/campaigns/{campaign_id:int}": "organizer",
-    "POST /organizer/campaigns/{campaign_id:int}/test": "organizer",
-    "POST /organizer/campaigns/{campaign_id:int}/send": "organizer",
-    "POST /organizer/campaigns/{campaign_id:int}/retry": "organizer",
+    "GET /organizer/campaigns/{campaign_id:int}": "manager",
+    "POST /organizer/campaigns/{campaign_id:int}": "manager",
+    "POST /organizer/campaigns/{campaign_id:int}/test": "manager",
+    "POST /organizer/campaigns/{campaign_id:int}/send": "manager",
+    "POST /organizer/campaigns/{campaign_id:int}/retry": "manager",
     "GET /unsubscribe/{token:str}": "link",
     "POST /unsubscribe/{token:str}": "link",
     "POST /unsubscribe/{token:str}/resubscribe": "link",
@@ -243,18 +249,32 @@ TABLE: dict[str, str] = {
     "GET /stay-in-touch/{token:str}": "link",
     "POST /stay-in-touch/{token:str}": "link",
     # the forum survey
-    "PUT /api/v1/events/{slug:str}/survey": "organizer",
+    "PUT /api/v1/events/{slug:str}/survey": "manager",
     "GET /api/v1/events/{slug:str}/survey": "registrant",
     "POST /api/v1/events/{slug:str}/survey/response": "seat",
     "GET /api/v1/events/{slug:str}/survey/response": "seat",
-    "GET /api/v1/events/{slug:str}/survey/results": "organizer",
-    "GET /api/v1/events/{slug:str}/survey/results.csv": "organizer",
+    "GET /api/v1/events/{slug:str}/survey/results": "manager",
+    "GET /api/v1/events/{slug:str}/survey/results.csv": "manager",
     "GET /events/{slug:str}/survey": "registrant",
     "POST /events/{slug:str}/survey": "seat",
-    "GET /organizer/events/{slug:str}/survey": "organizer",
-    "POST /organizer/events/{slug:str}/survey": "organizer",
-    "POST /organizer/events/{slug:str}/survey/open": "organizer",
-    "GET /organizer/events/{slug:str}/survey/results": "organizer",
+    "GET /organizer/events/{slug:str}/survey": "manager",
+    "POST /organizer/events/{slug:str}/survey": "manager",
+    "POST /organizer/events/{slug:str}/survey/open": "manager",
+    "GET /organizer/events/{slug:str}/survey/results": "manager",
+    # co-hosts, the forum's log, its copy, and roles (issue 16)
+    "GET /api/v1/events/{slug:str}/cohosts": "manager",
+    "POST /api/v1/events/{slug:str}/cohosts": "organizer",
+    "DELETE /api/v1/events/{slug:str}/cohosts/{user_id:int}": "organizer",
+    "POST /organizer/events/{slug:str}/cohosts": "organizer",
+    "POST /organizer/events/{slug:str}/cohosts/{user_id:int}/remove": "organizer",
+    "GET /cohosts/accept/{token:str}": "link",
+    "POST /cohosts/accept/{token:str}": "link",
+    "GET /api/v1/events/{slug:str}/audit": "manager",
+    "POST /api/v1/events/{slug:str}/clone": "organizer",
+    "POST /organizer/events/{slug:str}/clone": "organizer",
+    "PUT /api/v1/accounts/{user_id:int}/role": "admin",
+    "GET /admin/accounts": "admin",
+    "POST /admin/accounts/{user_id:int}/role": "admin",
     # follows and calendars (CONTRACT §5.4); someone else's follow is a 404, as a missing one
     "POST /api/v1/follows": "member",
     "GET /api/v1/me/follows": "member",
@@ -278,10 +298,12 @@ NOT_WALKED = ("/schema", "/static/")  # the OpenAPI document and files: public, 
 ALLOWED = {
     "public": set(ROLES),
     "link": set(ROLES),
-    "member": {"participant", "registrant", "other_registrant", "organizer"},
-    "registrant": {"registrant", "organizer"},
+    "member": {"participant", "registrant", "other_registrant", "cohost", "organizer"},
+    "registrant": {"registrant", "cohost", "organizer"},
     "seat": {"registrant"},
+    "manager": {"cohost", "organizer"},
     "organizer": {"organizer"},
+    "admin": set(),
     "dev": set(),
 }
 
@@ -298,7 +320,8 @@ async def build_world() -> World:
     slug_a = await events.create_event(msgspec.convert(forum(title="フォーラムA"), EventIn), organizer.id)
     slug_b = await events.create_event(msgspec.convert(forum(title="フォーラムB"), EventIn), organizer.id)
     event_a, event_b = await events.event_row(slug_a), await events.event_row(slug_b)
-    participant, registrant, other = await make_accounts(3)
+    participant, registrant, other, cohost = await make_accounts(4)
+    await cohosts.add(event_a["id"], cohost, organizer.id)
     reg, _ = await registration.register(event_a, registrant, RegistrationIn(), [])
     await registration.register(event_b, other, RegistrationIn(), [])
     await coordinators.save_profile(registrant, ProfileIn(name="宮城 美咲", prefecture="宮城県", visibility="public"))
@@ -338,6 +361,7 @@ async def build_world() -> World:
             "participant": participant,
             "registrant": registrant,
             "other_registrant": other,
+            "cohost": cohost,
             "organizer": organizer.id,
         },
     )
@@ -374,6 +398,8 @@ def fill(path: str, world: World) -> str:
         ids["token"] = stay_token(world.users["participant"], world.users["registrant"], 1)
     else:
         ids["token"] = "not-a-real-token"
+    if "/cohosts/" in path and "cohost" in world.users:  # removing a co-host: the one forum A has
+        ids["user_id"] = world.users["cohost"]
     for name, value in ids.items():
         for kind in ("str", "int"):
             path = path.replace("{" + f"{name}:{kind}" + "}", str(value))
@@ -492,3 +518,32 @@ async def test_a_case_that_changes_the_world_changes_only_its_copy(attempt, worl
     assert await Account.count() == len([uid for uid in world.users.values() if uid is not None])
     await make_accounts(1)
     assert await Account.count() == len(world.users)
+
+
+def readme_table() -> str:
+    """The README's "Who may do what" table, written from TABLE (`python -m tests.site.test_who_may_do_what`)."""
+    columns = ("anonymous", "participant", "registrant", "other_registrant", "cohost", "organizer")
+    shown = {"dev": "✓ (dev only)"}
+    lines = [
+        f"<details><summary>The table ({len(TABLE)} routes)</summary>",
+        "",
+        "| route | rule | anonymous | participant | registrant of the forum | registrant of another forum "
+        "| co-host of the forum | organizer |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for route, rule in TABLE.items():
+        name = re.sub(r"\{(\w+):\w+\}", r"{\1}", route)
+        cells = [
+            shown[rule] if rule in shown and who == "organizer" else "✓" if who in ALLOWED[rule] else "✗"
+            for who in columns
+        ]
+        its_admins = rule == "organizer" and "{organization_id" in route and not route.startswith("GET /api")
+        label = (
+            "organizer (and its admins)" if its_admins and route != "GET /organizations/{organization_id:int}" else rule
+        )
+        lines.append(f"| `{name}` | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(readme_table(), end="")
