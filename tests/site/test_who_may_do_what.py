@@ -144,7 +144,7 @@ TABLE: dict[str, str] = {
     "GET /organizer/series/{slug:str}/alumni-import": "organizer",
     "POST /organizer/series/{slug:str}/alumni-import": "organizer",
     "GET /series/{slug:str}/alumni": "member",
-    "GET /series/{slug:str}/certificates/{user_id:int}": "registrant",
+    "GET /series/{slug:str}/certificates/{user_id:int}": "own",  # the person's own, and organizers
     "POST /organizer/series/{slug:str}": "organizer",
     "GET /organizer/events/{slug:str}/check-in": "manager",
     "POST /organizer/events/{slug:str}/check-in": "manager",
@@ -301,6 +301,7 @@ ALLOWED = {
     "member": {"participant", "registrant", "other_registrant", "cohost", "organizer"},
     "registrant": {"registrant", "cohost", "organizer"},
     "seat": {"registrant"},
+    "own": {"registrant", "organizer"},  # the person it is about (the world's registrant), and organizers
     "manager": {"cohost", "organizer"},
     "organizer": {"organizer"},
     "admin": set(),
