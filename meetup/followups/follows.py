@@ -52,7 +52,7 @@ CHUNK = 500
 # -- following -----------------------------------------------------------------------------------
 
 
-async def _target(data: FollowIn) -> tuple[str, str]:
+async def target_of(data: FollowIn) -> tuple[str, str]:
     """(kind, stored value) of what `data` names; a target that does not exist is a 400."""
     if data.series is not None:
         try:
@@ -81,7 +81,7 @@ async def known_theme(theme: str) -> bool:
 
 async def follow(account_id: int, data: FollowIn) -> tuple[FollowOut, bool]:
     """Follow what `data` names; returns the follow and whether it is new."""
-    kind, value = await _target(data)
+    kind, value = await target_of(data)
     row, created = await store.add(account_id, kind, value)
     return (await _outs([row]))[0], created
 

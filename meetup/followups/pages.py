@@ -56,6 +56,13 @@ def _network_form(form) -> dict:
         "themes": [_text(v).strip() for v in [*form.getall("themes", []), *free] if _text(v).strip()],
         "alumni_of": [_text(v) for v in form.getall("alumni_of", [])],
     }
+    if form.get("their_followers") == "on":  # and those who follow what is chosen above
+        audience["followers_of"] = [
+            *({"series": slug} for slug in audience["alumni_of"]),
+            *({"organization": org} for org in audience["organizations"]),
+            *({"prefecture": p} for p in audience["prefectures"]),
+            *({"theme": t} for t in audience["themes"]),
+        ]
     return {
         "subject": _text(form.get("subject")).strip(),
         "body": _text(form.get("body")),

@@ -52,6 +52,7 @@ class NetworkAudience(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     prefectures: Annotated[list[str], Meta(max_length=len(PREFECTURES))] = []
     themes: Annotated[list[Theme], Meta(max_length=50)] = []
     alumni_of: Annotated[list[SeriesSlug], Meta(max_length=20)] = []  # alumni of these programmes, every cohort
+    followers_of: Annotated[list[FollowIn], Meta(max_length=20)] = []  # who follows any of these
 
     def __post_init__(self) -> None:
         self.alumni_of = list(dict.fromkeys(self.alumni_of))
@@ -63,7 +64,15 @@ class NetworkAudience(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
             raise ValueError(f"audience.prefectures: not a prefecture: {unknown[0]}")
         if not all(self.themes):
             raise ValueError("audience.themes: a theme must not be blank")
-        if not (self.attended_since or self.organizations or self.prefectures or self.themes or self.alumni_of):
+        chosen = (
+            self.attended_since,
+            self.organizations,
+            self.prefectures,
+            self.themes,
+            self.alumni_of,
+            self.followers_of,
+        )
+        if not any(chosen):
             raise ValueError("audience: choose at least one group of people")
 
 

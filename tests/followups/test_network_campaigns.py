@@ -239,3 +239,27 @@ async def test_alumni_of_a_programme_are_reached_across_cohorts(client):
     assert unknown.status_code == 400 and "audience.alumni_of" in unknown.text
     page = await client.get("/organizer/campaigns")
     assert "地域イノベーションプロデューサー塾" in page.text
+
+
+async def test_followers_of_what_is_named_are_reached(client):
+    from meetup.followups import campaigns, follows
+    from meetup.followups.schemas import FollowIn
+
+    await organizer(client)
+    iwate_fan, dx_fan, bystander = await make_accounts(3, prefix="fan")
+    await follows.follow(iwate_fan, FollowIn(prefecture="岩手県"))
+    await follows.follow(dx_fan, FollowIn(theme="DX"))
+    created = await network(client, {"followers_of": [{"prefecture": "岩手県"}, {"theme": "DX"}]})
+    assert created.status_code == 201, created.text
+    people = await campaigns.recipients_of(created.json()["id"])
+    assert sorted(p.id for p in people) == sorted([iwate_fan, dx_fan]) and bystander not in [p.id for p in people]
+    unknown = await network(client, {"followers_of": [{"series": "no-such-series"}]})
+    assert unknown.status_code == 400 and "audience.followers_of[0].series" in unknown.text
+    both = await network(client, {"followers_of": [{"prefecture": "岩手県", "theme": "DX"}]})
+    assert both.status_code == 400
+    # the page's checkbox: the followers of the prefecture chosen, as well as its people
+    counted = await client.post(
+        "/organizer/campaigns",
+        data={"subject": "s", "body": "b", "prefectures": ["岩手県"], "their_followers": "on", "action": "count"},
+    )
+    assert counted.status_code == 200 and "1" in counted.text.split("data-recipient-count")[1][:60]
