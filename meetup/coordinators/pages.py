@@ -175,6 +175,7 @@ class CoordinatorPages(Controller):
         theme: FromQuery[str | None] = None,
         organization: FromQuery[str | None] = None,
         alumni: FromQuery[str | None] = None,
+        cohort: FromQuery[str | None] = None,
         sort: FromQuery[str | None] = None,
         page: FromQuery[PageNumber] = 1,
     ) -> Template:
@@ -185,6 +186,7 @@ class CoordinatorPages(Controller):
             "theme": _text(theme, 30),
             "organization": _text(organization, 200),
             "alumni": _text(alumni, 80),
+            "cohort": _text(cohort, 4) if _text(cohort, 4).isdigit() else "",
             "sort": sort if sort in service.SORTS else "reading",
         }
         found = await service.directory(
@@ -194,6 +196,7 @@ class CoordinatorPages(Controller):
             theme=filters["theme"] or None,
             organization=filters["organization"] or None,
             alumni_of=filters["alumni"] or None,
+            cohort=int(filters["cohort"]) if filters["cohort"] else None,
             sort=filters["sort"],
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,

@@ -34,7 +34,8 @@ class CoordinatorsApi(Controller):
         summary="The directory",
         description="Public profiles, and members-only ones for signed-in people (organizers see all). "
         "`q` matches names in kanji, kana or romaji, organisation, bio and themes. The total number of "
-        "matches is in the `x-total-count` header. `alumni` (a series' slug) keeps the alumni of that programme.",
+        "matches is in the `x-total-count` header. `alumni` (a series' slug) keeps the alumni of that programme, "
+        "`cohort` (a year, with `alumni`) those of one cohort.",
     )
     async def directory(
         self,
@@ -44,6 +45,7 @@ class CoordinatorsApi(Controller):
         theme: Annotated[str | None, Parameter(max_length=30)] = None,
         organization: Query = None,
         alumni: Annotated[str | None, Parameter(max_length=80)] = None,
+        cohort: Annotated[int | None, Parameter(ge=1900, le=2100)] = None,
         sort: Annotated[str, Parameter(pattern="^(reading|recent)$")] = "reading",
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
@@ -55,6 +57,7 @@ class CoordinatorsApi(Controller):
             theme=theme,
             organization=organization,
             alumni_of=alumni,
+            cohort=cohort,
             sort=sort,
             limit=limit,
             offset=offset,

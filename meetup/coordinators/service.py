@@ -184,11 +184,13 @@ async def directory(
     organization: str | None = None,
     organization_id: int | None = None,
     alumni_of: str | None = None,
+    cohort: int | None = None,
     sort: str = "reading",
     limit: int = 50,
     offset: int = 0,
 ) -> DirectoryPage:
-    """Profiles `viewer` may see, filtered (`alumni_of`: alumni of the series at that slug);
+    """Profiles `viewer` may see, filtered (`alumni_of`: alumni of the series at that slug, of the
+    cohort that completed in `cohort` when given);
     sorted by reading (あいうえお順) or most recent."""
     where = visible_to(viewer)
     if (matching := reading.search_clause(Profile.search_text, q)) is not None:
@@ -202,7 +204,7 @@ async def directory(
     if theme:
         where &= Profile.id.is_in(ProfileTheme.select(ProfileTheme.profile).where(ProfileTheme.theme == theme))
     if alumni_of:
-        where &= Profile.account.is_in(programme_alumni.accounts_of_series(alumni_of))
+        where &= Profile.account.is_in(programme_alumni.accounts_of_series(alumni_of, cohort))
     total = await Profile.count().where(where)
     query = Profile.select(*_PROFILE_COLUMNS).where(where).limit(min(max(limit, 1), 200)).offset(max(offset, 0))
     if sort == "recent":

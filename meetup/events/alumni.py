@@ -44,9 +44,13 @@ async def alumni_of(user_ids: list[int]) -> dict[int, list[AlumnusOut]]:
     return found
 
 
-def accounts_of_series(slug: str):
-    """A sub-query: the accounts of the alumni of the series at `slug` (for a directory filter)."""
-    return Alumnus.select(Alumnus.account).where(Alumnus.series.slug == slug)
+def accounts_of_series(slug: str, year: int | None = None):
+    """A sub-query: the accounts of the alumni of the series at `slug`, of the cohort of `year`
+    when given (for a directory filter)."""
+    where = Alumnus.series.slug == slug
+    if year is not None:
+        where &= Alumnus.year == year
+    return Alumnus.select(Alumnus.account).where(where)
 
 
 async def accounts_of(slugs: list[str]) -> set[int]:

@@ -118,6 +118,18 @@ async def test_completion_is_for_good_on_the_profile_and_in_the_directory(client
     assert "修了 一郎" in directory.text and "未修了 二郎" not in directory.text
     assert 'name="alumni"' in directory.text
 
+    # one cohort: the year it completed in; another year finds nobody; a year out of range is a 400
+    year = shown["alumni"][0]["year"]
+    cohort = await viewer.get("/api/v1/coordinators", params={"alumni": "migite", "cohort": year})
+    assert [p["id"] for p in cohort.json()] == [ids[0]]
+    other = await viewer.get("/api/v1/coordinators", params={"alumni": "migite", "cohort": year - 1})
+    assert other.json() == [] and other.headers["x-total-count"] == "0"
+    assert (await viewer.get("/api/v1/coordinators", params={"cohort": "20x1"})).status_code == 400
+    page_cohort = await viewer.get("/coordinators", params={"alumni": "migite", "cohort": year - 1})
+    assert (
+        page_cohort.status_code == 200 and "修了 一郎" not in page_cohort.text and 'name="cohort"' in page_cohort.text
+    )
+
 
 async def test_the_alumni_page_is_for_members_and_names_only_visible_profiles(client, make_client):
     slugs, (a, b, c), ids = await completed_cohort(client, make_client)
