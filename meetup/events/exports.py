@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
 import msgspec
 from piccolo.query.functions.aggregate import Count
@@ -97,10 +98,17 @@ def excel_cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def registrations_csv(rows: list[RegistrationRow], questions: list[Question]) -> bytes:
-    """UTF-8 with BOM and CRLF, so Excel on Windows opens the Japanese text correctly."""
+def spreadsheet(header: list, rows: Iterable[list]) -> bytes:
+    """A CSV in UTF-8 with BOM and CRLF, so Excel on Windows opens the Japanese text correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def registrations_csv(rows: list[RegistrationRow], questions: list[Question]) -> bytes:
+    """A forum's registrations as a spreadsheet (see `spreadsheet`)."""
     status_names = {
         "confirmed": _("Confirmed"),
         "waitlisted": _("Waitlisted"),
@@ -108,22 +116,21 @@ def registrations_csv(rows: list[RegistrationRow], questions: list[Question]) ->
         "rejected": _("Rejected"),
         "cancelled": _("Cancelled"),
     }
-    writer.writerow(
-        [
-            "ID",
-            _("Name"),
-            _("E-mail address"),
-            _("Status"),
-            _("Waitlist position"),
-            _("Prefecture"),
-            _("Registered at"),
-            _("Confirmed at"),
-            _("Checked in at"),
-            *[q.label for q in questions],
-        ]
-    )
-    for row in rows:
-        writer.writerow(
+    header = [
+        "ID",
+        _("Name"),
+        _("E-mail address"),
+        _("Status"),
+        _("Waitlist position"),
+        _("Prefecture"),
+        _("Registered at"),
+        _("Confirmed at"),
+        _("Checked in at"),
+        *[q.label for q in questions],
+    ]
+    return spreadsheet(
+        header,
+        (
             [
                 row.id,
                 excel_cell(row.user.display_name),
@@ -136,15 +143,14 @@ def registrations_csv(rows: list[RegistrationRow], questions: list[Question]) ->
                 f"{row.checked_in_at:%Y-%m-%d %H:%M}" if row.checked_in_at else "",
                 *[excel_cell(row.answers.get(q.id)) for q in questions],
             ]
-        )
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+            for row in rows
+        ),
+    )
 
 
 def enrolments_csv(rows: list[EnrolmentRow], questions: list[Question], sessions: int) -> bytes:
     """A series' cohort as a spreadsheet (UTF-8 with BOM, CRLF, as registrations_csv): each
     person's status, sessions attended and answers to the application questions."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
     status_names = {
         "confirmed": _("Enrolled"),
         "waitlisted": _("Waitlisted"),
@@ -152,19 +158,18 @@ def enrolments_csv(rows: list[EnrolmentRow], questions: list[Question], sessions
         "rejected": _("Rejected"),
         "cancelled": _("Cancelled"),
     }
-    writer.writerow(
-        [
-            "ID",
-            _("Name"),
-            _("E-mail address"),
-            _("Status"),
-            _("Prefecture"),
-            _("Sessions attended"),
-            *[q.label for q in questions],
-        ]
-    )
-    for row in rows:
-        writer.writerow(
+    header = [
+        "ID",
+        _("Name"),
+        _("E-mail address"),
+        _("Status"),
+        _("Prefecture"),
+        _("Sessions attended"),
+        *[q.label for q in questions],
+    ]
+    return spreadsheet(
+        header,
+        (
             [
                 row.id,
                 excel_cell(row.user.display_name),
@@ -174,5 +179,6 @@ def enrolments_csv(rows: list[EnrolmentRow], questions: list[Question], sessions
                 f"{len(row.attended)}/{sessions}",
                 *[excel_cell(row.answers.get(q.id)) for q in questions],
             ]
-        )
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+            for row in rows
+        ),
+    )
