@@ -61,3 +61,26 @@ async def test_a_draft_that_repeats_the_greeting_shows_a_warning_on_a_phone(live
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # within the phone's width
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await screenshot(page, "campaign-draft-warning-phone")
+
+
+async def test_mail_to_the_network_counts_and_saves_on_a_phone(live_server, browser, client):
+    from meetup.coordinators import service as coordinators
+    from meetup.coordinators.schemas import ProfileIn
+    from tests.factories import make_accounts
+
+    await organizer(client, email="network-mailer@example.jp")
+    for uid in await make_accounts(2, prefix="iwate"):
+        await coordinators.save_profile(uid, ProfileIn(name=f"岩手 {uid}", prefecture="岩手県"))
+    page = await open_page(browser, live_server, "network-mailer@example.jp", "/organizer/campaigns")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.get_by_label("件名").fill("東北の次の集まりへ")
+    await page.get_by_label("本文（Markdown）").fill("{{ name }} さん、次の集まりのご案内です。")
+    await page.get_by_label("岩手県").check()
+    await page.get_by_role("button", name="宛先の人数を数える").click()
+    await expect(page.locator("[data-recipient-count]")).to_contain_text("2")
+    assert await page.get_by_label("岩手県").is_checked()  # the choices stay as they were
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.get_by_role("button", name="下書き保存してプレビュー").click()
+    await expect(page.locator("iframe.mail-html")).to_be_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await screenshot(page, "network-campaign-phone")
