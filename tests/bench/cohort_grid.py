@@ -25,7 +25,6 @@ import secrets
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -39,9 +38,8 @@ sys.path.insert(0, str(ROOT))
 from meetup import db  # noqa: E402
 from meetup.app import make_session_store  # noqa: E402
 from meetup.settings import Settings  # noqa: E402
-from tests.bench.registration import PG_URL, REDIS_URL, free_port, fresh_postgres, wait_until_up  # noqa: E402
+from tests.bench.registration import each_database, free_port, wait_until_up  # noqa: E402
 from tests.bench.survey import serve  # noqa: E402
-from tests.services import reachable  # noqa: E402
 
 SLUG = "migite-grid"
 TARGET_MS = 200
@@ -225,30 +223,13 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="run one database only")
     args = parser.parse_args()
-    targets = [("SQLite", None)] if args.only != "postgres" else []
-    if args.only != "sqlite":
-        if await reachable(PG_URL.rsplit("/", 1)[0] + "/postgres", REDIS_URL):
-            targets.append(("PostgreSQL + Redis", PG_URL))
-        else:
-            print("PostgreSQL or Redis not reachable: SQLite only")
     print(f"organizer series page: {args.people} people × {args.sessions} sessions, {args.rounds} requests each")
-    for label, pg_url in targets:
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            if pg_url:
-                await fresh_postgres(pg_url)
-                meetup_url, redis_url = pg_url, REDIS_URL
-            else:
-                meetup_url, redis_url = f"sqlite:///{workdir / 'meetup.sqlite3'}", None
-            settings = Settings(
-                database_url=meetup_url, redis_url=redis_url, env="test", secret_key="bench-secret",
-                var_dir=str(workdir / "var"),
-            )  # fmt: skip
-            print(f"\n{label}")
-            p50, series_id = await run_meetup(settings, args, workdir)
-            bare = await run_bare(meetup_url, series_id, args, workdir)  # the same rows, read raw
-            verdict = "under" if p50 < TARGET_MS else "OVER"
-            print(f"  ratio meetup / bare (p50): {p50 / bare:.1f}   target p50 < {TARGET_MS} ms: {verdict}")
+    async for label, settings, workdir, _pg_url in each_database(args.only):
+        print(f"\n{label}")
+        p50, series_id = await run_meetup(settings, args, workdir)
+        bare = await run_bare(settings.database_url, series_id, args, workdir)  # the same rows, read raw
+        verdict = "under" if p50 < TARGET_MS else "OVER"
+        print(f"  ratio meetup / bare (p50): {p50 / bare:.1f}   target p50 < {TARGET_MS} ms: {verdict}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -249,6 +250,30 @@ async def run_bare(database_url: str, people: int, workdir: Path) -> float:
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+async def each_database(only: str | None) -> AsyncIterator[tuple[str, Settings, Path, str | None]]:
+    """(label, the app's settings, a work folder, the PostgreSQL URL or None) for SQLite and, when
+    they answer, PostgreSQL + Redis, each on a fresh database; `only` ("sqlite" / "postgres") keeps one."""
+    targets: list[tuple[str, str | None]] = [("SQLite", None)] if only != "postgres" else []
+    if only != "sqlite":
+        if await reachable(PG_URL.rsplit("/", 1)[0] + "/postgres", REDIS_URL):
+            targets.append(("PostgreSQL + Redis", PG_URL))
+        else:
+            print("PostgreSQL or Redis not reachable: SQLite only")
+    for label, pg_url in targets:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            if pg_url:
+                await fresh_postgres(pg_url)
+            settings = Settings(
+                database_url=pg_url or f"sqlite:///{workdir / 'meetup.sqlite3'}",
+                redis_url=REDIS_URL if pg_url else None,
+                env="test",
+                secret_key="bench-secret",
+                var_dir=str(workdir / "var"),
+            )
+            yield label, settings, workdir, pg_url
 
 
 async def fresh_postgres(url: str) -> None:

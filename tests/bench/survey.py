@@ -27,7 +27,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,14 +40,12 @@ from meetup import db  # noqa: E402
 from meetup.app import make_session_store  # noqa: E402
 from meetup.settings import Settings  # noqa: E402
 from tests.bench.registration import (  # noqa: E402
-    PG_URL,
-    REDIS_URL,
     cpu_seconds,
+    each_database,
     free_port,
     fresh_postgres,
     wait_until_up,
 )
-from tests.services import reachable  # noqa: E402
 
 BARE_APP = """
 import os
@@ -286,31 +283,14 @@ async def main() -> None:
     parser.add_argument("--twice", type=int, default=20, help="people who send their response twice at once")
     parser.add_argument("--only", choices=["sqlite", "postgres"], help="run one database only")
     args = parser.parse_args()
-    targets = [("SQLite", None)] if args.only != "postgres" else []
-    if args.only != "sqlite":
-        if await reachable(PG_URL.rsplit("/", 1)[0] + "/postgres", REDIS_URL):
-            targets.append(("PostgreSQL + Redis", PG_URL))
-        else:
-            print("PostgreSQL or Redis not reachable: SQLite only")
     print(f"{args.people} survey responses (+{args.twice} sent twice) over {args.lanes} keep-alive lanes")
-    for label, pg_url in targets:
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            if pg_url:
-                await fresh_postgres(pg_url)
-                meetup_url, redis_url = pg_url, REDIS_URL
-            else:
-                meetup_url, redis_url = f"sqlite:///{workdir / 'meetup.sqlite3'}", None
-            settings = Settings(
-                database_url=meetup_url, redis_url=redis_url, env="test", secret_key="bench-secret",
-                var_dir=str(workdir / "var"),
-            )  # fmt: skip
-            print(f"\n{label}")
-            rate = await run_meetup(settings, args, workdir)
-            if pg_url:
-                await fresh_postgres(pg_url)
-            bare = await run_bare(pg_url or f"sqlite:///{workdir / 'bare.sqlite3'}", args, workdir)
-            print(f"  ratio meetup / bare: {rate / bare:.2f}")
+    async for label, settings, workdir, pg_url in each_database(args.only):
+        print(f"\n{label}")
+        rate = await run_meetup(settings, args, workdir)
+        if pg_url:
+            await fresh_postgres(pg_url)
+        bare = await run_bare(pg_url or f"sqlite:///{workdir / 'bare.sqlite3'}", args, workdir)
+        print(f"  ratio meetup / bare: {rate / bare:.2f}")
 
 
 if __name__ == "__main__":
