@@ -69,6 +69,7 @@ SEND_TIMEOUT = 10.0
 MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits easily
 
 _decode = msgspec.json.Decoder(ClientFrame)
+BUSY = "The room is busy: the line was not stored; send it again in a moment."
 
 # What post_message's refusals tell the sender (a closed room ends the connection instead).
 _REFUSALS: dict[type[DomainError], ErrorCode] = {
@@ -257,7 +258,12 @@ class RoomConnection:
                 await self.say(frame, limiter)
 
     async def say(self, frame: Say, limiter: SayLimiter) -> None:
-        """Hand the line to post_message, which alone judges it; its refusals become error frames."""
+        """Hand the line to post_message, which alone judges it; its refusals become error frames.
+        While the room's fan-out here is behind, the line is refused before it is stored (the page
+        sends it again in a moment): senders slow down, readers are not dropped."""
+        if self.channels.behind(room_channel(self.room["id"])):
+            await self.send(ErrorFrame(code="unavailable", detail=BUSY))
+            return
         try:
             message, created = await service.post_message(
                 self.room["id"], self.user, frame.body, frame.client_id, throttle=lambda: limiter.allow(self.user.id)
