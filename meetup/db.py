@@ -416,7 +416,8 @@ async def write_at_once(work: Callable[[sqlite3.Connection], T]) -> T:
     process a turn is long: run in one thread hop, the lock is held for the statements only.
     On PostgreSQL the same change is one statement (see events/seats.py)."""
     db = engine()
-    assert isinstance(db, SQLiteEngine) and not db.transaction_exists()
+    if not isinstance(db, SQLiteEngine) or db.transaction_exists():
+        raise RuntimeError("write_at_once is for SQLite, outside a transaction (it would wait on its own lock)")
     async with _sqlite_writer:
         return await db.write_at_once(work)
 

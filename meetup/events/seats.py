@@ -109,8 +109,9 @@ _CLAIMED = " SELECT reg.*, claim.position AS waitlist_position FROM reg, claim"
 
 def in_one_statement(event: dict) -> bool:
     """A newcomer's place is taken at once (first come, first served): one statement on
-    PostgreSQL, one thread hop on SQLite."""
-    return event["registration_mode"] == "first_come"
+    PostgreSQL, one thread hop on SQLite (outside any transaction: the hop has its own)."""
+    db = engine()
+    return event["registration_mode"] == "first_come" and (db.engine_type == "postgres" or not db.transaction_exists())
 
 
 def _claim_order(event: dict) -> tuple[str, str]:
