@@ -121,32 +121,24 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_create_organizer(args: argparse.Namespace) -> int:
     from meetup.accounts import service
 
-    if args.password is not None and len(args.password) < 10:
-        print("error: the password needs at least 10 characters", file=sys.stderr)
-        return 2
-
-    async def run():
-        return await service.make_organizer(args.email, args.password, args.name)
-
-    try:
-        user, created = asyncio.run(_with_database(run))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"{'created' if created else 'promoted'} {user.email} as {user.role}")
-    return 0
+    return _give_role(args, service.make_organizer)
 
 
 def cmd_grant_admin(args: argparse.Namespace) -> int:
     """The first admin (and any later one): admins give and take roles on /admin/accounts."""
     from meetup.accounts import service
 
+    return _give_role(args, service.make_admin)
+
+
+def _give_role(args: argparse.Namespace, make) -> int:
+    """Create the account with the role, or raise an existing one to it (`make`: the service's)."""
     if args.password is not None and len(args.password) < 10:
         print("error: the password needs at least 10 characters", file=sys.stderr)
         return 2
 
     async def run():
-        return await service.make_admin(args.email, args.password, args.name)
+        return await make(args.email, args.password, args.name)
 
     try:
         user, created = asyncio.run(_with_database(run))
