@@ -82,10 +82,14 @@ class Zygote:
                 raise RuntimeError("the zygote process ended")
             return json.loads(answer)
 
-    def start(self, args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> Forked:
-        """`python main.py ARGS` with exactly `env`, output into `log`."""
-        answer = self.ask({"start": args, "env": env, "cwd": str(cwd), "log": str(log)})
-        return Forked(self, answer["pid"])
+    def start(
+        self, args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT, err: Path | None = None
+    ) -> Forked:
+        """`python main.py ARGS` with exactly `env`, output into `log` (its stderr into `err` if given)."""
+        request = {"start": args, "env": env, "cwd": str(cwd), "log": str(log)}
+        if err is not None:
+            request["err"] = str(err)
+        return Forked(self, self.ask(request)["pid"])
 
     def close(self) -> None:
         with self.lock:
@@ -98,13 +102,22 @@ class Zygote:
 _zygote: Zygote | None = None
 
 
-def start_main(args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> Forked:
+def start_main(args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT, err: Path | None = None) -> Forked:
     """`python main.py ARGS` as a fork of this test process's zygote (started on first use)."""
     global _zygote
     if _zygote is None:
         _zygote = Zygote()
         atexit.register(_zygote.close)
-    return _zygote.start(args, env, log, cwd)
+    return _zygote.start(args, env, log, cwd, err)
+
+
+def run_main(args: list[str], env: dict[str, str], workdir: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`subprocess.run([python, "main.py", *args], env=env, capture_output=True, text=True)`, forked
+    from the zygote: a command that runs for a moment does not spend seconds importing first."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    out, err = workdir / f"main-{os.getpid()}-{time.monotonic_ns()}.out", workdir / f"main-{time.monotonic_ns()}.err"
+    code = start_main(args, env, out, err=err).wait(timeout)
+    return subprocess.CompletedProcess(["main.py", *args], code, out.read_text(), err.read_text())
 
 
 def _child(request: dict) -> int:
@@ -113,10 +126,13 @@ def _child(request: dict) -> int:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     out = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    err = os.open(request["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if "err" in request else out
     os.dup2(out, 1)
-    os.dup2(out, 2)
+    os.dup2(err, 2)
     os.close(null)
     os.close(out)
+    if err != out:
+        os.close(err)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])

@@ -4,12 +4,9 @@ admins sees anyone's e-mail address there, and the site never ends without an ad
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from meetup import ROOT
 from meetup.accounts import service
 from tests.factories import PASSWORD, make_accounts, new_email, sign_up, signed_in
+from tests.zygote import run_main
 
 
 async def an_admin(make_client):
@@ -94,11 +91,11 @@ async def test_the_roles_page_searches_by_name_and_shows_addresses_only_to_admin
 
 def test_grant_admin_command(database_url, tmp_path):
     env = {"MEETUP_DATABASE_URL": database_url, "MEETUP_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    run = [sys.executable, "main.py", "grant-admin", "first@example.jp", "--password", PASSWORD, "--name", "管理者"]
-    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = ["grant-admin", "first@example.jp", "--password", PASSWORD, "--name", "管理者"]
+    first = run_main(run, env, tmp_path / "out")
     assert first.returncode == 0, first.stderr
     assert "created first@example.jp as admin" in first.stdout
-    again = subprocess.run(run[:4], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    again = run_main(run[:2], env, tmp_path / "out")
     assert "promoted first@example.jp as admin" in again.stdout
-    bad = subprocess.run([*run[:3], "not-an-address"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    bad = run_main([run[0], "not-an-address"], env, tmp_path / "out")
     assert bad.returncode == 2

@@ -2,15 +2,13 @@
 served only when MEETUP_ENV=dev, and the demo data (published passwords) never loads in prod."""
 
 import os
-import subprocess
-import sys
 
 import msgspec
 import pytest
 
-from meetup import ROOT
 from tests.conftest import _with_csrf, running
 from tests.factories import new_email, organizer
+from tests.zygote import run_main
 
 
 @pytest.mark.parametrize("env", ["test", "prod"])
@@ -40,9 +38,7 @@ def test_seed_refuses_to_run_in_production(tmp_path):
         "MEETUP_VAR_DIR": str(tmp_path / "var"),
     }
     for args in (["seed"], ["seed", "--if-empty"]):
-        run = subprocess.run(
-            [sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-        )
+        run = run_main(args, env, tmp_path / "out")
         assert run.returncode != 0
         assert "MEETUP_ENV=prod" in run.stderr
         assert "demo organizer" not in run.stdout

@@ -1,14 +1,11 @@
 """Roles are checked by guards: participants cannot reach organizer pages."""
 
-import subprocess
-import sys
-
 import msgspec
 
-from meetup import ROOT
 from meetup.accounts import service
 from tests.conftest import _with_csrf, http_client, running
 from tests.factories import PASSWORD, new_email, organizer, sign_up
+from tests.zygote import run_main
 
 
 async def test_organizer_pages_by_role(settings):
@@ -52,23 +49,19 @@ async def test_make_organizer_creates_or_promotes(client):
 
 def test_create_organizer_command(database_url, tmp_path):
     env = {"MEETUP_DATABASE_URL": database_url, "MEETUP_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    run = [sys.executable, "main.py", "create-organizer", "boss@example.jp", "--password", PASSWORD, "--name", "局長"]
-    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = ["create-organizer", "boss@example.jp", "--password", PASSWORD, "--name", "局長"]
+    first = run_main(run, env, tmp_path / "out")
     assert first.returncode == 0, first.stderr
     assert "created boss@example.jp as organizer" in first.stdout
-    second = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    second = run_main(run, env, tmp_path / "out")
     assert "promoted boss@example.jp as organizer" in second.stdout
-    short = subprocess.run(
-        [*run[:4], "--password", "short"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    short = run_main([*run[:2], "--password", "short"], env, tmp_path / "out")
     assert short.returncode == 2
     assert "10 characters" in short.stderr
 
 
-def test_every_command_has_help():
+def test_every_command_has_help(tmp_path):
     for command in ("serve", "worker", "migrate", "seed", "create-organizer", "grant-admin"):
-        result = subprocess.run(
-            [sys.executable, "main.py", command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
-        )
+        result = run_main([command, "--help"], {"PATH": "/usr/bin:/bin"}, tmp_path)
         assert result.returncode == 0, command
         assert "usage: main.py" in result.stdout

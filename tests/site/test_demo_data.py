@@ -1,15 +1,13 @@
 """The demo data comes from the source document and is safe to load twice."""
 
-import subprocess
-import sys
-
-from meetup import ROOT, demo
+from meetup import demo
 from meetup.accounts import service as accounts
 from meetup.coordinators import organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.events import audit, cohosts, enrolment
 from meetup.events import service as events
+from tests.zygote import run_main
 
 
 async def test_demo_data_loads_twice_without_duplicates(database):
@@ -82,25 +80,11 @@ async def test_the_demo_has_an_admin_and_a_cohost_with_a_log(database):
 
 def test_seed_command_prints_the_organizer_login(database_url, tmp_path):
     env = {"MEETUP_DATABASE_URL": database_url, "MEETUP_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    first = subprocess.run(
-        [sys.executable, "main.py", "seed", "--if-empty"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    first = run_main(["seed", "--if-empty"], env, tmp_path / "out", timeout=120)
     assert first.returncode == 0, first.stderr
     assert "organizer@example.jp" in first.stdout
     assert "admin@example.jp" in first.stdout
-    second = subprocess.run(
-        [sys.executable, "main.py", "seed", "--if-empty"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    second = run_main(["seed", "--if-empty"], env, tmp_path / "out", timeout=120)
     assert "left as it is" in second.stdout
 
 
