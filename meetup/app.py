@@ -51,6 +51,7 @@ from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
 from meetup.events.series_routes import OrganizerSeriesApi, SeriesApi
+from meetup.followups.consent_pages import ConsentPages, ConsentsApi
 from meetup.followups.follow_pages import FollowPages
 from meetup.followups.pages import CampaignPages, FollowUpPages
 from meetup.followups.routes import CampaignsApi, FollowsApi, MailPreferencesApi
@@ -236,6 +237,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         FollowUpPages,
         FollowsApi,
         FollowPages,
+        ConsentPages,
+        ConsentsApi,
         SurveyApi,
         SurveyPages,
         AdminApi,

@@ -10,7 +10,7 @@ queues mail to be written adds its registration to `register_all`.
 from __future__ import annotations
 
 from meetup.events import enrolment_mail, notifications
-from meetup.followups import campaigns, follows
+from meetup.followups import campaigns, consents, follows
 
 
 def register_all() -> None:
@@ -19,3 +19,4 @@ def register_all() -> None:
     campaigns.register_composers()
     enrolment_mail.register_composers()
     follows.register_composers()
+    consents.register_composers()

@@ -290,6 +290,10 @@ TABLE: dict[str, str] = {
     "GET /calendars/{token:str}": "link",  # the secret address is the key
     "POST /api/v1/me/calendar/reset": "member",
     "POST /me/calendar/reset": "member",
+    # consents (CONTRACT §5.5): the mailed link opens the page; only its own person may answer
+    "GET /consents/{token:str}": "link",
+    "POST /consents/{token:str}": "link",
+    "POST /api/v1/consents/{token:str}": "member",
     "GET /dev/mailbox": "dev",
     "GET /dev/mailbox/{mail_id:int}": "dev",
 }
