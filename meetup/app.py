@@ -32,6 +32,8 @@ from meetup.accounts.admin import AdminApi, AdminPages
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.cases.pages import CasePages, ChallengePages
+from meetup.cases.routes import CasesApi
 from meetup.coordinators import network_process
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.alumni_pages import AlumniDirectoryPages
@@ -239,6 +241,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         FollowPages,
         ConsentPages,
         ConsentsApi,
+        CasesApi,
+        CasePages,
+        ChallengePages,
         SurveyApi,
         SurveyPages,
         AdminApi,

@@ -30,6 +30,9 @@ class StayInTouch(Table, tablename="stay_in_touch"):
     person = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     other = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     event_id = Integer(null=True, default=None)
+    # "" for a forum's follow-up, "challenge:<id>" for a challenge's introduction: one wish per
+    # (person, other, occasion), a unique index of the migration
+    occasion = Varchar(length=30, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     introduced_at = Timestamptz(null=True, default=None)
 
