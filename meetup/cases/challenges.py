@@ -32,9 +32,8 @@ from meetup.cases.schemas import (
     NamedRef,
 )
 from meetup.cases.tables import Challenge, ChallengeInterest
-from meetup.coordinators import organizations, reading
+from meetup.coordinators import connections, organizations, reading
 from meetup.coordinators import service as coordinators
-from meetup.coordinators.tables import Tie
 from meetup.db import unique_violation, utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound
 from meetup.events.service import tokyo
@@ -264,10 +263,8 @@ async def _interest_outs(rows: list[dict], challenge: dict) -> list[InterestOut]
 
 async def _matched_pairs(challenge_id: int) -> set[int]:
     """Everyone tied by a `project` tie of this challenge."""
-    rows = await Tie.select(Tie.person_low, Tie.person_high).where(
-        (Tie.kind == "project") & (Tie.source == f"challenge:{challenge_id}")
-    )
-    return {person for row in rows for person in (row["person_low"], row["person_high"])}
+    pairs = await connections.tied_by(f"challenge:{challenge_id}", "project")
+    return {person for pair in pairs for person in pair}
 
 
 async def interests(challenge_id: int, by: UserOut) -> list[InterestOut]:
