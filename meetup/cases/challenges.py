@@ -177,16 +177,19 @@ async def list_challenges(
         where &= Challenge.prefecture == prefecture
     if organization is not None:
         where &= Challenge.organization == organization
+    now = utcnow()
+    still_open = Challenge.closes_at.is_null() | (Challenge.closes_at > now)
+    if status in ("open", "matched"):
+        where &= (Challenge.status == status) & still_open
+    elif status == "closed":
+        where &= (Challenge.status == "closed") | (Challenge.closes_at <= now)
     rows = await (
         Challenge.select()
         .where(where)
         .order_by(Challenge.created_at, ascending=False)
-        .order_by(Challenge.id)
+        .order_by(Challenge.id, ascending=False)
         .limit(limit)
     )
-    now = utcnow()
-    if status in CHALLENGE_STATUSES:
-        rows = [row for row in rows if status_of(row, now) == status]
     rows.sort(key=lambda row: status_of(row, now) != "open")  # stable: open first, each newest first
     names = await organizations.names_of(sorted({row["organization"] for row in rows}))
     counts = await _interest_counts([row["id"] for row in rows])

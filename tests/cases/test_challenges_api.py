@@ -193,4 +193,6 @@ async def test_search_filters_and_a_passed_closing_date(client):
     )
     assert (await client.get(f"/api/v1/challenges/{kept['id']}")).json()["status"] == "closed"
     assert await ids(status="open") == [other["id"]]
+    assert await ids(status="closed") == [kept["id"]]
+    assert await ids(status="matched") == []
     assert await ids() == [other["id"], kept["id"]]  # open ones first
