@@ -169,7 +169,8 @@ async def _organization_refs(ids: list[int]) -> dict[int, NamedRef]:
 
 async def named_people(case_id: int, people: list[int]) -> list[NamedRef]:
     """The people of a case who agreed to be named, by their profile's name (or their own)."""
-    agreed = [p for p in people if p in await consents.agreed(CONSENT_KIND, case_id)]
+    said_yes = await consents.agreed(CONSENT_KIND, case_id)
+    agreed = [p for p in people if p in said_yes]
     if not agreed:
         return []
     profiles = await coordinators.profiles_of(agreed)
