@@ -6,6 +6,7 @@ Rules:
 - the name is the key: two organisations never share one (409), and an import matches by name;
 - every save refreshes `search_text` (the name in kanji, hiragana and romaji), so
   `GET /organizations?q=` finds an organisation however its name is typed, as the directory does;
+  a spelling merged into it (an alias, organization_proposals.py) finds it too;
 - member counts and lists show only the profiles the viewer may see; the forums shown on an
   organisation are published ones only (events.forums_attended);
 - an admin list shows names only, never e-mails.
@@ -32,7 +33,7 @@ from meetup.coordinators.schemas import (
     OrganizationPatch,
 )
 from meetup.coordinators.service import visible_to
-from meetup.coordinators.tables import Organization, OrganizationAdmin, Profile
+from meetup.coordinators.tables import Organization, OrganizationAdmin, OrganizationAlias, Profile
 from meetup.db import unique_violation, write_transaction
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound
 from meetup.i18n import gettext as _
@@ -132,7 +133,11 @@ async def list_organizations(
     """Organisations matching the query (kanji, kana or romaji) and filters, by prefecture then name."""
     where = Organization.id.is_not_null()
     if (matching := reading.search_clause(Organization.search_text, q)) is not None:
-        where &= matching
+        # a spelling merged into an organisation (an alias) finds it too
+        spelled = reading.search_clause(OrganizationAlias.search_text, q)
+        where &= matching | Organization.id.is_in(
+            OrganizationAlias.select(OrganizationAlias.organization).where(spelled)
+        )
     if kind:
         where &= Organization.kind == kind
     if prefecture:
