@@ -212,7 +212,8 @@ class OrganizationPages(Controller):
     async def edit_organization(
         self, request: Request, organization_id: FromPath[Id], invited: FromQuery[int | None] = None
     ) -> Template:
-        result = {"invited": invited} if invited else None
+        shown = invited is not None and 0 < invited <= organization_invitations.MAX_ADDRESSES
+        result = {"invited": invited, "rejected": []} if shown else None
         return await _edit_page(request, organization_id, result=result)
 
     @post("/organizations/{organization_id:int}/invitations", guards=[organization_editor])
