@@ -10,7 +10,8 @@ Rules:
   proposed spelling kept as an alias when the name chosen differs), merges it into an existing
   organisation (the spelling kept as an alias, so searching it finds that organisation) or
   rejects it (the profiles keep the name, unlinked); both link every proposing profile that still
-  names it. A proposal is decided once (409 the second time), and bad input changes nothing.
+  names it. A proposal is decided once (409 the second time), and bad input changes nothing; a
+  rejected name stays rejected (people who type it later are listed on it, unlinked).
 """
 
 from __future__ import annotations

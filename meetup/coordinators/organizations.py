@@ -79,7 +79,7 @@ def checked(fields: dict) -> OrganizationIn:
         raise BadInput(f"{field}: {_problem(field, str(error))}", field=field) from None
 
 
-def _out(row: dict, members: int = 0) -> OrganizationOut:
+def _out(row: dict, members: int = 0, aliases: list[str] | None = None) -> OrganizationOut:
     return OrganizationOut(
         id=row["id"],
         name=row["name"],
@@ -90,6 +90,7 @@ def _out(row: dict, members: int = 0) -> OrganizationOut:
         summary=row["summary"],
         website=row["website"],
         member_count=members,
+        aliases=aliases or [],
     )
 
 
@@ -149,7 +150,23 @@ async def list_organizations(
         .group_by(Profile.organization)
     )
     members = {row["organization"]: row["n"] for row in counts}
-    return [_out(row, members.get(row["id"], 0)) for row in rows]
+    spellings = await _aliases([row["id"] for row in rows])
+    return [_out(row, members.get(row["id"], 0), spellings.get(row["id"], [])) for row in rows]
+
+
+async def _aliases(organization_ids: list[int]) -> dict[int, list[str]]:
+    """{organisation id: its other spellings}, in the order they were kept."""
+    if not organization_ids:
+        return {}
+    rows = (
+        await OrganizationAlias.select(OrganizationAlias.organization, OrganizationAlias.name)
+        .where(OrganizationAlias.organization.is_in(organization_ids))
+        .order_by(OrganizationAlias.id)
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["organization"], []).append(row["name"])
+    return found
 
 
 async def choices() -> list[dict]:
@@ -165,7 +182,7 @@ async def get_organization(organization_id: int, viewer: UserOut | None = None) 
     """The organisation, counting only the members whose profiles `viewer` may see."""
     row = await _row(organization_id)
     members = await Profile.count().where(visible_to(viewer) & (Profile.organization == organization_id))
-    return _out(row, members)
+    return _out(row, members, (await _aliases([organization_id])).get(organization_id, []))
 
 
 async def admins_of(organization_id: int) -> list[AdminOut]:

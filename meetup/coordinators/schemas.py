@@ -149,6 +149,7 @@ class OrganizationOut(msgspec.Struct):
     summary: str
     website: str
     member_count: int = 0
+    aliases: list[str] = []  # other spellings that find it (proposals merged into it)
 
 
 class RejectedLine(msgspec.Struct):

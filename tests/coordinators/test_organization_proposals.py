@@ -136,7 +136,8 @@ async def test_merging_keeps_the_spelling_as_an_alias_that_search_and_later_prof
     assert await Organization.count() == 1  # never a duplicate
     assert [a["name"] for a in await OrganizationAlias.select(OrganizationAlias.name)] == ["一般社団法人ワカツク"]
     found = (await client.get("/api/v1/organizations", params={"q": "一般社団法人"})).json()
-    assert [o["id"] for o in found] == [target]
+    assert [(o["id"], o["aliases"]) for o in found] == [(target, ["一般社団法人ワカツク"])]
+    assert "一般社団法人ワカツク" in (await client.get(f"/organizations/{target}")).text  # "also written as"
     # someone typing that spelling later is linked at once, and nothing is proposed
     later, _ = await profile_naming(make_client, "一般社団法人ワカツク")
     assert await organization_of(later) == target

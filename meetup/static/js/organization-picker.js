@@ -28,7 +28,9 @@
     var typed = fold(input.value);
     if (!typed) status.textContent = "";
     else {
-      var listed = found.some(function (o) { return fold(o.name) === typed; });
+      var listed = found.some(function (o) {
+        return [o.name].concat(o.aliases || []).some(function (name) { return fold(name) === typed; });
+      });
       status.textContent = listed ? box.dataset.listed : box.dataset.new;
     }
   }
