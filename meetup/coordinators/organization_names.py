@@ -71,14 +71,20 @@ async def resolve_for_profile(account_id: int, name: str) -> int | None:
 
 
 async def _leave_other_proposals(account_id: int, *, keep: str) -> None:
-    """The person no longer proposes names other than `keep`; pending proposals left with nobody go."""
-    others = OrganizationProposal.select(OrganizationProposal.id).where(
-        (OrganizationProposal.status == "pending") & (OrganizationProposal.normalized != keep)
+    """The person no longer proposes names other than `keep`; a pending proposal they leave with
+    nobody naming it goes (only those: other proposals are not touched)."""
+    left = await (
+        OrganizationProposer.select(OrganizationProposer.id, OrganizationProposer.proposal)
+        .where(OrganizationProposer.account == account_id)
+        .where(OrganizationProposer.proposal.status == "pending")
+        .where(OrganizationProposer.proposal.normalized != keep)
     )
-    await OrganizationProposer.delete().where(
-        (OrganizationProposer.account == account_id) & OrganizationProposer.proposal.is_in(others)
-    )
+    if not left:
+        return
+    await OrganizationProposer.delete().where(OrganizationProposer.id.is_in([row["id"] for row in left]))
     named = OrganizationProposer.select(OrganizationProposer.proposal)
     await OrganizationProposal.delete().where(
-        (OrganizationProposal.status == "pending") & OrganizationProposal.id.not_in(named)
+        OrganizationProposal.id.is_in([row["proposal"] for row in left])
+        & (OrganizationProposal.status == "pending")
+        & OrganizationProposal.id.not_in(named)
     )

@@ -5,6 +5,8 @@ rejects it, once, and bad input changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from meetup.coordinators import organizations
@@ -247,3 +249,15 @@ async def test_a_profile_saved_by_the_service_counts_as_one_typed_on_the_page(da
     (uid,) = await make_accounts(1)
     await coordinators.save_profile(uid, ProfileIn(name="山形 花", prefecture="山形県", organization="山形の会"))
     assert await OrganizationProposal.count() == 1
+
+
+async def test_people_proposing_the_same_name_at_once_make_one_proposal(database):
+    people = await make_accounts(6)
+    await asyncio.gather(
+        *(
+            coordinators.save_profile(uid, ProfileIn(name=f"同時 {i}", prefecture="宮城県", organization="同時の会"))
+            for i, uid in enumerate(people)
+        )
+    )
+    assert await OrganizationProposal.count() == 1
+    assert await OrganizationProposer.count() == len(people)
