@@ -29,7 +29,7 @@ async def _with_database(coro_factory):
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from meetup.rooms.limits import MAX_FRAME_BYTES
+    from meetup.rooms.limits import MAX_FRAME_BYTES, WS_PROTOCOL
 
     settings = load_settings()
     workers = args.workers
@@ -46,6 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
+        ws=WS_PROTOCOL,
         ws_max_size=MAX_FRAME_BYTES,  # docs/websocket.md: a bigger frame is refused unread (close 1009)
     )
     return 0

@@ -10,12 +10,13 @@ PostgreSQL a plain transaction.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 import asyncpg
@@ -24,28 +25,37 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine as PiccoloSQLiteEngine
-from piccolo.engine.sqlite import TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteTransaction, TransactionType, dict_factory
 from piccolo.table import Table
 
 from meetup.settings import Settings
 
 _engine: Engine | None = None
 _sqlite_writer = asyncio.Lock()
+T = TypeVar("T")
 
 
 class SQLiteEngine(PiccoloSQLiteEngine):
-    """Piccolo's SQLite engine, keeping a few connections open for queries outside transactions.
+    """Piccolo's SQLite engine, keeping a few connections open for queries and transactions.
 
-    Piccolo opens a new connection (and thread) for every such query; reusing them makes every
-    page cheaper. The pool is on only between `open_database()` and `close_database()`, because
-    an idle aiosqlite connection left open keeps its (non-daemon) thread and the process alive.
+    Piccolo opens a new connection (and thread, and PRAGMAs) for every query outside a transaction
+    and for every transaction; reusing them makes every page cheaper, and a write transaction holds
+    the writer lock only for its statements (opening the connection was most of a registration's
+    time under the lock: shared/notes/profiles-2026-12.md). The pool is on only between
+    `open_database()` and `close_database()`, because an idle aiosqlite connection left open keeps
+    its (non-daemon) thread and the process alive.
     """
 
-    def __init__(self, *args: Any, pool_size: int = 8, **kwargs: Any):
+    # Connections kept open: a burst of 50 requests at once opened and closed (a thread each) the
+    # ones beyond 8 on every query; 32 idle connections are 32 parked threads and little memory.
+    def __init__(self, *args: Any, pool_size: int = 32, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.pool_size = pool_size
         self._idle: list[aiosqlite.Connection] = []
         self._pooling = False
+        # write_at_once's own connection and the one thread that uses it
+        self._writer: sqlite3.Connection | None = None
+        self._writer_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
 
     def open_pool(self) -> None:
         self._pooling = True
@@ -55,6 +65,7 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
+        await asyncio.get_running_loop().run_in_executor(self._writer_thread, self._close_writer)
 
     def abandon_pool(self) -> None:
         """Stop idle connections' threads without a running loop (the engine is being replaced)."""
@@ -62,22 +73,71 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.stop()
+        self._writer_thread.submit(self._close_writer)
+        self._writer_thread.shutdown(wait=False)
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    async def write_at_once(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` (plain sqlite3 statements, no awaits) as one BEGIN IMMEDIATE … COMMIT on the
+        writer's own connection, in its thread: one thread hop for the whole transaction. Call it
+        holding the writer lock (`write_at_once()` below does)."""
+
+        def run() -> T:
+            if self._writer is None:
+                self._writer = sqlite3.connect(**{**self.connection_kwargs, "check_same_thread": False})
+                self._writer.execute("PRAGMA foreign_keys = 1")
+                self._writer.execute("PRAGMA synchronous = NORMAL")
+                self._writer.row_factory = dict_factory
+            connection = self._writer
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return result
+
+        future = asyncio.get_running_loop().run_in_executor(self._writer_thread, run)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:  # the transaction runs to its end: hold the lock until then
+            await asyncio.wait([future])
+            raise
+
+    async def take_connection(self) -> aiosqlite.Connection:
+        return self._idle.pop() if self._pooling and self._idle else await self._connect()
+
+    async def give_back(self, connection: aiosqlite.Connection, *, clean: bool) -> None:
+        """Back to the pool if it ended cleanly (committed or rolled back) and there is room."""
+        if not clean:
+            connection.stop()  # a failed or cancelled statement: never reuse that connection
+        elif self._pooling and len(self._idle) < self.pool_size:
+            self._idle.append(connection)
+        else:
+            await connection.close()
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _SQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         if not self._pooling or (query_type == "insert" and self.get_version_sync() < 3.35):
             return await super()._run_in_new_connection(query, args, query_type, table)
-        connection = self._idle.pop() if self._idle else await self._connect()
+        connection = await self.take_connection()
+        clean = False
         try:
             async with connection.execute(query, args or []) as cursor:
                 await connection.commit()
                 rows = await cursor.fetchall()
-        except BaseException:
-            connection.stop()  # a failed or cancelled query: never reuse that connection
-            raise
-        if self._pooling and len(self._idle) < self.pool_size:
-            self._idle.append(connection)
-        else:
-            await connection.close()
+            clean = True
+        finally:
+            await self.give_back(connection, clean=clean)
         return rows
 
     async def get_connection(self) -> aiosqlite.Connection:
@@ -91,6 +151,42 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         await connection.execute("PRAGMA synchronous = NORMAL")
         connection.row_factory = dict_factory
         return connection
+
+
+class _SQLiteTransaction(SQLiteTransaction):
+    """Piccolo's transaction on a connection of the engine's pool, handed back once COMMIT or
+    ROLLBACK went through (Piccolo opens one per transaction and closes it after; and when its
+    COMMIT fails it neither closes that connection nor resets the current transaction)."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.engine.take_connection()
+        try:
+            await self.begin()  # BEGIN IMMEDIATE can time out on a lock another process holds
+        except BaseException:
+            await self.engine.give_back(self.connection, clean=False)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        clean = False
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+            clean = True
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self.engine.give_back(self.connection, clean=clean)
+        return exception is None
 
 
 class _PostgresTransaction(PostgresTransaction):
@@ -242,6 +338,11 @@ def _dialect(sql: str, engine_type: str) -> str:
     return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], start=1)) + parts[-1]
 
 
+def sqlite_text(sql: str) -> str:
+    """A statement written for `fetch` (`{}` for each argument), for a plain sqlite3 cursor."""
+    return _dialect(sql, "sqlite")
+
+
 async def fetch(sql: str, *args: Any) -> list[dict]:
     """Run one hand-written statement (`{}` marks each argument) in the current transaction, or
     on a pooled connection: for the few hot paths where building the query with Piccolo costs
@@ -306,6 +407,19 @@ async def single_write() -> AsyncIterator[None]:
         return
     async with _sqlite_writer:
         yield
+
+
+async def write_at_once(work: Callable[[sqlite3.Connection], T]) -> T:
+    """SQLite only: one short write transaction whose statements need nothing from the event loop
+    between them (`work` gets a plain sqlite3 connection). A transaction of awaited statements
+    holds the process-wide writer lock across a loop turn for each statement, and in a busy
+    process a turn is long: run in one thread hop, the lock is held for the statements only.
+    On PostgreSQL the same change is one statement (see events/seats.py)."""
+    db = engine()
+    if not isinstance(db, SQLiteEngine) or db.transaction_exists():
+        raise RuntimeError("write_at_once is for SQLite, outside a transaction (it would wait on its own lock)")
+    async with _sqlite_writer:
+        return await db.write_at_once(work)
 
 
 @asynccontextmanager

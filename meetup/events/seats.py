@@ -10,7 +10,8 @@ The counters, on the forum's row (`Event`):
 The lock: every change of seats happens with the forum's row locked, either
 - in one conditional UPDATE of the forum that takes the seat (`_CLAIM`; on PostgreSQL a newcomer's
   claim, row and mail are one statement, `_CLAIM_AND_INSERT`, so the lock is held for that
-  statement and its commit only), or
+  statement and its commit only; on SQLite they are one transaction run in one thread hop,
+  `db.write_at_once`, so the writer lock is held for the three statements only), or
 - inside `write_transaction()` after `lock_event()` (an UPDATE, so PostgreSQL holds it to commit;
   on SQLite the process-wide writer lock serialises every write).
 With the lock held the counters are the truth and the waitlist's order cannot change under us: a
@@ -22,10 +23,11 @@ transaction (registration.py, lottery.py) and fire `revocation.place_ended` once
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from meetup.db import engine, fetch, utcnow
+from meetup.db import engine, fetch, insert_statement, sqlite_text, utcnow, write_at_once
 from meetup.events.tables import Enrolment, Event, Registration, Series
 from meetup.mail.outbox import Mail, enqueue_statement
 
@@ -106,8 +108,10 @@ _CLAIMED = " SELECT reg.*, claim.position AS waitlist_position FROM reg, claim"
 
 
 def in_one_statement(event: dict) -> bool:
-    """A newcomer's place is taken in one statement (first come, first served, on PostgreSQL)."""
-    return event["registration_mode"] == "first_come" and engine().engine_type == "postgres"
+    """A newcomer's place is taken at once (first come, first served): one statement on
+    PostgreSQL, one thread hop on SQLite (outside any transaction: the hop has its own)."""
+    db = engine()
+    return event["registration_mode"] == "first_come" and (db.engine_type == "postgres" or not db.transaction_exists())
 
 
 def _claim_order(event: dict) -> tuple[str, str]:
@@ -125,8 +129,19 @@ async def take_in_one_statement(
     mail_for: Callable[[str], Mail | None],
 ) -> dict:
     """A newcomer's seat or waitlist number, their registration row and its mail (`mail_for`
-    the status taken), in one statement on PostgreSQL: the row with its `waitlist_position`.
-    Raises Raced when the forum changed meanwhile."""
+    the status taken), in one statement on PostgreSQL and one thread hop on SQLite: the row with
+    its `waitlist_position`. Raises Raced when the forum changed meanwhile."""
+    if engine().engine_type != "postgres":
+        row = Registration(
+            event=event["id"],
+            account=user_id,
+            ticket_code=ticket_code,
+            answers_json=answers_json,
+            prefecture=prefecture,
+            created_at=now,
+            updated_at=now,
+        )
+        return await write_at_once(lambda connection: _take_on_sqlite(connection, event, row, mail_for))
     for status in _claim_order(event):
         mail_sql, mail_args = "", ()
         mail = mail_for(status)
@@ -149,6 +164,30 @@ async def take_in_one_statement(
         if rows:
             return rows[0]
     raise Raced
+
+
+def _take_on_sqlite(
+    connection: sqlite3.Connection, event: dict, row: Registration, mail_for: Callable[[str], Mail | None]
+) -> dict:
+    """take_in_one_statement on SQLite, in the writer's thread inside BEGIN IMMEDIATE … COMMIT."""
+    for status in _claim_order(event):
+        claimed = connection.execute(sqlite_text(_CLAIM[status]), (event["id"],)).fetchone()
+        if claimed:
+            break
+    else:
+        raise Raced
+    row.status = status
+    if status == "confirmed":
+        row.confirmed_at, position = row.updated_at, None
+    else:
+        row.queue_order, position = claimed["waitlist_seq"], claimed["waitlisted_count"]
+    sql, args = insert_statement(row)
+    stored = connection.execute(sqlite_text(sql), args).fetchone()
+    mail = mail_for(status)
+    if mail is not None:
+        sql, args = insert_statement(mail, returning="id", skip_conflict_on="dedupe_key")
+        connection.execute(sqlite_text(sql), args).fetchone()
+    return {**stored, "waitlist_position": position}
 
 
 async def take(event: dict, now: datetime) -> dict:

@@ -69,6 +69,7 @@ SEND_TIMEOUT = 10.0
 MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits easily
 
 _decode = msgspec.json.Decoder(ClientFrame)
+BUSY = "The room is busy: the line was not stored; send it again in a moment."
 
 # What post_message's refusals tell the sender (a closed room ends the connection instead).
 _REFUSALS: dict[type[DomainError], ErrorCode] = {
@@ -76,6 +77,44 @@ _REFUSALS: dict[type[DomainError], ErrorCode] = {
     service.LineTooLong: "too_long",
     service.SlowDown: "rate_limited",
 }
+
+
+class LinesHad:
+    """The lines one client has: every line up to `upto` (its history, sent in hello) and the last
+    `RECENT` ids sent live since. Lines can be published out of id order (two people at once), so a
+    lower id that arrives late is still delivered; only a repeat is skipped. Repeats come within
+    moments (a hello overlapping live lines, a catch-up after an outage), so the last few hundred ids
+    hold them all; an id older than those that came again would be sent again, never lost (clients
+    keep lines by id). A member holds ~40 KiB for this however long the room runs: a set of the last
+    4,096 ids with their queue held ~650 KiB per member after a few thousand lines (issue 18)."""
+
+    RECENT = 256
+
+    __slots__ = ("upto", "_newest", "_recent", "_order")
+
+    def __init__(self) -> None:
+        self.upto = 0
+        self._newest = 0
+        self._recent: set[int] = set()
+        self._order: collections.deque[int] = collections.deque()
+
+    def __contains__(self, line_id: int) -> bool:
+        return line_id <= self.upto or line_id in self._recent
+
+    def take(self, line_id: int) -> bool:
+        """Note the line as sent; False when the client already has it (do not send it again)."""
+        if line_id in self:
+            return False
+        self._recent.add(line_id)
+        self._order.append(line_id)
+        if len(self._order) > self.RECENT:
+            self._recent.discard(self._order.popleft())
+        self._newest = max(self._newest, line_id)
+        return True
+
+    @property
+    def newest(self) -> int:
+        return max(self.upto, self._newest)
 
 
 class RoomConnection:
@@ -97,12 +136,7 @@ class RoomConnection:
         self.channels = channels
         self.presence = presence
         self.closes_at: datetime | None = room["closes_at"]
-        # Lines this client has: everything up to `history_upto` (sent in hello) and the ids sent live
-        # since. Lines can be published out of id order (two people at once), so a lower id that
-        # arrives late is still delivered; only a repeat is skipped.
-        self.history_upto = 0
-        self.delivered: set[int] = set()
-        self._delivered_order: collections.deque[int] = collections.deque()
+        self.lines = LinesHad()
         self.timer_changed = asyncio.Event()
         self.finished = asyncio.Event()  # set when the channel says the room closed
         self.too_slow = asyncio.Event()  # set when the client has fallen too far behind
@@ -125,34 +159,19 @@ class RoomConnection:
             self.end_code, self.end_reason = code, reason
             self.ended.set()
 
-    def newest(self) -> int:
-        return max(self.history_upto, max(self.delivered, default=0))
-
     async def catch_up(self) -> None:
         """After Redis came back: the lines and the timer that other processes could not pass on
         while it was away, from the database, each line once."""
-        after = self.outage_after if self.outage_after is not None else self.history_upto
+        after = self.outage_after if self.outage_after is not None else self.lines.upto
         self.outage_after = None
         for message in await service.history(self.room["id"], after=after):
-            if not self.has(message.id):
-                self.mark(message.id)
+            if self.lines.take(message.id):
                 await self.send(message_frame(message))
         room = await service.room_row(self.room["id"])
         if room["closes_at"] != self.closes_at:
             self.closes_at = room["closes_at"]
             self.timer_changed.set()
             await self.send(TimerFrame(closes_at=tokyo(self.closes_at)))
-
-    def has(self, message_id: int) -> bool:
-        return message_id <= self.history_upto or message_id in self.delivered
-
-    def mark(self, message_id: int) -> None:
-        if message_id in self.delivered:
-            return
-        self.delivered.add(message_id)
-        self._delivered_order.append(message_id)
-        if len(self._delivered_order) > 4096:  # repeats come within moments, not thousands of lines later
-            self.delivered.discard(self._delivered_order.popleft())
 
     async def send(self, frame: ServerFrame) -> None:
         await self.socket.send_text(encode_frame(frame).decode())
@@ -162,9 +181,9 @@ class RoomConnection:
         members = await self.presence.members(self.room["id"])
         broadcasts = await service.recent_broadcasts(self.room["event"])
         if history:
-            self.history_upto = history[-1].id
+            self.lines.upto = history[-1].id
         elif after is not None:
-            self.history_upto = after
+            self.lines.upto = after
         room = self.room
         await self.send(
             HelloFrame(
@@ -185,7 +204,7 @@ class RoomConnection:
             self.too_slow.set()
             return
         if raw == OUTAGE:  # lines from other processes may stop coming: remember where they did
-            self.outage_after = self.outage_after if self.outage_after is not None else self.newest()
+            self.outage_after = self.outage_after if self.outage_after is not None else self.lines.newest
             return
         if raw == RESYNC:
             await self.catch_up()
@@ -193,9 +212,8 @@ class RoomConnection:
         frame = route_of(raw)  # read once per member: only the type, and a line's id or a timer
         kind = frame.type
         if kind == "message":
-            if self.has(frame.id):
+            if not self.lines.take(frame.id):
                 return
-            self.mark(frame.id)
         elif kind == "timer":
             self.closes_at = frame.closes_at
             self.timer_changed.set()
@@ -240,7 +258,12 @@ class RoomConnection:
                 await self.say(frame, limiter)
 
     async def say(self, frame: Say, limiter: SayLimiter) -> None:
-        """Hand the line to post_message, which alone judges it; its refusals become error frames."""
+        """Hand the line to post_message, which alone judges it; its refusals become error frames.
+        While the room's fan-out here is behind, the line is refused before it is stored (the page
+        sends it again in a moment): senders slow down, readers are not dropped."""
+        if self.channels.behind(room_channel(self.room["id"])):
+            await self.send(ErrorFrame(code="unavailable", detail=BUSY))
+            return
         try:
             message, created = await service.post_message(
                 self.room["id"], self.user, frame.body, frame.client_id, throttle=lambda: limiter.allow(self.user.id)
@@ -257,7 +280,7 @@ class RoomConnection:
         if created:
             await publish(self.channels, message_frame(message), room_channel(self.room["id"]))
         else:  # a resend: the line is stored once; the sender gets it (again)
-            self.mark(message.id)
+            self.lines.take(message.id)
             await self.send(message_frame(message))
 
     async def watch_timer(self) -> None:

@@ -34,6 +34,7 @@ log = logging.getLogger("meetup.rooms")
 RESYNC = b'{"type":"resync"}'  # to this process's members only: fetch what the outage kept from you
 OUTAGE = b'{"type":"outage"}'  # to this process's members only: lines may stop arriving from elsewhere
 CHECK_RIGHTS = b'{"type":"check_rights"}'  # on a rights channel: a right may have ended
+BEHIND_FRAMES = 64  # frames waiting for a listener: past this in many listeners, a room is behind
 
 
 def relay_client(url: str) -> Redis:
@@ -155,6 +156,18 @@ class Hub:
                 listeners.discard(subscription)
                 if not listeners:
                     del self._subscriptions[channel]
+
+    def behind(self, channel: str) -> bool:
+        """True when this process cannot keep up with `channel`: more than a quarter of its
+        listeners here, and at least three, have more than BEHIND_FRAMES frames waiting. New lines
+        are then refused ("send it again in a moment") until they catch up, so an overloaded room
+        slows its senders down instead of dropping its readers. One or two stuck clients do not
+        count: they are closed at LAG_LIMIT (connection.py) and come back with ?after=."""
+        listeners = self._subscriptions.get(channel)
+        if not listeners:
+            return False
+        lagging = sum(1 for subscription in listeners if subscription.qsize > BEHIND_FRAMES)
+        return lagging >= 3 and lagging * 4 > len(listeners)
 
     def deliver(self, channel: str, data: bytes) -> int:
         """Hand a frame to this process's listeners on `channel`; how many there were."""

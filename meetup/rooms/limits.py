@@ -15,6 +15,11 @@ import collections
 import time
 
 MAX_FRAME_BYTES = 64 * 1024
+# uvicorn's websocket implementation. Its "auto" choice is the legacy `websockets` protocol, whose
+# permessage-deflate keeps a full 32 KiB window and zlib's default memory level for each socket
+# (~240 KiB a member, measured by tests/bench/soak.py); the sans-I/O one negotiates 4 KiB windows
+# and memLevel 5, as a bare `websockets` server does, for the same compression on chat lines.
+WS_PROTOCOL = "websockets-sansio"
 SOCKETS_PER_PERSON = 5
 SOCKETS_PER_ORGANIZER = 40
 

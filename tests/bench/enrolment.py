@@ -26,7 +26,6 @@ import os
 import secrets
 import signal
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,12 +41,14 @@ from meetup.app import make_session_store  # noqa: E402
 from meetup.settings import Settings  # noqa: E402
 from tests.bench.registration import (  # noqa: E402
     cpu_seconds,
+    drive,
     each_database,
+    figures,
     free_port,
     fresh_postgres,
+    serve,
     wait_until_up,
 )
-from tests.bench.survey import figures, serve  # noqa: E402
 
 BARE_APP = """
 import os
@@ -101,31 +102,6 @@ app = Litestar([enrol], on_startup=[start], on_shutdown=[stop])
 """
 
 SLUG = "migite-bench"
-
-
-async def drive(url: str, lanes: int, jobs: list[tuple[dict, dict, dict]]) -> tuple[float, list[float], list, float]:
-    """As survey.py's: `jobs` (cookies, headers, body) over `lanes` keep-alive connections, each
-    its share back to back, all at once; (seconds, latencies, responses, client CPU seconds).
-    The lanes are plain http: they skip loading a CA bundle each (`verify=False`), which would
-    otherwise cost the client more CPU than the requests."""
-    latencies: list[float] = []
-    answers: list = []
-    shares = [jobs[lane::lanes] for lane in range(lanes)]
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(timeout=300, limits=limits, verify=False) for share in shares if share]  # noqa: S501
-
-    async def lane(client: httpx.AsyncClient, share: list[tuple[dict, dict, dict]]) -> None:
-        async with client:
-            for cookies, headers, body in share:
-                client.cookies.clear()
-                client.cookies.update(cookies)
-                started = time.perf_counter()
-                answers.append(await client.post(url, json=body, headers=headers))
-                latencies.append(time.perf_counter() - started)
-
-    cpu, started = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(lane(client, share) for client, share in zip(clients, shares, strict=False)))
-    return time.perf_counter() - started, latencies, answers, time.process_time() - cpu
 
 
 async def prepare(settings: Settings, people: int, places: int) -> list[str]:

@@ -186,6 +186,7 @@ class Tally:
     sent: int = 0
     send_failures: int = 0
     expected: int = 0
+    refused: int = 0  # lines the server refused unstored ("unavailable": send it again later)
     received: int = 0
     in_window: int = 0
     latencies_ns: list[int] = field(default_factory=list)
@@ -217,11 +218,12 @@ class Tally:
 
 
 class Member:
-    __slots__ = ("ws", "room", "reader")
+    __slots__ = ("ws", "room", "room_size", "reader")
 
     def __init__(self, ws: ClientConnection, room: int):
         self.ws = ws
         self.room = room
+        self.room_size = 0  # members of its room, once everyone has joined
         self.reader: asyncio.Task | None = None
 
 
@@ -251,7 +253,11 @@ async def read_frames(member: Member, tally: Tally, prefix: bytes) -> None:
                 if tally.window_start_ns <= now < tally.window_end_ns:
                     tally.in_window += 1
             elif raw.startswith(ERROR_PREFIX):
-                tally.errors[msgspec.json.decode(raw).get("code", "?")] += 1
+                code = msgspec.json.decode(raw).get("code", "?")
+                tally.errors[code] += 1
+                if code == "unavailable":  # the room was behind: this member's line was not stored
+                    tally.refused += 1
+                    tally.expected -= member.room_size
     except ConnectionClosed as exc:
         if not tally.closing:
             tally.dropped[f"{exc.rcvd.code} {exc.rcvd.reason}".strip() if exc.rcvd else "no close frame"] += 1
@@ -353,6 +359,8 @@ async def drive(target: Target, scenario: Scenario, args: argparse.Namespace, ta
     by_room: dict[int, list[Member]] = {}
     for member in members:
         by_room.setdefault(member.room, []).append(member)
+    for member in members:
+        member.room_size = len(by_room[member.room])
     started = time.perf_counter()
     tally.settled = await settle(tally, by_room, args.quiet, args.settle_timeout)
     tally.settle_seconds = time.perf_counter() - started
@@ -589,6 +597,11 @@ def details(tally: Tally) -> list[str]:
         notes.append(f"    {tally.server}: connection failures {dict(tally.connect_failures)}")
     if tally.dropped:
         notes.append(f"    {tally.server}: closed by the server during the run {dict(tally.dropped)}")
+    if tally.refused:
+        notes.append(
+            f"    {tally.server}: {tally.refused} of {tally.sent} lines refused unstored while a room was behind "
+            "(backpressure: the senders' pages send them again)"
+        )
     if tally.errors:
         notes.append(f"    {tally.server}: error frames {dict(tally.errors)}")
     if tally.send_failures:

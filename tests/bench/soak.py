@@ -182,14 +182,19 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
     return tally, side, per_connection
 
 
-async def memory_per_connection(pid: int, before: float, tally: fanout.Tally) -> float:
-    """RSS growth since `before` per connected member, once every member is in (KiB)."""
+async def memory_per_connection(pid: int, before: float, tally: fanout.Tally) -> tuple[float, float]:
+    """RSS growth since `before` per connected member (KiB): once every member is in, and at the end
+    of the chat window, after thousands of lines (the steady state: what a connection keeps of the
+    lines it passed on shows only there)."""
     while tally.window_start_ns > time.perf_counter_ns() + 10**12:
         await asyncio.sleep(0.05)
-    return (rss_kib(pid) - before) / max(tally.connected, 1)
+    joined = (rss_kib(pid) - before) / max(tally.connected, 1)
+    while time.perf_counter_ns() < tally.window_end_ns - 200_000_000:
+        await asyncio.sleep(0.1)
+    return joined, (rss_kib(pid) - before) / max(tally.connected, 1)
 
 
-async def run_bare(scenario, args, workdir) -> tuple[fanout.Tally, float]:
+async def run_bare(scenario, args, workdir) -> tuple[fanout.Tally, tuple[float, float]]:
     script = workdir / "bare_server.py"
     script.write_text(fanout.BARE_SERVER)
     port = fanout.free_port()
@@ -245,7 +250,8 @@ async def main(args: argparse.Namespace) -> None:
             f"disconnects {sum(tally.dropped.values())}, "
             f"error frames {sum(tally.errors.values())}, lines lost {tally.lost}, delivered {tally.rate:.0f}/s, "
             f"delivery p50 {tally.percentile_ms(0.5):.1f} ms p99 {tally.percentile_ms(0.99):.1f} ms, "
-            f"memory {memory:.0f} KiB per connection"
+            f"memory per connection {memory[0]:.0f} KiB after joining, {memory[1]:.0f} KiB at the end "
+            f"({tally.in_window / max(tally.connected, 1):.0f} lines delivered to each)"
         )
         for note in fanout.details(tally):
             print(note)
@@ -255,8 +261,13 @@ async def main(args: argparse.Namespace) -> None:
     )
     print(
         f"  ratios meetup/bare: delivery p99 {meetup.percentile_ms(0.99) / bare.percentile_ms(0.99):.1f}x, "
-        f"memory per connection {meetup_mem / bare_mem if bare_mem else float('nan'):.1f}x"
+        f"memory per connection after joining {ratio(meetup_mem[0], bare_mem[0])}, "
+        f"at the end (steady state; target <= 1.5x) {ratio(meetup_mem[1], bare_mem[1])}"
     )
+
+
+def ratio(ours: float, floor: float) -> str:
+    return f"{ours / floor:.1f}x" if floor > 0 else "n/a (the floor did not grow)"
 
 
 def parse() -> argparse.Namespace:

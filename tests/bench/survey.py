@@ -24,10 +24,7 @@ import logging
 import os
 import secrets
 import signal
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -41,9 +38,12 @@ from meetup.app import make_session_store  # noqa: E402
 from meetup.settings import Settings  # noqa: E402
 from tests.bench.registration import (  # noqa: E402
     cpu_seconds,
+    drive,
     each_database,
+    figures,
     free_port,
     fresh_postgres,
+    serve,
     wait_until_up,
 )
 
@@ -157,42 +157,6 @@ async def prepare(settings: Settings, people: int) -> tuple[str, list[Submission
         await redis.aclose()
     await db.close_database()
     return slug, submissions
-
-
-async def drive(url: str, lanes: int, jobs: list[tuple[dict, dict, dict]]) -> tuple[float, list[float], list, float]:
-    """Send `jobs` (cookies, headers, body) over `lanes` keep-alive connections, each lane its
-    share back to back, all lanes at once; (seconds, latencies, responses, client CPU seconds)."""
-    latencies: list[float] = []
-    answers: list = []
-    shares = [jobs[lane::lanes] for lane in range(lanes)]
-
-    async def lane(share: list[tuple[dict, dict, dict]]) -> None:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-            for cookies, headers, body in share:
-                client.cookies.clear()
-                client.cookies.update(cookies)
-                started = time.perf_counter()
-                answers.append(await client.post(url, json=body, headers=headers))
-                latencies.append(time.perf_counter() - started)
-
-    cpu, started = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(lane(share) for share in shares if share))
-    return time.perf_counter() - started, latencies, answers, time.process_time() - cpu
-
-
-def figures(label: str, seconds: float, latencies: list[float], server_cpu: float, client_cpu: float) -> float:
-    rate = len(latencies) / seconds
-    cuts = statistics.quantiles(latencies, n=100)
-    print(
-        f"  {label:<26} {rate:8.1f} req/s   p50 {cuts[49] * 1000:7.1f} ms   p99 {cuts[98] * 1000:7.1f} ms"
-        f"   server CPU {server_cpu / seconds:.0%} of a core   client CPU {client_cpu / seconds:.0%} of a core"
-    )
-    return rate
-
-
-def serve(command: list[str], cwd: Path, env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
 async def check_stored(settings: Settings, people: int) -> str:

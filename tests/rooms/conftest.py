@@ -18,7 +18,7 @@ import uvicorn
 import websockets
 
 from meetup.app import create_app
-from meetup.rooms.limits import MAX_FRAME_BYTES
+from meetup.rooms.limits import MAX_FRAME_BYTES, WS_PROTOCOL
 from tests.conftest import free_port
 
 
@@ -62,7 +62,13 @@ async def live(settings) -> AsyncIterator[LiveApp]:
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(msgspec.structs.replace(settings, base_url=base_url))
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws_max_size=MAX_FRAME_BYTES
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        ws=WS_PROTOCOL,
+        ws_max_size=MAX_FRAME_BYTES,
     )  # as `python main.py serve`
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

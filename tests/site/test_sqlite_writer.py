@@ -1,0 +1,70 @@
+"""SQLite's short write transactions in one thread hop (`db.write_at_once`): all or nothing, one
+at a time with the other writers, and never on a connection that waits for its own lock."""
+
+import asyncio
+
+import pytest
+
+from meetup import db
+from meetup.accounts.tables import Account
+
+
+@pytest.fixture
+async def sqlite(database):
+    if db.engine().engine_type != "sqlite":
+        pytest.skip("write_at_once is SQLite's (PostgreSQL makes the same change one statement)")
+    return database
+
+
+def _add(connection, email: str, fail: bool = False) -> int:
+    connection.execute("INSERT INTO account (email, display_name) VALUES (?, ?)", (email, "書き手"))
+    if fail:
+        raise ValueError("refused after the first statement")
+    return connection.execute("SELECT count(*) AS n FROM account").fetchone()["n"]
+
+
+async def test_the_transaction_is_all_or_nothing(sqlite):
+    assert await db.write_at_once(lambda c: _add(c, "a@example.jp")) == 1
+    with pytest.raises(ValueError):
+        await db.write_at_once(lambda c: _add(c, "b@example.jp", fail=True))
+    assert [r["email"] for r in await Account.select(Account.email)] == ["a@example.jp"]
+
+
+async def test_it_takes_turns_with_the_other_writers(sqlite):
+    async def through_piccolo(n: int) -> None:
+        async with db.write_transaction():
+            await Account.insert(Account(email=f"p{n}@example.jp", display_name="p"))
+
+    await asyncio.gather(
+        *(db.write_at_once(lambda c, n=n: _add(c, f"h{n}@example.jp")) for n in range(20)),
+        *(through_piccolo(n) for n in range(20)),
+    )
+    assert await Account.count() == 40
+
+
+async def test_a_cancelled_caller_lets_the_transaction_finish_before_anyone_else_writes(sqlite):
+    started = asyncio.Event()
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def slow(connection) -> None:
+        connection.execute("INSERT INTO account (email, display_name) VALUES ('slow@example.jp', 's')")
+        loop.call_soon_threadsafe(started.set)
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
+
+    task = asyncio.create_task(db.write_at_once(slow))
+    await started.wait()
+    task.cancel()
+    follower = asyncio.create_task(db.write_at_once(lambda c: _add(c, "next@example.jp")))
+    await asyncio.sleep(0.1)
+    assert not follower.done()  # the writer lock is still held by the cancelled one's transaction
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await follower == 2  # the cancelled caller's row was committed first
+
+
+async def test_inside_a_transaction_it_refuses_rather_than_wait_on_itself(sqlite):
+    async with db.write_transaction():
+        with pytest.raises(RuntimeError):
+            await db.write_at_once(lambda c: _add(c, "x@example.jp"))
