@@ -6,6 +6,7 @@ Rules:
 - the name is the key: two organisations never share one (409), and an import matches by name;
 - every save refreshes `search_text` (the name in kanji, hiragana and romaji), so
   `GET /organizations?q=` finds an organisation however its name is typed, as the directory does;
+  a spelling merged into it (an alias, organization_proposals.py) finds it too;
 - member counts and lists show only the profiles the viewer may see; the forums shown on an
   organisation are published ones only (events.forums_attended);
 - an admin list shows names only, never e-mails.
@@ -32,7 +33,7 @@ from meetup.coordinators.schemas import (
     OrganizationPatch,
 )
 from meetup.coordinators.service import visible_to
-from meetup.coordinators.tables import Organization, OrganizationAdmin, Profile
+from meetup.coordinators.tables import Organization, OrganizationAdmin, OrganizationAlias, Profile
 from meetup.db import unique_violation, write_transaction
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound
 from meetup.i18n import gettext as _
@@ -78,7 +79,7 @@ def checked(fields: dict) -> OrganizationIn:
         raise BadInput(f"{field}: {_problem(field, str(error))}", field=field) from None
 
 
-def _out(row: dict, members: int = 0) -> OrganizationOut:
+def _out(row: dict, members: int = 0, aliases: list[str] | None = None) -> OrganizationOut:
     return OrganizationOut(
         id=row["id"],
         name=row["name"],
@@ -89,6 +90,7 @@ def _out(row: dict, members: int = 0) -> OrganizationOut:
         summary=row["summary"],
         website=row["website"],
         member_count=members,
+        aliases=aliases or [],
     )
 
 
@@ -132,7 +134,11 @@ async def list_organizations(
     """Organisations matching the query (kanji, kana or romaji) and filters, by prefecture then name."""
     where = Organization.id.is_not_null()
     if (matching := reading.search_clause(Organization.search_text, q)) is not None:
-        where &= matching
+        # a spelling merged into an organisation (an alias) finds it too
+        spelled = reading.search_clause(OrganizationAlias.search_text, q)
+        where &= matching | Organization.id.is_in(
+            OrganizationAlias.select(OrganizationAlias.organization).where(spelled)
+        )
     if kind:
         where &= Organization.kind == kind
     if prefecture:
@@ -144,7 +150,23 @@ async def list_organizations(
         .group_by(Profile.organization)
     )
     members = {row["organization"]: row["n"] for row in counts}
-    return [_out(row, members.get(row["id"], 0)) for row in rows]
+    spellings = await _aliases([row["id"] for row in rows])
+    return [_out(row, members.get(row["id"], 0), spellings.get(row["id"], [])) for row in rows]
+
+
+async def _aliases(organization_ids: list[int]) -> dict[int, list[str]]:
+    """{organisation id: its other spellings}, in the order they were kept."""
+    if not organization_ids:
+        return {}
+    rows = (
+        await OrganizationAlias.select(OrganizationAlias.organization, OrganizationAlias.name)
+        .where(OrganizationAlias.organization.is_in(organization_ids))
+        .order_by(OrganizationAlias.id)
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["organization"], []).append(row["name"])
+    return found
 
 
 async def choices() -> list[dict]:
@@ -170,7 +192,7 @@ async def get_organization(organization_id: int, viewer: UserOut | None = None) 
     """The organisation, counting only the members whose profiles `viewer` may see."""
     row = await _row(organization_id)
     members = await Profile.count().where(visible_to(viewer) & (Profile.organization == organization_id))
-    return _out(row, members)
+    return _out(row, members, (await _aliases([organization_id])).get(organization_id, []))
 
 
 async def admins_of(organization_id: int) -> list[AdminOut]:

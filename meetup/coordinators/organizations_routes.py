@@ -8,24 +8,33 @@ from typing import Annotated
 from litestar import Controller, Request, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from meetup import settings
 from meetup.accounts.auth import current_user, organizer_required
-from meetup.coordinators import organizations, service
+from meetup.accounts.ratelimit import RateLimiter
+from meetup.coordinators import organization_invitations, organization_proposals, organizations, service
 from meetup.coordinators.organizations_import import MAX_BYTES, import_organizations
 from meetup.coordinators.schemas import (
     AdminIn,
     AdminOut,
     ImportResult,
+    InvitationsIn,
+    InvitationsOut,
     OrganizationDetail,
     OrganizationIn,
     OrganizationKind,
     OrganizationOut,
     OrganizationPatch,
+    PendingInvitation,
+    ProposalApproveIn,
+    ProposalMergeIn,
+    ProposalOut,
 )
 from meetup.errors import Forbidden
 from meetup.events import service as events
@@ -100,6 +109,85 @@ class OrganizationsApi(Controller):
         self, request: Request, organization_id: FromPath[Id], data: JSONBody[AdminIn]
     ) -> list[AdminOut]:
         return await organizations.add_admin(organization_id, data.user_id, request.user)
+
+    @post(
+        "/{organization_id:int}/invitations",
+        guards=[organization_editor],
+        status_code=HTTP_201_CREATED,
+        summary="Invite colleagues by e-mail (organizers and its admins)",
+        description="`{emails: [...], as_admin?}` (1–20 addresses): each is mailed a link "
+        "`{BASE_URL}/organizations/invitations/{token}` (single use, 14 days); accepting makes this the "
+        "organisation on the invitee's profile (and them an admin if `as_admin`). A bad address: 400, nobody "
+        "invited. An address already a member (or, as admin, an admin) of this organisation is listed in "
+        "`rejected` with the reason; when every address is, 409. Whether an address has an account is never "
+        "told. Counted per inviter: past 60 addresses an hour, 429.",
+    )
+    async def invite(
+        self,
+        request: Request,
+        organization_id: FromPath[Id],
+        data: JSONBody[InvitationsIn],
+        limiter: NamedDependency[RateLimiter],
+    ) -> InvitationsOut:
+        return await organization_invitations.invite(
+            organization_id, data.emails, data.as_admin, request.user, settings.current().base_url, limiter
+        )
+
+    @get(
+        "/{organization_id:int}/invitations",
+        guards=[organization_editor],
+        summary="Pending colleague invitations (organizers and its admins)",
+        description="Not yet accepted nor expired. `email` is shown only to organizers and to the admin who "
+        "sent the invitation (null for others).",
+    )
+    async def invitations(self, request: Request, organization_id: FromPath[Id]) -> list[PendingInvitation]:
+        await organizations.get_organization(organization_id)
+        return await organization_invitations.pending(organization_id, request.user)
+
+    @get(
+        "/proposals",
+        guards=[organizer_required],
+        summary="Organisations proposed on profiles (organizers)",
+        description="Names typed on profiles that matched no organisation, one per normalised name, with who "
+        "proposed them; the most proposed first. `status`: pending (default), approved, merged, rejected or all.",
+    )
+    async def proposals(self, status: Query = "pending") -> list[ProposalOut]:
+        return await organization_proposals.list_proposals(status or "pending")
+
+    @post(
+        "/proposals/{proposal_id:int}/approve",
+        guards=[organizer_required],
+        status_code=HTTP_200_OK,
+        summary="Approve a proposal as a new organisation (organizers)",
+        description="`{kind, prefecture, name?}` as `POST /organizations`: creates the organisation and links "
+        "every proposing profile; the proposed spelling is kept as an alias if `name` differs. Unknown kind or "
+        "prefecture: 400; a name in use: 409 (merge instead); decided before: 409. Nothing changes on an error.",
+    )
+    async def approve(
+        self, request: Request, proposal_id: FromPath[Id], data: JSONBody[ProposalApproveIn]
+    ) -> ProposalOut:
+        return await organization_proposals.approve(proposal_id, data, request.user.id)
+
+    @post(
+        "/proposals/{proposal_id:int}/merge",
+        guards=[organizer_required],
+        status_code=HTTP_200_OK,
+        summary="Merge a proposal into an existing organisation (organizers)",
+        description="`{organization}` (its id): the proposed spelling becomes an alias (searching it finds the "
+        "organisation) and every proposing profile is linked. A missing organisation: 400; decided before: 409.",
+    )
+    async def merge(self, request: Request, proposal_id: FromPath[Id], data: JSONBody[ProposalMergeIn]) -> ProposalOut:
+        return await organization_proposals.merge(proposal_id, data.organization, request.user.id)
+
+    @post(
+        "/proposals/{proposal_id:int}/reject",
+        guards=[organizer_required],
+        status_code=HTTP_200_OK,
+        summary="Reject a proposal (organizers)",
+        description="The profiles keep the name as typed, linked to no organisation. Decided before: 409.",
+    )
+    async def reject(self, request: Request, proposal_id: FromPath[Id]) -> ProposalOut:
+        return await organization_proposals.reject(proposal_id, request.user.id)
 
     @post(
         "/import",

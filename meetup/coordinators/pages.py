@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from meetup.accounts.auth import current_user, login_required
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import UserOut
-from meetup.coordinators import connections, service
+from meetup.coordinators import connections, organization_names, organizations, service
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.coordinators.schemas import CONSENT_TEXT, MESSAGE_LIMIT, THEMES, ProfileIn, ProfileOut
 from meetup.coordinators.ties import tie_strength
@@ -121,7 +121,20 @@ def _profile_input(values: dict) -> dict:
     }
 
 
-async def _profile_form(user: UserOut, values: dict, errors: dict[str, str], status: int = 200) -> Template:
+async def _organization_picker(typed: str) -> dict:
+    """What the organisation field offers without script: the organisations the typed name finds
+    (the same search as `GET /organizations?q=`), and whether it names one or will be proposed."""
+    typed = typed.strip()
+    if not typed:
+        return {"suggestions": [], "status": None}
+    named = await organization_names.organization_named(typed)
+    found = await organizations.list_organizations(None, q=typed)
+    return {"suggestions": found[:10], "status": "listed" if named else "new", "named": named}
+
+
+async def _profile_form(
+    user: UserOut, values: dict, errors: dict[str, str], status: int = 200, joined: str | None = None
+) -> Template:
     consent_text, consent_at = await service.consent_of(user.id)
     chosen = set(values["themes"])
     themes = [*THEMES, *sorted(chosen - set(THEMES))]  # a theme ticked before stays on the list
@@ -135,6 +148,8 @@ async def _profile_form(user: UserOut, values: dict, errors: dict[str, str], sta
             "consent_text": CONSENT_TEXT,
             "agreed_text": consent_text,
             "consent_at": consent_at,
+            "picker": await _organization_picker(values.get("organization") or ""),
+            "joined": joined,
         },
         status_code=status,
     )
@@ -248,7 +263,9 @@ class CoordinatorPages(Controller):
                 "sent_request": sent,
                 "attended": attended,
                 "message_limit": MESSAGE_LIMIT,
-                "done": done if done in ("saved", "requested", "connected", "removed", "withdrawn") else None,
+                "done": done
+                if done in ("saved", "proposed", "requested", "connected", "removed", "withdrawn")
+                else None,
             },
         )
 
@@ -277,10 +294,16 @@ class CoordinatorPages(Controller):
         return Redirect(path=f"/coordinators/{user_id}?done=removed", status_code=303)
 
     @get("/me/profile", guards=[login_required])
-    async def edit_profile(self, request: Request) -> Template:
+    async def edit_profile(self, request: Request, organization: FromQuery[str | None] = None) -> Template:
+        """`?organization=` fills in the organisation of a person without a profile yet (an accepted
+        colleague invitation sends them here)."""
         user = request.user
         profile = await service.get_profile(user.id, user, include_own=True)
-        return await _profile_form(user, _form_from_profile(profile, user), {})
+        values = _form_from_profile(profile, user)
+        joined = None
+        if profile is None and organization:
+            values["organization"] = joined = organization.strip()[:200]
+        return await _profile_form(user, values, {}, joined=joined)
 
     @post("/me/profile", guards=[login_required])
     async def save_profile(self, request: Request) -> Template | Redirect:
@@ -297,8 +320,9 @@ class CoordinatorPages(Controller):
         _text_agreed, consent_at = await service.consent_of(user.id)
         if data.visibility == "public" and consent_at is None and form.get("consent") != "on":
             return await _profile_form(user, values, {"consent": hints["consent"]}, 400)
-        await service.save_profile(user.id, data)
-        return Redirect(path=f"/coordinators/{user.id}?done=saved", status_code=303)
+        saved = await service.save_profile(user.id, data)
+        proposed = bool(saved.organization) and saved.organization_ref is None
+        return Redirect(path=f"/coordinators/{user.id}?done={'proposed' if proposed else 'saved'}", status_code=303)
 
     @get("/me/connections", guards=[login_required])
     async def connections(self, request: Request, done: FromQuery[str | None] = None) -> Template:

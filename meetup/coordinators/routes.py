@@ -83,7 +83,10 @@ class CoordinatorsApi(Controller):
         guards=[login_required],
         summary="Create or replace my profile",
         description="Saving with `visibility: public` for the first time is the person's consent to the "
-        "published consent text; the text and the time are recorded (the profile page asks for it explicitly).",
+        "published consent text; the text and the time are recorded (the profile page asks for it explicitly). "
+        "`organization` is matched (NFKC, case and spaces folded) against the organisations' names and the "
+        "spellings merged into them: a match fills `organization_ref`; no match keeps the name as typed and "
+        "proposes it to the organizers (`GET /organizations/proposals`), `organization_ref` staying null.",
     )
     async def save_profile(self, request: Request, data: JSONBody[ProfileIn]) -> ProfileOut:
         return await service.save_profile(request.user.id, data)

@@ -149,6 +149,7 @@ class OrganizationOut(msgspec.Struct):
     summary: str
     website: str
     member_count: int = 0
+    aliases: list[str] = []  # other spellings that find it (proposals merged into it)
 
 
 class RejectedLine(msgspec.Struct):
@@ -178,6 +179,64 @@ class OrganizationDetail(msgspec.Struct):
     members: list[ProfileOut]
     forums: list[ForumAttended]
     admins: list[AdminOut] = []
+
+
+ProposalStatus = Literal["pending", "approved", "merged", "rejected"]
+
+
+class ProposerOut(msgspec.Struct):
+    id: int  # the account's id
+    display_name: str
+
+
+class ProposalOut(msgspec.Struct):
+    """A name typed on profiles that matched no organisation (organization_proposals.py)."""
+
+    id: int
+    name: str
+    status: ProposalStatus
+    proposers: list[ProposerOut]
+    organization: OrganizationRef | None  # the organisation it was approved as or merged into
+    created_at: datetime
+    decided_at: datetime | None = None
+
+
+class ProposalApproveIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Checked as an organisation's input: an unknown kind or prefecture is a 400 naming it."""
+
+    kind: Annotated[str, Meta(max_length=20, description="as `POST /organizations`")]
+    prefecture: Annotated[str, Meta(max_length=10, description="e.g. 宮城県, 東京都, 北海道 or 海外")]
+    name: Annotated[str, Meta(max_length=200, description="the name to create, if not as proposed")] = ""
+
+
+class ProposalMergeIn(msgspec.Struct, forbid_unknown_fields=True):
+    organization: Annotated[int, Meta(ge=1, le=2**31 - 1, description="the organisation's id")]
+
+
+class InvitationsIn(msgspec.Struct, forbid_unknown_fields=True):
+    emails: Annotated[list[Annotated[str, Meta(max_length=254)]], Meta(min_length=1, max_length=20)]
+    as_admin: bool = False
+
+
+class InvitationRejected(msgspec.Struct):
+    email: str
+    reason: str
+
+
+class InvitationsOut(msgspec.Struct):
+    """Who was invited and who not, with why (addresses as the inviter typed them)."""
+
+    invited: list[str]
+    rejected: list[InvitationRejected]
+    expires_in_days: int
+
+
+class PendingInvitation(msgspec.Struct):
+    id: int
+    email: str | None  # shown only to organizers and the admin who invited
+    as_admin: bool
+    invited_by: str  # the inviter's name
+    expires_at: datetime
 
 
 MESSAGE_LIMIT = 300

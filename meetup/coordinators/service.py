@@ -15,7 +15,7 @@ import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from meetup.accounts.schemas import UserOut
-from meetup.coordinators import reading
+from meetup.coordinators import organization_names, reading
 from meetup.coordinators.schemas import (
     CONSENT_TEXT,
     DirectoryPage,
@@ -23,7 +23,7 @@ from meetup.coordinators.schemas import (
     ProfileIn,
     ProfileOut,
 )
-from meetup.coordinators.tables import Organization, Profile, ProfileTheme
+from meetup.coordinators.tables import Profile, ProfileTheme
 from meetup.db import utcnow, write_transaction
 from meetup.events import alumni as programme_alumni
 
@@ -85,21 +85,14 @@ def _out(row: dict) -> ProfileOut:
 
 
 async def save_profile(user_id: int, data: ProfileIn) -> ProfileOut:
-    """Create or replace the person's profile. Going public the first time records consent."""
-    organization = (
-        await Organization.select(Organization.id, Organization.name)
-        .where(Organization.name == data.organization)
-        .first()
-        if data.organization
-        else None
-    )
+    """Create or replace the person's profile. Going public the first time records consent. The
+    organisation is linked when the name typed names one (or an alias of one), else proposed."""
     name_reading = reading.reading_of(data.name, data.name_kana)
     now = utcnow()
     values = {
         "name": data.name,
         "name_kana": data.name_kana,
         "reading": name_reading,
-        "organization": organization["id"] if organization else None,
         "organization_name": data.organization,
         "prefecture": data.prefecture,
         "municipality": data.municipality,
@@ -125,6 +118,8 @@ async def save_profile(user_id: int, data: ProfileIn) -> ProfileOut:
         "updated_at": now,
     }
     async with write_transaction():
+        # A name that names no organisation stays as typed and is proposed (organization_names.py).
+        values["organization"] = await organization_names.resolve_for_profile(user_id, data.organization)
         existing = await Profile.select(Profile.id, Profile.consent_at).where(Profile.account == user_id).first()
         if data.visibility == "public" and not (existing and existing["consent_at"]):
             values.update(consent_text=CONSENT_TEXT, consent_at=now)
@@ -142,6 +137,16 @@ async def save_profile(user_id: int, data: ProfileIn) -> ProfileOut:
     profile = await get_profile(user_id, None, include_own=True)
     assert profile is not None
     return profile
+
+
+async def set_organization(user_id: int, name: str) -> ProfileOut | None:
+    """The person's profile now names the organisation `name` (None: they have no profile yet)."""
+    profile = await get_profile(user_id, None, include_own=True)
+    if profile is None:
+        return None
+    fields = {f: getattr(profile, f) for f in ProfileIn.__struct_fields__ if f != "organization"}
+    fields["prefecture"] = fields["prefecture"] or ""
+    return await save_profile(user_id, ProfileIn(**fields, organization=name))
 
 
 async def get_profile(user_id: int, viewer: UserOut | None, *, include_own: bool = False) -> ProfileOut | None:

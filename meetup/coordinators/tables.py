@@ -1,6 +1,6 @@
 """Coordinators' world: hub organisations, coordinator profiles, and the ties between people."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -30,6 +30,52 @@ class OrganizationAdmin(Table, tablename="organization_admin"):
     organization = ForeignKey(references=Organization, on_delete=OnDelete.cascade, index=True)
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OrganizationAlias(Table, tablename="organization_alias"):
+    """Another spelling of an organisation's name (a proposal merged into it): searching it finds
+    the organisation, and a profile that names it is linked to it."""
+
+    organization = ForeignKey(references=Organization, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=200)
+    normalized = Varchar(length=200, unique=True)  # reading.fold(name): one organisation per spelling
+    search_text = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OrganizationProposal(Table, tablename="organization_proposal"):
+    """A name typed on profiles that matched no organisation, for an organizer to approve, merge
+    or reject (coordinators/organization_proposals.py). One per normalised name."""
+
+    name = Varchar(length=200)
+    normalized = Varchar(length=200, unique=True)
+    status = Varchar(length=10, default="pending", index=True)  # pending | approved | merged | rejected
+    organization = ForeignKey(references=Organization, null=True, on_delete=OnDelete.set_null)
+    decided_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    decided_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OrganizationProposer(Table, tablename="organization_proposer"):
+    """A person whose profile names a proposal (unique per proposal and person)."""
+
+    proposal = ForeignKey(references=OrganizationProposal, on_delete=OnDelete.cascade)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OrganizationInvitation(Table, tablename="organization_invitation"):
+    """A colleague invited by an organisation's admin; only the token's SHA-256 is kept, used once,
+    until expiry (coordinators/organization_invitations.py)."""
+
+    organization = ForeignKey(references=Organization, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=254)
+    as_admin = Boolean(default=False)
+    token_hash = Varchar(length=64, unique=True)
+    invited_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
 
 
 class Profile(Table, tablename="profile"):

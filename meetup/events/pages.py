@@ -12,13 +12,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from meetup import forum_links, settings
+from meetup import forum_links, i18n, settings
 from meetup.accounts import follows, magic_link
 from meetup.accounts.auth import client_address, current_user, login_required, pop_intent
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import magic_sent
 from meetup.accounts.schemas import MagicLinkIn
-from meetup.coordinators.prefectures import OTHERS, OVERSEAS, PREFECTURES, TOHOKU
+from meetup.coordinators.prefectures import OTHERS, OVERSEAS, PREFECTURES, TOHOKU, prefecture_name
 from meetup.db import utcnow
 from meetup.errors import BadInput, DomainError
 from meetup.events import alumni, enrolment, publication, registration, series, service, tickets
@@ -60,6 +60,7 @@ async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
         "mine": await registration.to_out(mine, row["slug"]) if mine else None,
         "links": calendar_links(row, settings.current().base_url),
         "feature_links": await forum_links.links(row, user, "forum"),
+        "follow_items": await _follow_items(row, event, user.id if user else None),
         "prefectures": PREFECTURE_GROUPS,
         "runs": runs,
         "error": None,
@@ -68,6 +69,27 @@ async def _forum_context(request: Request, row: dict, **extra: object) -> dict:
         "done": None,
         **extra,
     }
+
+
+async def _follow_items(row: dict, event, account_id: int | None) -> list[dict]:
+    """What a forum's page offers to follow: its series, host organisation, prefecture and themes,
+    each with the visitor's follow of it (None: not followed). A draft offers nothing."""
+    if row["status"] == "draft":
+        return []
+    wanted = []
+    if event.series:
+        wanted.append(("series", event.series.slug, str(row["series"]), event.series.title))
+    if event.organization:
+        name = event.organization.name
+        wanted.append(("organization", str(event.organization.id), str(event.organization.id), name))
+    if event.prefecture:
+        label = prefecture_name(event.prefecture, i18n.current_locale())
+        wanted.append(("prefecture", event.prefecture, event.prefecture, label))
+    wanted += [("theme", theme, theme, f"#{theme}") for theme in event.themes]
+    return [
+        {"kind": kind, "value": value, "label": label, "id": await follows.following(account_id, kind, stored)}
+        for kind, value, stored, label in wanted
+    ]
 
 
 class EventPages(Controller):

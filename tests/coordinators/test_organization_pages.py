@@ -1,5 +1,7 @@
 """Organisation pages: organizers create and edit with a form, an organisation's admins edit
-theirs and no other, the import page lists rejected lines, and the list searches and filters."""
+theirs and no other, the import page lists rejected lines, the list searches and filters, and an
+organisation's page shows only the members the visitor may see and the forums they came to that
+are published."""
 
 from meetup.coordinators import organizations
 from meetup.coordinators.tables import Organization
@@ -107,3 +109,35 @@ async def test_the_list_searches_by_romaji_and_filters_by_kind_and_prefecture(cl
     assert await listed(kind="university") == {"東北大学"}
     assert await listed(prefecture="秋田県") == {"あきた総研"}
     assert await listed(kind="not-a-kind") == {"ワカツク", "東北大学", "あきた総研"}  # an unknown filter is ignored
+
+
+async def test_the_page_lists_members_whose_profiles_the_visitor_may_see_and_their_published_forums(
+    client, make_client
+):
+    from meetup.coordinators import service as coordinators
+    from meetup.coordinators.schemas import ProfileIn
+    from tests.factories import create_forum
+
+    wakatsuku = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
+    public, members_only, private = await make_accounts(3)
+    for uid, name, visibility in (
+        (public, "公開 一", "public"),
+        (members_only, "会員 二", "members"),
+        (private, "非公開 三", "private"),
+    ):
+        profile = ProfileIn(name=name, prefecture="宮城県", organization="ワカツク", visibility=visibility)
+        await coordinators.save_profile(uid, profile)
+    await organizer(client)
+    published = await create_forum(client, title="公開のフォーラム")
+    draft = await create_forum(client, title="下書きのフォーラム")
+    for slug, uid in ((published, public), (draft, public), (published, private)):
+        person = await signed_in(make_client, uid)
+        assert (await person.post(f"/api/v1/events/{slug}/registration", json={})).status_code == 201
+    assert (await client.patch(f"/api/v1/events/{draft}", json={"status": "draft"})).status_code == 200
+
+    anonymous = await (await make_client()).get(f"/organizations/{wakatsuku}")
+    assert "公開 一" in anonymous.text and "会員 二" not in anonymous.text and "非公開 三" not in anonymous.text
+    assert "公開のフォーラム" in anonymous.text and "下書きのフォーラム" not in anonymous.text
+    member = await (await signed_in(make_client, (await make_accounts(1))[0])).get(f"/organizations/{wakatsuku}")
+    assert "公開 一" in member.text and "会員 二" in member.text and "非公開 三" not in member.text
+    assert "下書きのフォーラム" not in member.text

@@ -180,7 +180,8 @@ async def test_editing_my_profile_through_the_form(client):
         follow_redirects=False,
     )
     assert saved.status_code == 303, saved.text
-    assert saved.headers["location"] == f"/coordinators/{me['id']}?done=saved"
+    # no organisation is listed in this test: the name typed is kept and proposed
+    assert saved.headers["location"] == f"/coordinators/{me['id']}?done=proposed"
     mine = await service.get_profile(me["id"], None, include_own=True)
     assert mine.themes == ["移住", "インターン", "学生", "地域企業"]
     assert mine.links == ["https://wakatsuku.example/misaki", "http://example.jp/blog"]

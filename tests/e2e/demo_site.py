@@ -10,7 +10,7 @@ from meetup import demo
 from meetup.accounts import service as accounts
 from meetup.cases import challenges
 from meetup.cases import service as cases
-from meetup.coordinators import organizations
+from meetup.coordinators import organization_invitations, organizations
 from meetup.events import cohosts
 from meetup.events import service as events
 from meetup.followups import campaigns
@@ -52,6 +52,16 @@ async def demo_site() -> DemoSite:
     [case, *_more] = await cases.list_cases(q="インターン")
     [challenge] = [c for c in await challenges.list_challenges() if c.interest_count]
     token = re.search(r"/cohosts/accept/([A-Za-z0-9_-]{43})", mail["body_text"]).group(1)
+    # and to join another organisation as a colleague: the page that mail's link opens
+    elsewhere = next(o for o in await organizations.list_organizations() if o.name == "ISHINOMAKI2.0")
+    await organization_invitations.invite(elsewhere.id, [PARTICIPANT], False, organizer, "http://testserver.local")
+    mail = (
+        await OutboxMail.select(OutboxMail.body_text)
+        .where(OutboxMail.to_addr == PARTICIPANT)
+        .order_by(OutboxMail.id, ascending=False)
+        .first()
+    )
+    joining = re.search(r"/organizations/invitations/([A-Za-z0-9_-]{43})", mail["body_text"]).group(1)
     return DemoSite(
         visitor={
             "home": "/",
@@ -84,6 +94,7 @@ async def demo_site() -> DemoSite:
             "my account and calendar": "/me",
             "a co-host invitation": f"/cohosts/accept/{token}",
             "who is interested in my challenge": f"/challenges/{challenge.id}/interests",
+            "an invitation to join an organisation": f"/organizations/invitations/{joining}",
         },
         organizer={
             "manage a forum": f"/organizer/events/{FORUM}",
@@ -100,6 +111,7 @@ async def demo_site() -> DemoSite:
             "a new organisation": "/organizer/organizations/new",
             "organisation import": "/organizer/organizations/import",
             "a case form": f"/organizer/cases/new?challenge={challenge.id}",
+            "proposed organisations": "/organizer/organizations/proposals",
         },
         admin={"roles": "/admin/accounts"},
         cohost={"a forum I co-host": f"/organizer/events/{demo.DEMO_COHOST[1]}"},

@@ -163,6 +163,7 @@ async def build_world() -> World:
             "user_id": outsider if key == "a" else cohost,
             "enrolment_id": 1,
             "organization_id": 1,
+            "proposal_id": 1,
             "mail_id": 1,
         }
     return World(ids=ids["a"], other_ids=ids["b"], cohost=cohost, outsider=outsider)

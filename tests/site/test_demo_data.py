@@ -196,3 +196,25 @@ async def test_the_demo_has_two_cases_from_the_document_and_challenges_one_with_
     assert len(board) == len(demo.DEMO_CHALLENGES)
     assert {c.organization.name for c in board} == {name for name, *_rest in demo.DEMO_CHALLENGES}
     assert sum(c.interest_count for c in board) == 1
+
+
+async def test_the_demo_has_pending_proposals_one_to_merge_and_a_pending_colleague_invitation(database):
+    from meetup.coordinators import organization_invitations, organization_proposals
+    from meetup.mail.tables import OutboxMail
+
+    await demo.load_demo()
+    await demo.load_demo()  # again: nothing doubles
+    pending = await organization_proposals.list_proposals("pending")
+    assert sorted(p.name for p in pending) == sorted(["ワカック", "「新しい東北」官民連携推進協議会"])
+    assert all(len(p.proposers) == 1 for p in pending)
+    wakatsuku = next(o for o in await organizations.list_organizations() if o.name == "ワカツク")
+    organizer = await accounts.find_user_by_email(demo.DEMO_ORGANIZER[0])
+    to_merge = next(p for p in pending if p.name == "ワカック")
+    merged = await organization_proposals.merge(to_merge.id, wakatsuku.id, organizer.id)
+    assert merged.status == "merged"
+    assert [o.name for o in await organizations.list_organizations(q="ワカック")] == ["ワカツク"]
+    invitations = await organization_invitations.pending(wakatsuku.id, organizer)
+    assert [(i.email, i.invited_by) for i in invitations] == [
+        (demo.DEMO_COLLEAGUE_INVITATION[1], "宮城 美咲（サンプル）")
+    ]
+    assert await OutboxMail.count().where(OutboxMail.to_addr == demo.DEMO_COLLEAGUE_INVITATION[1]) == 1

@@ -43,6 +43,7 @@ from meetup.cases.schemas import CaseIn, ChallengeIn, InterestIn
 from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
+from meetup.coordinators.tables import OrganizationProposal
 from meetup.events import cohosts, enrolment, registration, series
 from meetup.events import service as events
 from meetup.events.schemas import EnrolmentRule, EventIn, RegistrationIn, SeriesPatch
@@ -169,6 +170,12 @@ TABLE: dict[str, str] = {
     # organisation admins may too (tests/coordinators/test_organizations_api.py); none in this world
     "PATCH /api/v1/organizations/{organization_id:int}": "organizer",
     "POST /api/v1/organizations/{organization_id:int}/admins": "organizer",
+    "GET /api/v1/organizations/{organization_id:int}/invitations": "organizer",
+    "POST /api/v1/organizations/{organization_id:int}/invitations": "organizer",
+    "GET /api/v1/organizations/proposals": "organizer",
+    "POST /api/v1/organizations/proposals/{proposal_id:int}/approve": "organizer",
+    "POST /api/v1/organizations/proposals/{proposal_id:int}/merge": "organizer",
+    "POST /api/v1/organizations/proposals/{proposal_id:int}/reject": "organizer",
     "GET /api/v1/connections": "member",
     "POST /api/v1/connections": "member",
     "POST /api/v1/connections/{request_id:int}/accept": "member",
@@ -198,6 +205,13 @@ TABLE: dict[str, str] = {
     "POST /organizer/organizations/new": "organizer",
     "GET /organizer/organizations/import": "organizer",
     "POST /organizer/organizations/import": "organizer",
+    "POST /organizations/{organization_id:int}/invitations": "organizer",
+    "GET /organizations/invitations/{token:str}": "link",
+    "POST /organizations/invitations/{token:str}": "link",
+    "GET /organizer/organizations/proposals": "organizer",
+    "POST /organizer/organizations/proposals/{proposal_id:int}/approve": "organizer",
+    "POST /organizer/organizations/proposals/{proposal_id:int}/merge": "organizer",
+    "POST /organizer/organizations/proposals/{proposal_id:int}/reject": "organizer",
     "GET /network": "public",
     "GET /organizer/events/{slug:str}/network": "organizer",
     # breakout rooms
@@ -368,6 +382,9 @@ async def build_world() -> World:
     campaign = await campaigns.create_campaign(event_a, CampaignIn(subject="お礼", body="ありがとう"), organizer.id)
     request = await connections.request_connection(participant, registrant)
     organization = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
+    proposal = await OrganizationProposal.insert(
+        OrganizationProposal(name="石巻の新しい会", normalized="石巻の新しい会")
+    ).returning(OrganizationProposal.id)
     mail = await OutboxMail.select(OutboxMail.id).first()
     await events.ensure_series("migiude-2021", "右腕人材育成プログラム")
     await series.update_series("migiude-2021", SeriesPatch(enrolment=EnrolmentRule(capacity=30, mode="approval")))
@@ -393,6 +410,7 @@ async def build_world() -> World:
             "enrolment_id": applied["id"],
             "user_id": registrant,
             "organization_id": organization,
+            "proposal_id": proposal[0]["id"],
             "request_id": request.id,
             "room_id": room.id,
             "message_id": message.id,
@@ -585,7 +603,11 @@ def readme_table() -> str:
             shown[rule] if rule in shown and who == "organizer" else "✓" if who in ALLOWED[rule] else "✗"
             for who in columns
         ]
-        its_admins = rule == "organizer" and "{organization_id" in route and not route.startswith("GET /api")
+        its_admins = (
+            rule == "organizer"
+            and "{organization_id" in route
+            and (not route.startswith("GET /api") or route.endswith("/invitations"))
+        )
         label = (
             "organizer (and its admins)" if its_admins and route != "GET /organizations/{organization_id:int}" else rule
         )
