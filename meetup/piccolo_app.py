@@ -14,6 +14,7 @@ APP_CONFIG = AppConfig(
             "meetup.events.tables",
             "meetup.followups.tables",
             "meetup.mail.tables",
+            "meetup.reports.tables",
             "meetup.rooms.tables",
             "meetup.surveys.tables",
         ],

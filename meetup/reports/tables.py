@@ -1,0 +1,36 @@
+"""The forum's report and what is attached to it."""
+
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from meetup.accounts.tables import Account
+from meetup.events.tables import Event
+
+
+class ForumReport(Table, tablename="forum_report"):
+    """One per forum: Markdown written by its organizers and co-hosts, shown once published."""
+
+    event = ForeignKey(references=Event, unique=True, on_delete=OnDelete.cascade)
+    body = Text(default="")
+    published = Boolean(default=False)
+    published_at = Timestamptz(null=True, default=None)  # the last time it was published
+    updated_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Material(Table, tablename="material"):
+    """A file (PDF, PNG, JPEG) or a recording link of a forum. `token` is its unguessable name in
+    URLs and in storage; `display_name` is what was uploaded, sanitised, only ever shown."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=20, default="file")  # file | recording
+    token = Varchar(length=40, unique=True)
+    title = Varchar(length=200, default="")
+    visibility = Varchar(length=20, default="public")  # public | registrants
+    content_type = Varchar(length=60, default="")
+    size = Integer(default=0)
+    display_name = Varchar(length=200, default="")
+    url = Varchar(length=500, default="")  # a recording's address
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
