@@ -27,6 +27,8 @@ def _statements(postgres: bool) -> list[str]:
         "\"title\" VARCHAR(200) NOT NULL DEFAULT '', \"visibility\" VARCHAR(20) NOT NULL DEFAULT 'public', "
         "\"content_type\" VARCHAR(60) NOT NULL DEFAULT '', \"size\" INTEGER NOT NULL DEFAULT 0, "
         "\"display_name\" VARCHAR(200) NOT NULL DEFAULT '', \"url\" VARCHAR(500) NOT NULL DEFAULT '', "
+        '"removed" BOOLEAN NOT NULL DEFAULT false, '
+
         '"created_by" INTEGER REFERENCES "account" ("id") ON DELETE SET NULL ON UPDATE CASCADE DEFAULT null, '
         '"created_at" TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)',
         'CREATE INDEX IF NOT EXISTS material_event ON "material" ("event")',

@@ -170,7 +170,7 @@ class ReportPages(Controller):
 
 def _limited(body: str) -> str:
     if len(body) > BODY_LIMIT:
-        raise BadBody(_("The report is too long (at most %(n)s characters).", n=BODY_LIMIT), field="body")
+        raise BadBody(_("The report is too long (at most %(n)s characters).") % {"n": BODY_LIMIT}, field="body")
     return body
 
 

@@ -56,12 +56,14 @@ async def receive(request: Request, work_dir: Path, *, max_bytes: int = MAX_BYTE
     """The multipart body's text fields and its one `file` part (in a temporary file)."""
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get("boundary")
-    if content_type != "multipart/form-data" or not boundary:
-        raise BadInput(_("Send the file as the multipart field `file`."), field="file")
     header_token = request.headers.get("x-csrftoken")
     checked = header_token is not None
     if checked and not _csrf_matches(request, header_token):
         raise PermissionDeniedException("CSRF token verification failed")
+    if content_type != "multipart/form-data" or not boundary:
+        if not checked:  # no form field can carry the token either
+            raise PermissionDeniedException("CSRF token verification failed")
+        raise BadInput(_("Send the file as the multipart field `file`."), field="file")
 
     await anyio.to_thread.run_sync(lambda: work_dir.mkdir(parents=True, exist_ok=True))
     received = Received(fields={})

@@ -15,7 +15,6 @@ Rules:
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from pathlib import Path
 
 import anyio.to_thread
@@ -80,7 +79,11 @@ async def may_see_registrants_only(forum: dict, user: UserOut | None) -> bool:
 
 async def materials_for(forum: dict, user: UserOut | None) -> list[MaterialOut]:
     """The forum's materials `user` may see, oldest first."""
-    query = Material.select().where(Material.event == forum["id"]).order_by(Material.id)
+    query = (
+        Material.select()
+        .where((Material.event == forum["id"]) & (Material.removed == False))  # noqa: E712
+        .order_by(Material.id)
+    )
     if not await may_see_registrants_only(forum, user):
         query = query.where(Material.visibility == "public")
     return [material_out(row) for row in await query]
@@ -159,8 +162,9 @@ def _title(value: str | None) -> str:
 
 
 async def _room_for_one_more(forum: dict) -> None:
-    if await Material.count().where(Material.event == forum["id"]) >= MATERIALS_PER_FORUM:
-        raise BadInput(_("A forum holds at most %(n)s materials.", n=MATERIALS_PER_FORUM), field="file")
+    live = (Material.event == forum["id"]) & (Material.removed == False)  # noqa: E712
+    if await Material.count().where(live) >= MATERIALS_PER_FORUM:
+        raise BadInput(_("A forum holds at most %(n)s materials.") % {"n": MATERIALS_PER_FORUM}, field="file")
 
 
 async def add_material(forum: dict, user: UserOut, received: Received, storage: Storage) -> MaterialCreated:
@@ -217,12 +221,13 @@ async def add_recording(forum: dict, user: UserOut, data: RecordingIn) -> Materi
 
 
 async def delete_material(forum: dict, material_id: int, storage: Storage) -> None:
-    """Remove the material's row, then its file (a file left by a crash between is only unseen)."""
+    """Mark the material removed, then delete its file (a file left by a crash between is only
+    unseen: nothing serves a removed material). Removing it again changes nothing."""
     row = await Material.select().where((Material.id == material_id) & (Material.event == forum["id"])).first()
     if row is None:
         raise NotFound(_("No such material."))
     async with single_write():
-        await Material.delete().where(Material.id == row["id"])
+        await Material.update({Material.removed: True}).where(Material.id == row["id"])
     if row["kind"] == "file":
         await storage.delete(storage_key(row["token"]))
 
@@ -231,7 +236,11 @@ async def material_to_serve(token: str, user: UserOut | None) -> dict | None:
     """The file at `/materials/<token>` if `user` may have it, else None (answered as 404)."""
     if not 16 <= len(token) <= 40:
         return None
-    row = await Material.select().where((Material.token == token) & (Material.kind == "file")).first()
+    row = (
+        await Material.select()
+        .where((Material.token == token) & (Material.kind == "file") & (Material.removed == False))  # noqa: E712
+        .first()
+    )
     if row is None:
         return None
     forum = await Event.select(Event.id, Event.status).where(Event.id == row["event"]).first()
@@ -276,7 +285,3 @@ async def published_reports(*, series_id: int | None = None, limit: int = 50, of
         )
         for row in await query
     ]
-
-
-def newest(cards: list[ReportCard]) -> datetime | None:
-    return cards[0].published_at if cards else None

@@ -21,7 +21,8 @@ class ForumReport(Table, tablename="forum_report"):
 
 class Material(Table, tablename="material"):
     """A file (PDF, PNG, JPEG) or a recording link of a forum. `token` is its unguessable name in
-    URLs and in storage; `display_name` is what was uploaded, sanitised, only ever shown."""
+    URLs and in storage; `display_name` is what was uploaded, sanitised, only ever shown. A removed
+    one stays as a row (removing it again is still a success: DELETE is idempotent), its file gone."""
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=20, default="file")  # file | recording
@@ -32,5 +33,6 @@ class Material(Table, tablename="material"):
     size = Integer(default=0)
     display_name = Varchar(length=200, default="")
     url = Varchar(length=500, default="")  # a recording's address
+    removed = Boolean(default=False)  # taken off by its forum's managers (its file is deleted)
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -90,4 +90,4 @@ async def upload(
 
 async def stored() -> tuple[int, list[str]]:
     """How many material rows there are, and the keys in storage."""
-    return await Material.count(), await storage.current().keys()
+    return await Material.count().where(Material.removed == False), await storage.current().keys()  # noqa: E712
