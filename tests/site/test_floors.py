@@ -36,6 +36,7 @@ FLOORS: dict[str, int] = {
     "rooms": 3,
     "followups": 4,
     "surveys": 4,
+    "reports": 4,
     **dict.fromkeys(
         (
             "app",
