@@ -37,7 +37,7 @@ def jpeg_with_gps() -> bytes:
     exif[0x010F] = "PhoneMaker"  # Make
     exif[0x8825] = {1: "N", 2: (38.0, 15.0, 0.0), 3: "E", 4: (140.0, 52.0, 0.0)}  # GPSInfo: 仙台
     out = io.BytesIO()
-    image.save(out, format="JPEG", exif=exif)
+    image.save(out, format="JPEG", exif=exif, comment=b"taken at home, 3-1 Aoba, Sendai")
     return out.getvalue()
 
 

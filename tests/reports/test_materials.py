@@ -29,6 +29,7 @@ async def test_a_photo_is_written_again_without_its_location(client):
     assert picture.format == "JPEG" and picture.size == (64, 48)
     assert not picture.getexif()  # no EXIF at all: no GPS, no maker
     assert b"Exif" not in served.content[:200] and b"PhoneMaker" not in served.content
+    assert b"Aoba" not in served.content and "comment" not in picture.info  # nor the comment
 
 
 async def test_a_png_keeps_its_pixels_and_loses_its_text(client):
