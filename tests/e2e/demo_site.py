@@ -64,6 +64,8 @@ async def demo_site() -> DemoSite:
             "an alumni-only forum": f"/events/{demo.RIPS_OB_FORUM}",
             "login": "/login",
             "signup": "/signup",
+            "a forum report": "/events/coordinator-forum-2021/report",
+            "forum reports": "/reports",
         },
         participant={
             "my registrations": "/me/registrations",
@@ -90,6 +92,7 @@ async def demo_site() -> DemoSite:
             "an organisation's form": f"/organizations/{organization.id}/edit",
             "a new organisation": "/organizer/organizations/new",
             "organisation import": "/organizer/organizations/import",
+            "write a forum report": "/organizer/events/coordinator-forum-2021/report",
         },
         admin={"roles": "/admin/accounts"},
         cohost={"a forum I co-host": f"/organizer/events/{demo.DEMO_COHOST[1]}"},
