@@ -32,6 +32,8 @@ from meetup.accounts.admin import AdminApi, AdminPages
 from meetup.accounts.auth import AccountMiddleware, SessionConfig
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.routes import AccountPages, AccountsApi
+from meetup.cases.pages import CasePages, ChallengePages
+from meetup.cases.routes import CasesApi
 from meetup.coordinators import network_process
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.alumni_pages import AlumniDirectoryPages
@@ -51,6 +53,7 @@ from meetup.events.pages import EventPages
 from meetup.events.routes import EventsApi, OrganizerEventsApi
 from meetup.events.series_pages import SeriesOrganizerPages
 from meetup.events.series_routes import OrganizerSeriesApi, SeriesApi
+from meetup.followups.consent_pages import ConsentPages, ConsentsApi
 from meetup.followups.follow_pages import FollowPages
 from meetup.followups.pages import CampaignPages, FollowUpPages
 from meetup.followups.routes import CampaignsApi, FollowsApi, MailPreferencesApi
@@ -241,6 +244,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         FollowUpPages,
         FollowsApi,
         FollowPages,
+        ConsentPages,
+        ConsentsApi,
+        CasesApi,
+        CasePages,
+        ChallengePages,
         SurveyApi,
         SurveyPages,
         ReportsApi,

@@ -9,8 +9,9 @@ queues mail to be written adds its registration to `register_all`.
 
 from __future__ import annotations
 
+from meetup.cases import challenges
 from meetup.events import enrolment_mail, notifications
-from meetup.followups import campaigns, follows
+from meetup.followups import campaigns, consents, follows
 
 
 def register_all() -> None:
@@ -19,3 +20,5 @@ def register_all() -> None:
     campaigns.register_composers()
     enrolment_mail.register_composers()
     follows.register_composers()
+    consents.register_composers()
+    challenges.register_occasions()  # what a challenge's introduction mail says of it

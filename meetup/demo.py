@@ -19,6 +19,9 @@ from meetup import settings
 from meetup.accounts import service as accounts
 from meetup.accounts.ratelimit import RateLimiter
 from meetup.accounts.schemas import SignupIn
+from meetup.cases import challenges
+from meetup.cases import service as cases
+from meetup.cases.schemas import CaseIn, ChallengeIn, InterestIn
 from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import TOHOKU
@@ -673,6 +676,144 @@ async def load_cohost(organizer_id: int) -> None:
     await audit.record(forum["id"], person.id, "cohost.accept")
 
 
+# Two cases from the document (CONTRACT §5.5): the internship scheme a gateway organisation ran, with
+# its figures, and Kamaishi's open city strategy. (title, summary, body, kind, themes, prefecture,
+# organisations, forums where it was told)
+DEMO_CASES = (
+    (
+        "復興・創生インターンシップ：企業の「課題」をインターンプロジェクトに",
+        "約500社と約1,000名の若者が参加。企業の課題をインターンのプロジェクトにし、期間中と修了後も伴走する。",
+        """## 何をしたか
+
+復興庁「復興・創生インターンシップ」では、ゲートウェイ機能を担うハブ組織が、企業と若者が
+課題解決で協働する場をつくりました。
+
+- **参加企業：約500社**
+- **参加人数：約1,000名**
+
+## 進め方
+
+1. 企業の「課題」をインターンプロジェクトにする
+2. 具体的な成果を目指し、本気で挑戦する（失敗・成功などの挑戦の機会）
+3. インターン期間中と修了後に伴走支援する
+
+## 企業にとって
+
+新規事業への挑戦、社内の若手人材のマネジメント力向上、社内の活性化、自社の魅力の可視化。
+両者が Win-Win になる関係づくりをハブ組織が支えました。
+
+（出典）一般社団法人ワカツク提供資料
+""",
+        "external_talent",
+        ["インターン", "事業承継", "復興"],
+        "宮城県",
+        ("ワカツク",),
+        (),
+    ),
+    (
+        "釜石オープンシティ戦略：地域の「課題」を関われる「余白」に",
+        "顕在化する地域社会の課題を、多様な人材・企業が関わることのできる「余白」として開き、"
+        "釜石に暮らす・関わる可能性を最大化するエコシステムをつくる。",
+        """## ねらい
+
+地方創生とは、釜石に**暮らす／関わる**可能性を最大化するエコシステムを構築すること。
+
+## 何をしたか
+
+顕在化する地域社会の「課題」を、多様な人材・企業が関わることのできる「余白」として示し、
+外の人や企業が入り込める入口をつくりました。
+
+## 横展開のために
+
+- 課題を「余白」として言葉にし、公開する
+- 関わり方（副業、プロジェクト、インターン、相談）を選べるようにする
+- 関わった人がまた次の人を連れてくる循環をつくる
+""",
+        "co_creation",
+        ["関係人口", "まちづくり", "移住"],
+        "岩手県",
+        (),
+        ("coordinator-forum-2021",),
+    ),
+)
+# Challenges (余白) of a few named organisations: (organisation, poster's e-mail or None for the
+# demo organizer, title, body, kind, prefecture, days until it closes).
+DEMO_CHALLENGES = (
+    (
+        "ワカツク",
+        "sample.miyagi@example.jp",
+        "老舗水産加工会社の新商品づくりインターン",
+        "事業承継を控えた水産加工会社で、後継ぎ候補と一緒に新商品を企画する実践型インターンです。"
+        "\n\n- 期間：3か月（週2日〜）\n- 場所：宮城県内とオンライン",
+        "internship",
+        "宮城県",
+        45,
+    ),
+    (
+        "ドチャベンジャーズ",
+        "sample.akita@example.jp",
+        "秋田の起業家と組む週末副業（マーケティング）",
+        "秋田で事業を始めた起業家の販路づくりを、週末とオンラインで手伝ってくれる方を募集します。",
+        "side_job",
+        "秋田県",
+        60,
+    ),
+    (
+        "ISHINOMAKI2.0",
+        None,
+        "石巻のまちなか空き店舗を使うプロジェクト",
+        "まちなかの空き店舗を、外の人と一緒に使い方から考えるプロジェクトです。相談だけでも歓迎します。",
+        "project",
+        "宮城県",
+        90,
+    ),
+)
+DEMO_INTEREST = (
+    "sample.iwate@example.jp",
+    "老舗水産加工会社の新商品づくりインターン",
+    "水産業の販路開拓の経験があります。",
+)
+
+
+async def load_knowledge(organizer) -> None:
+    """The case library's two cases and the challenge board's challenges, one with an interest
+    (safe to run again: a case or a challenge of the same title is left as it is)."""
+    by_name = {o.name: o.id for o in await organizations.list_organizations()}
+    existing = {c.title for c in await cases.list_cases(limit=1000)}
+    for title, summary, body, kind, themes, prefecture, orgs, forums in DEMO_CASES:
+        if title in existing:
+            continue
+        data = CaseIn(
+            title=title,
+            summary=summary,
+            body=body,
+            kind=kind,
+            themes=list(themes),
+            prefecture=prefecture,
+            organizations=[by_name[name] for name in orgs],
+            events=list(forums),
+        )
+        await cases.create_case(data, organizer)
+    posted = {c.title: c.id for c in await challenges.list_challenges(limit=1000)}
+    for name, poster, title, body, kind, prefecture, days in DEMO_CHALLENGES:
+        if title in posted:
+            continue
+        by = await accounts.find_user_by_email(poster) if poster else organizer
+        data = ChallengeIn(
+            title=title,
+            body=body,
+            organization=by_name[name],
+            kind=kind,
+            prefecture=prefecture,
+            closes_at=_days_ahead(days, "23:59"),
+        )
+        posted[title] = (await challenges.post_challenge(data, by)).id
+    email, title, message = DEMO_INTEREST
+    person = await accounts.find_user_by_email(email)
+    if not await challenges.has_said(posted[title], person.id):
+        await challenges.say_interested(posted[title], person, InterestIn(message=message))
+
+
 async def load_demo() -> dict[str, int]:
     """Load (or refresh) the demo data; safe to run again."""
     await load_organizations()
@@ -700,6 +841,7 @@ async def load_demo() -> dict[str, int]:
     await load_follows()
     await load_cohost(organizer.id)
     await load_report_2021(organizer.id)
+    await load_knowledge(organizer)
     return {
         "organizations": len(GATEWAY_ORGANIZATIONS) + len(NAMED_ORGANIZATIONS),
         "participants_created": created,

@@ -10,6 +10,7 @@ APP_CONFIG = AppConfig(
     table_classes=table_finder(
         modules=[
             "meetup.accounts.tables",
+            "meetup.cases.tables",
             "meetup.coordinators.tables",
             "meetup.events.tables",
             "meetup.followups.tables",

@@ -80,6 +80,12 @@ async def _insert_ties(
     return len(inserted)
 
 
+async def tied_by(source: str, kind: str) -> set[tuple[int, int]]:
+    """The pairs (low id first) a source has tied by ties of `kind` (the people a challenge matched)."""
+    rows = await Tie.select(Tie.person_low, Tie.person_high).where((Tie.kind == kind) & (Tie.source == source))
+    return {(row["person_low"], row["person_high"]) for row in rows}
+
+
 async def record_source_once(source: str) -> bool:
     """True the first time `source` is seen (e.g. "event:3"), so its ties are made once."""
     async with write_transaction():

@@ -156,6 +156,16 @@ async def choices() -> list[dict]:
     )
 
 
+async def administered_by(user: UserOut) -> list[dict]:
+    """The organisations a person may act for, as `choices` gives them: every one for organizers,
+    their own for an organisation's admins (a challenge's form offers these)."""
+    if user.is_organizer:
+        return await choices()
+    rows = await OrganizationAdmin.select(OrganizationAdmin.organization).where(OrganizationAdmin.account == user.id)
+    mine = {row["organization"] for row in rows}
+    return [row for row in await choices() if row["id"] in mine]
+
+
 async def get_organization(organization_id: int, viewer: UserOut | None = None) -> OrganizationOut:
     """The organisation, counting only the members whose profiles `viewer` may see."""
     row = await _row(organization_id)

@@ -30,6 +30,9 @@ class StayInTouch(Table, tablename="stay_in_touch"):
     person = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     other = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     event_id = Integer(null=True, default=None)
+    # "" for a forum's follow-up, "challenge:<id>" for a challenge's introduction: one wish per
+    # (person, other, occasion), a unique index of the migration
+    occasion = Varchar(length=30, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     introduced_at = Timestamptz(null=True, default=None)
 
@@ -41,3 +44,20 @@ class FollowNotice(Table, tablename="follow_notice"):
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade)
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Consent(Table, tablename="consent"):
+    """A person named on something public (a case, a quoted chat line) and whether they agreed.
+
+    One row per (subject kind, subject id, account): a unique index of the migration. The link
+    mailed to the person holds a token kept here only as its SHA-256 (rules: followups/consents.py)."""
+
+    subject_kind = Varchar(length=20)  # "case", "quote", …
+    subject_id = Integer()
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    subject_title = Varchar(length=200, default="")  # what the person is asked about, as the mail says it
+    subject_url = Varchar(length=500, default="")  # where they will be named, as a path ("/cases/3")
+    token_hash = Varchar(length=64, unique=True)
+    state = Varchar(length=10, default="pending")  # pending | agreed | declined
+    asked_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from meetup import demo
 from meetup.accounts import service as accounts
+from meetup.cases import challenges
+from meetup.cases import service as cases
 from meetup.coordinators import organizations
 from meetup.events import cohosts
 from meetup.events import service as events
@@ -47,6 +49,8 @@ async def demo_site() -> DemoSite:
         .order_by(OutboxMail.id, ascending=False)
         .first()
     )
+    [case, *_more] = await cases.list_cases(q="インターン")
+    [challenge] = [c for c in await challenges.list_challenges() if c.interest_count]
     token = re.search(r"/cohosts/accept/([A-Za-z0-9_-]{43})", mail["body_text"]).group(1)
     return DemoSite(
         visitor={
@@ -66,6 +70,10 @@ async def demo_site() -> DemoSite:
             "signup": "/signup",
             "a forum report": "/events/coordinator-forum-2021/report",
             "forum reports": "/reports",
+            "case library": "/cases?kind=external_talent",
+            "a case": f"/cases/{case.id}",
+            "challenge board": "/challenges?prefecture=宮城県",
+            "a challenge": f"/challenges/{challenge.id}",
         },
         participant={
             "my registrations": "/me/registrations",
@@ -77,6 +85,7 @@ async def demo_site() -> DemoSite:
             "what I follow": "/me/follows",
             "my account and calendar": "/me",
             "a co-host invitation": f"/cohosts/accept/{token}",
+            "who is interested in my challenge": f"/challenges/{challenge.id}/interests",
         },
         organizer={
             "manage a forum": f"/organizer/events/{FORUM}",
@@ -93,6 +102,7 @@ async def demo_site() -> DemoSite:
             "a new organisation": "/organizer/organizations/new",
             "organisation import": "/organizer/organizations/import",
             "write a forum report": "/organizer/events/coordinator-forum-2021/report",
+            "a case form": f"/organizer/cases/new?challenge={challenge.id}",
         },
         admin={"roles": "/admin/accounts"},
         cohost={"a forum I co-host": f"/organizer/events/{demo.DEMO_COHOST[1]}"},

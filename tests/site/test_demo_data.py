@@ -211,3 +211,22 @@ async def test_the_2021_forum_has_a_published_report_with_its_slides(database):
     chunks = await storage.current().chunks(reports.storage_key(slides.url.rsplit("/", 1)[1]))
     content = b"".join([chunk async for chunk in chunks])
     assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+
+
+async def test_the_demo_has_two_cases_from_the_document_and_challenges_one_with_an_interest(database):
+    from meetup.cases import challenges
+    from meetup.cases import service as cases
+
+    await demo.load_demo()
+    await demo.load_demo()  # again: nothing twice
+    found = await cases.list_cases()
+    assert len(found) == 2
+    internship = next(c for c in found if "インターン" in c.title)
+    body = (await cases.get_case(internship.id)).body
+    assert "約500社" in body and "約1,000名" in body
+    assert any("釜石" in c.title for c in found)
+    assert [c.id for c in await cases.list_cases(q="kamaishi")] == [c.id for c in found if "釜石" in c.title]
+    board = await challenges.list_challenges()
+    assert len(board) == len(demo.DEMO_CHALLENGES)
+    assert {c.organization.name for c in board} == {name for name, *_rest in demo.DEMO_CHALLENGES}
+    assert sum(c.interest_count for c in board) == 1

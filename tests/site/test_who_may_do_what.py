@@ -37,6 +37,9 @@ from meetup.accounts import calendar_feed
 from meetup.accounts import follows as account_follows
 from meetup.accounts import service as accounts
 from meetup.app import create_app
+from meetup.cases import challenges
+from meetup.cases import service as cases
+from meetup.cases.schemas import CaseIn, ChallengeIn, InterestIn
 from meetup.coordinators import connections, organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.schemas import ProfileIn
@@ -307,6 +310,39 @@ TABLE: dict[str, str] = {
     "POST /organizer/events/{slug:str}/report/materials": "manager",
     "POST /organizer/events/{slug:str}/report/recordings": "manager",
     "POST /organizer/events/{slug:str}/report/materials/{material_id:int}/delete": "manager",
+    # consents (CONTRACT §5.5): the mailed link opens the page; only its own person may answer
+    "GET /consents/{token:str}": "link",
+    "POST /consents/{token:str}": "link",
+    "POST /api/v1/consents/{token:str}": "member",
+    # the case library and the challenge board (CONTRACT §5.5); a challenge's interests, introductions
+    # and status: its poster (the world's organizer), its organisation's admins (none here) and organizers
+    "GET /api/v1/cases": "public",
+    "POST /api/v1/cases": "organizer",
+    "GET /api/v1/cases.atom": "public",
+    "GET /api/v1/cases/{case_id:int}": "public",
+    "PATCH /api/v1/cases/{case_id:int}": "organizer",
+    "GET /cases": "public",
+    "GET /cases.atom": "public",
+    "GET /cases/{case_id:int}": "public",
+    "GET /organizer/cases/new": "organizer",
+    "POST /organizer/cases/new": "organizer",
+    "GET /organizer/cases/{case_id:int}/edit": "organizer",
+    "POST /organizer/cases/{case_id:int}/edit": "organizer",
+    "GET /api/v1/challenges": "public",
+    "POST /api/v1/challenges": "member",  # then organizers and the organisation's admins only (403)
+    "GET /api/v1/challenges/{challenge_id:int}": "public",
+    "POST /api/v1/challenges/{challenge_id:int}/interest": "member",
+    "GET /api/v1/challenges/{challenge_id:int}/interests": "organizer",
+    "POST /api/v1/challenges/{challenge_id:int}/interests/{interest_id:int}/introduce": "organizer",
+    "POST /api/v1/challenges/{challenge_id:int}/status": "organizer",
+    "GET /challenges": "public",
+    "GET /challenges/new": "member",
+    "POST /challenges/new": "member",
+    "GET /challenges/{challenge_id:int}": "public",
+    "POST /challenges/{challenge_id:int}/interest": "member",
+    "GET /challenges/{challenge_id:int}/interests": "organizer",
+    "POST /challenges/{challenge_id:int}/interests/{interest_id:int}/introduce": "organizer",
+    "POST /challenges/{challenge_id:int}/status": "organizer",
     "GET /dev/mailbox": "dev",
     "GET /dev/mailbox/{mail_id:int}": "dev",
 }
@@ -356,6 +392,14 @@ async def build_world() -> World:
     programme = await series.series_row("migiude-2021")
     await Alumnus.insert(Alumnus(account=registrant, series=programme["id"], year=2021, source="completed"))
     followed, _ = await account_follows.add(registrant, "prefecture", "宮城県")
+    poster = await accounts.get_user(organizer.id)
+    case = await cases.create_case(
+        CaseIn(title="事例", summary="", body="", kind="other", organizations=[organization]), poster
+    )
+    challenge = await challenges.post_challenge(
+        ChallengeIn(title="余白", body="", organization=organization, kind="project", prefecture="宮城県"), poster
+    )
+    interest = await challenges.say_interested(challenge.id, await accounts.get_user(participant), InterestIn())
     survey = SurveyIn(questions=[SurveyQuestion(id="satisfaction", label="満足度", kind="scale")], open=True)
     await surveys.save_survey(event_a, survey)
     await surveys.respond(event_a, author, ResponseIn(answers={"satisfaction": 4}))
@@ -378,6 +422,9 @@ async def build_world() -> World:
             "follow_id": followed.id,
             "material_id": recording.id,
             "material_token": material_token,
+            "case_id": case.id,
+            "challenge_id": challenge.id,
+            "interest_id": interest.id,
             "token": None,  # per route, below
         },
         users={

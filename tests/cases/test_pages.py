@@ -1,0 +1,106 @@
+"""The pages of the case library and the challenge board: the same services as the API, through
+plain forms with the CSRF token (they work without JavaScript)."""
+
+from meetup.cases.tables import Case, Challenge, ChallengeInterest
+from meetup.coordinators import organizations
+from tests.factories import make_accounts, organizer, signed_in
+from tests.followups.factories import profile
+
+
+def form(client, **fields) -> dict:
+    return {"_csrf_token": client.cookies["csrftoken"], **fields}
+
+
+async def test_an_organizer_writes_a_case_with_the_form(client):
+    await organizer(client)
+    org = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
+    page = await client.get("/organizer/cases/new")
+    assert page.status_code == 200 and 'name="title"' in page.text
+    bad = await client.post(
+        "/organizer/cases/new", data=form(client, title="インターン", kind="co_creation", people="abc")
+    )
+    assert bad.status_code == 400 and 'id="people-error"' in bad.text and await Case.count() == 0
+    saved = await client.post(
+        "/organizer/cases/new",
+        data=form(
+            client,
+            title="実践型インターン",
+            kind="external_talent",
+            summary="若者と企業",
+            body="## 成果\n\n約500社",
+            themes="インターン、事業承継",
+            prefecture="宮城県",
+            organizations=str(org),
+        ),
+    )
+    assert saved.status_code == 303, saved.text
+    case_path = saved.headers["location"]
+    shown = await client.get(case_path)
+    assert "<h2>成果</h2>" in shown.text and "インターン" in shown.text and "ワカツク" in shown.text
+    edit = await client.post(
+        f"/organizer/cases/{case_path.rsplit('/', 1)[1]}/edit",
+        data=form(client, title="実践型インターン（改）", kind="dx", themes="DX"),
+    )
+    assert edit.status_code == 303
+    listed = await client.get("/cases?kind=dx")
+    assert "実践型インターン（改）" in listed.text and 'name="viewport"' in listed.text
+
+
+async def test_a_member_presses_kakawaritai_and_the_poster_sees_and_introduces(client, make_client):
+    me = await organizer(client)
+    await profile(me["id"], "主催 花子", [], visibility="public")
+    org = await organizations.upsert_organization(name="ISHINOMAKI2.0", prefecture="宮城県")
+    posted = await client.post(
+        "/challenges/new",
+        data=form(
+            client,
+            title="空き店舗プロジェクト",
+            organization=str(org),
+            kind="project",
+            prefecture="宮城県",
+            body="相談歓迎",
+        ),
+    )
+    assert posted.status_code == 303, posted.text
+    path = posted.headers["location"]
+    keen = (await make_accounts(1))[0]
+    await profile(keen, "石巻 みなと", [], visibility="members")
+    person = await signed_in(make_client, keen)
+    board = await person.get("/challenges?kind=project&prefecture=宮城県")
+    assert f'href="{path}"' in board.text
+    page = await person.get(path)
+    assert "関わりたい" in page.text
+    pressed = await person.post(f"{path}/interest", data=form(person, message="週末なら手伝えます"))
+    assert pressed.status_code == 303
+    assert "「関わりたい」を伝えました" in (await person.get(pressed.headers["location"])).text
+    again = await person.post(f"{path}/interest", data=form(person))
+    assert again.status_code == 409 and await ChallengeInterest.count() == 1
+    assert (await person.get(f"{path}/interests")).status_code == 403
+
+    seen = await client.get(f"{path}/interests")
+    assert seen.status_code == 200 and "石巻 みなと" in seen.text and "週末なら手伝えます" in seen.text
+    [interest] = await ChallengeInterest.select()
+    introduced = await client.post(f"{path}/interests/{interest['id']}/introduce", data=form(client))
+    assert introduced.status_code == 303
+    assert "お二人にメールを送りました" in (await client.get(introduced.headers["location"])).text
+    moved = await client.post(f"{path}/status", data=form(client, status="matched"))
+    assert moved.status_code == 303
+    assert (await Challenge.select(Challenge.status).first())["status"] == "matched"
+
+
+async def test_a_member_who_admins_no_organisation_is_refused_on_the_form(client, make_client):
+    await organizer(client)
+    org = await organizations.upsert_organization(name="ワカツク", prefecture="宮城県")
+    member = await signed_in(make_client, (await make_accounts(1))[0])
+    refused = await member.post(
+        "/challenges/new",
+        data=form(member, title="余白", organization=str(org), kind="advice", prefecture="宮城県"),
+    )
+    assert refused.status_code == 403 and await Challenge.count() == 0
+    past = await client.post(
+        "/challenges/new",
+        data=form(
+            client, title="余白", organization=str(org), kind="advice", prefecture="宮城県", closes_on="2020-01-01"
+        ),
+    )
+    assert past.status_code == 400 and 'id="closes_at-error"' in past.text and await Challenge.count() == 0
