@@ -68,6 +68,8 @@ def labels() -> dict[str, str]:
         "material.add": _("Attached a material to the report"),
         "material.delete": _("Removed a material from the report"),
         "recording.add": _("Attached a recording to the report"),
+        "report.quote": _("Quoted chat lines in the report"),
+        "report.unquote": _("Took a quote off the report"),
         "cohost.invite": _("Invited a co-host"),
         "cohost.accept": _("Became a co-host"),
         "cohost.remove": _("Removed a co-host"),

@@ -21,13 +21,13 @@ from meetup.events.audit import acts, did
 from meetup.events.dependencies import Forum, staff_required
 from meetup.forum_links import ForumLink
 from meetup.i18n import gettext as _
-from meetup.reports import service
+from meetup.reports import quotes, service
 from meetup.reports.routes import UPLOAD_BODY_LIMIT, UPLOAD_OPT, Id, upload_material
 from meetup.reports.schemas import BODY_LIMIT, RecordingIn, ReportIn
 from meetup.settings import Settings
 from meetup.site import storage
 
-DONE = ("saved", "published", "unpublished", "uploaded", "removed", "recorded")
+DONE = ("saved", "published", "unpublished", "uploaded", "removed", "recorded", "quoted", "unquoted")
 PER_PAGE = 30
 
 
@@ -71,6 +71,7 @@ async def _editor(
             "errors": {error.field: error.detail} if error and error.field else {},
             "done": done if done in DONE else None,
             "max_mb": 20,
+            "chat": await quotes.chat_lines(forum),
         },
         status_code=error.status_code if error else 200,
     )
@@ -166,6 +167,31 @@ class ReportPages(Controller):
         except DomainError as exc:
             return await _editor(request, forum, error=exc)
         return _back(forum["slug"], "removed", "#materials")
+
+    @post("/organizer/events/{slug:str}/report/quotes", guards=[staff_required], opt=acts("report.quote"))
+    async def quote(self, request: Request, forum: Forum) -> Template | Redirect:
+        form = await request.form()
+        picked = [value for value in form.getall("message", []) if value]
+        try:
+            ids = [int(value) for value in picked if value.isdigit() and len(value) < 11]
+            if len(ids) != len(picked):
+                raise BadBody(_("Only lines of this forum's rooms can be quoted."), field="message_ids")
+            await quotes.quote(forum, quotes.QuotesIn(message_ids=ids))
+        except DomainError as exc:
+            return await _editor(request, forum, error=exc)
+        return _back(forum["slug"], "quoted", "#quotes")
+
+    @post(
+        "/organizer/events/{slug:str}/report/quotes/{quote_id:int}/delete",
+        guards=[staff_required],
+        opt=acts("report.unquote"),
+    )
+    async def unquote(self, request: Request, forum: Forum, quote_id: FromPath[Id]) -> Template | Redirect:
+        try:
+            await quotes.unquote(forum, quote_id)
+        except DomainError as exc:
+            return await _editor(request, forum, error=exc)
+        return _back(forum["slug"], "unquoted", "#quotes")
 
 
 def _limited(body: str) -> str:

@@ -18,9 +18,10 @@ from meetup.errors import NotFound
 from meetup.events.audit import acts
 from meetup.events.dependencies import Forum, staff_required
 from meetup.i18n import gettext as _
-from meetup.reports import receive, service
+from meetup.reports import quotes, receive, service
 from meetup.reports.files import MAX_BYTES
-from meetup.reports.schemas import MaterialCreated, MaterialOut, RecordingIn, ReportIn, ReportOut
+from meetup.reports.quotes import ChatLine, QuotesIn
+from meetup.reports.schemas import MaterialCreated, MaterialOut, QuoteOut, RecordingIn, ReportIn, ReportOut
 from meetup.settings import Settings
 from meetup.site import storage
 
@@ -109,6 +110,39 @@ class ReportsApi(Controller):
     )
     async def add_recording(self, request: Request, forum: Forum, data: JSONBody[RecordingIn]) -> MaterialCreated:
         return await service.add_recording(forum, current_user(request), data)
+
+    @get(
+        "/report/chat",
+        guards=[staff_required],
+        opt=acts(None),
+        summary="The lines of the forum's rooms that may be quoted in its report (newest first)",
+    )
+    async def chat(self, forum: Forum) -> list[ChatLine]:
+        return await quotes.chat_lines(forum)
+
+    @post(
+        "/report/quotes",
+        guards=[staff_required],
+        opt=acts("report.quote"),
+        status_code=HTTP_201_CREATED,
+        summary="Quote chat lines `{message_ids}` in the report; each author is asked by mail",
+        description=(
+            "Lines of this forum's rooms only (else 400 naming `message_ids`). Until an author agrees, "
+            "their lines show without a name. Answers every quote of the report."
+        ),
+    )
+    async def quote(self, forum: Forum, data: JSONBody[QuotesIn]) -> list[QuoteOut]:
+        return await quotes.quote(forum, data)
+
+    @delete(
+        "/report/quotes/{quote_id:int}",
+        guards=[staff_required],
+        opt=acts("report.unquote"),
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Take a quote off the report",
+    )
+    async def unquote(self, forum: Forum, quote_id: FromPath[Id]) -> None:
+        await quotes.unquote(forum, quote_id)
 
 
 def content_disposition(row: dict) -> str:

@@ -31,6 +31,17 @@ class MaterialOut(msgspec.Struct):
     name: str = ""  # the file's display name (never the name it was stored under)
 
 
+class QuoteOut(msgspec.Struct):
+    """A chat line quoted in the report."""
+
+    id: int
+    body: str
+    room: str
+    sent_at: datetime | None
+    author: str | None  # the name, once they agreed; None: shown as 「参加者」
+    consent: str | None = None  # pending | agreed | declined: only for those who run the forum
+
+
 class ReportOut(msgspec.Struct):
     slug: str
     title: str
@@ -39,6 +50,7 @@ class ReportOut(msgspec.Struct):
     published_at: datetime | None
     updated_at: datetime | None
     materials: list[MaterialOut]
+    quotes: list[QuoteOut] = []
 
 
 class MaterialCreated(msgspec.Struct):

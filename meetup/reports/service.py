@@ -27,7 +27,7 @@ from meetup.events import service as events
 from meetup.events.tables import Event
 from meetup.i18n import gettext as _
 from meetup.markdown import render_plain
-from meetup.reports import files
+from meetup.reports import files, quotes
 from meetup.reports.receive import Received
 from meetup.reports.schemas import (
     VISIBILITIES,
@@ -138,6 +138,7 @@ async def report_for(forum: dict, user: UserOut | None) -> ReportOut:
         published_at=row["published_at"] if row else None,
         updated_at=row["updated_at"] if row else None,
         materials=await materials_for(forum, user),
+        quotes=await quotes.quotes_for(forum, managers=runs),
     )
 
 

@@ -36,3 +36,17 @@ class Material(Table, tablename="material"):
     removed = Boolean(default=False)  # taken off by its forum's managers (its file is deleted)
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReportQuote(Table, tablename="report_quote"):
+    """A chat line of one of the forum's rooms, quoted in its report. The line is copied (a
+    message deleted later stays quoted as it was); its author is named only once they agree."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    message = Integer()  # the room_message's id (unique per forum: a raw index, see the migration)
+    author = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    room_name = Varchar(length=100, default="")
+    body = Text(default="")
+    sent_at = Timestamptz(null=True, default=None)
+    removed = Boolean(default=False)  # taken off the report (taking it off again is still a success)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -91,3 +91,11 @@ async def upload(
 async def stored() -> tuple[int, list[str]]:
     """How many material rows there are, and the keys in storage."""
     return await Material.count().where(Material.removed == False), await storage.current().keys()  # noqa: E712
+
+
+async def line_row(room_id: int, seq: int) -> int:
+    """The stored row id of a room's line (the API numbers lines within their room)."""
+    from meetup.rooms.tables import RoomMessage
+
+    rows = await RoomMessage.select(RoomMessage.id).where((RoomMessage.room == room_id) & (RoomMessage.seq == seq))
+    return rows[0]["id"]

@@ -51,6 +51,7 @@ from meetup.followups import campaigns, follows, preferences
 from meetup.followups.introductions import stay_token
 from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
+from meetup.reports import quotes
 from meetup.reports import service as reports
 from meetup.reports.schemas import RecordingIn, ReportIn
 from meetup.rooms import service as rooms
@@ -59,6 +60,7 @@ from meetup.surveys import service as surveys
 from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
 from tests.conftest import Prepared, free_port, prepare
 from tests.factories import forum, make_accounts, signed_in
+from tests.reports.factories import line_row
 
 ROLES = ("anonymous", "participant", "registrant", "other_registrant", "cohost", "organizer")
 
@@ -310,6 +312,11 @@ TABLE: dict[str, str] = {
     "POST /organizer/events/{slug:str}/report/materials": "manager",
     "POST /organizer/events/{slug:str}/report/recordings": "manager",
     "POST /organizer/events/{slug:str}/report/materials/{material_id:int}/delete": "manager",
+    "GET /api/v1/events/{slug:str}/report/chat": "manager",
+    "POST /api/v1/events/{slug:str}/report/quotes": "manager",
+    "DELETE /api/v1/events/{slug:str}/report/quotes/{quote_id:int}": "manager",
+    "POST /organizer/events/{slug:str}/report/quotes": "manager",
+    "POST /organizer/events/{slug:str}/report/quotes/{quote_id:int}/delete": "manager",
     # consents (CONTRACT §5.5): the mailed link opens the page; only its own person may answer
     "GET /consents/{token:str}": "link",
     "POST /consents/{token:str}": "link",
@@ -407,6 +414,7 @@ async def build_world() -> World:
     await reports.save_report(event_a, boss, ReportIn(body="## 当日の様子", published=True))
     recording = await reports.add_recording(event_a, boss, RecordingIn(url="https://video.example/1", title="録画"))
     material_token = await public_file(event_a, boss)
+    (quoted,) = await quotes.quote(event_a, quotes.QuotesIn(message_ids=[await line_row(room.id, message.id)]))
     return World(
         ids={
             "slug": slug_a,
@@ -422,6 +430,7 @@ async def build_world() -> World:
             "follow_id": followed.id,
             "material_id": recording.id,
             "material_token": material_token,
+            "quote_id": quoted.id,
             "case_id": case.id,
             "challenge_id": challenge.id,
             "interest_id": interest.id,
