@@ -491,7 +491,7 @@ def fill(path: str, world: World) -> str:
     ids = dict(world.ids)
     if path.startswith(("/series/", "/organizer/series/", "/api/v1/series/")):
         ids["slug"] = "migiude-2021"
-    if path.startswith("/materials/"):
+    if path.startswith("/materials/") and "material_token" in ids:
         ids["token"] = ids["material_token"]
         _store_world_file(ids["token"])
     elif path.startswith("/unsubscribe/"):
