@@ -33,6 +33,7 @@ from meetup.reports.files import MAX_BYTES, too_large
 MAX_FIELD = 1000
 MAX_PARTS = 8
 CSRF_FIELD = "_csrf_token"
+WRITE_BATCH = 1024 * 1024  # network chunks are ~64 KB: a thread hop for each cost the loop more
 
 
 class Received(msgspec.Struct):
@@ -71,10 +72,11 @@ async def receive(request: Request, work_dir: Path, *, max_bytes: int = MAX_BYTE
     part: MultipartSegment | None = None
     text = bytearray()
     written = 0
+    pending: list[bytes] = []  # the file's bytes not written yet: one thread hop per WRITE_BATCH
+    pending_size = 0
     try:
         with PushMultipartParser(boundary, max_segment_count=MAX_PARTS) as parser:
             async for chunk in request.stream():
-                pending: list[bytes] = []  # this chunk's file bytes: one write per network chunk
                 for event in parser.parse(chunk):
                     if isinstance(event, MultipartSegment):
                         part, text = event, bytearray()
@@ -91,6 +93,7 @@ async def receive(request: Request, work_dir: Path, *, max_bytes: int = MAX_BYTE
                             if written > max_bytes:
                                 raise too_large()
                             pending.append(event)
+                            pending_size += len(event)
                         else:
                             text += event
                             if len(text) > MAX_FIELD * 4:
@@ -105,9 +108,11 @@ async def receive(request: Request, work_dir: Path, *, max_bytes: int = MAX_BYTE
                             elif part.name:
                                 received.fields[part.name] = value
                         part = None
-                if pending and handle is not None:
-                    data = b"".join(pending)
-                    await anyio.to_thread.run_sync(handle.write, data)
+                if pending_size >= WRITE_BATCH or (pending and part is None):
+                    await anyio.to_thread.run_sync(handle.write, b"".join(pending))
+                    pending, pending_size = [], 0
+        if pending:
+            await anyio.to_thread.run_sync(handle.write, b"".join(pending))
     except MultipartError:
         _discard(received)
         raise BadInput(_("The form could not be read; send it again."), field="file") from None

@@ -72,6 +72,8 @@ async def test_exactly_20_mb_is_accepted(client):
     assert response.status_code == 201, response.text
     count, keys = await stored()
     assert count == 1 and len(keys) == 1
+    served = await client.get(response.json()["url"])
+    assert served.content == body  # every byte, across the batched writes
 
 
 async def test_a_pdf_named_jpg_is_a_pdf(client):
