@@ -59,6 +59,9 @@ from meetup.followups.pages import CampaignPages, FollowUpPages
 from meetup.followups.routes import CampaignsApi, FollowsApi, MailPreferencesApi
 from meetup.mail.dev_mailbox import DevMailbox
 from meetup.mail.worker import inprocess_worker
+from meetup.reports.pages import ReportPages, series_links
+from meetup.reports.pages import links_for as report_links
+from meetup.reports.routes import MaterialFiles, ReportsApi
 from meetup.rooms import dependencies as room_dependencies
 from meetup.rooms import service as rooms_service
 from meetup.rooms.hub import Hub, Presence, relay_client
@@ -192,6 +195,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     forum_links.offer(links_for)
+    forum_links.offer(report_links)  # the forum's report, once published
+    forum_links.offer_on_series(series_links)
     # Worker threads (asyncio.to_thread: a comparison's network unpacked, an export written) hold the
     # GIL for 5 ms slices by default; a short slice gives the event loop (chat frames, requests) the
     # interpreter back within half a ms.
@@ -246,6 +251,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ChallengePages,
         SurveyApi,
         SurveyPages,
+        ReportsApi,
+        ReportPages,
+        MaterialFiles,
         AdminApi,
         AdminPages,
         CohostPages,

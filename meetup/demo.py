@@ -8,7 +8,10 @@ are clearly marked as samples (サンプル) and use the reserved example.jp dom
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import msgspec
 
@@ -41,6 +44,12 @@ from meetup.events.schemas import (
 from meetup.followups import campaigns, follows
 from meetup.followups.schemas import CampaignIn, FollowIn, NetworkAudience, NetworkCampaignIn
 from meetup.i18n import TOKYO
+from meetup.reports import receive
+from meetup.reports import service as reports
+from meetup.reports.demo_pdf import one_page_pdf
+from meetup.reports.receive import Received
+from meetup.reports.schemas import ReportIn
+from meetup.site import storage
 from meetup.surveys import service as surveys
 from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
 
@@ -847,6 +856,7 @@ async def load_demo() -> dict[str, int]:
     await load_campaigns(organizer.id)
     await load_follows()
     await load_cohost(organizer.id)
+    await load_report_2021(organizer.id)
     await load_knowledge(organizer)
     await load_colleague_invitation()
     return {
@@ -854,6 +864,60 @@ async def load_demo() -> dict[str, int]:
         "participants_created": created,
         "forums_created": forums,
     }
+
+
+REPORT_2021 = """## 当日の様子
+
+2021年3月1日（月）14:00〜16:00、Microsoft Teams で「東北コーディネーター・フォーラム
+〜東北との「関わり」を愛する仲間たちの集い〜」を開催しました。NEXT TOHOKU MEETUP の第一弾として、
+東北内外のハブ人材 **100名超** が参加しました。
+
+東北の復興や地域活性化を支えてきたのは、各地域で奮闘してきたコーディネーターであり、
+関係人口が注目されるこれからの地方創生でも大きな役割を果たします。
+
+## これから
+
+- 出会い・繋がり・価値共創の場として、NEXT TOHOKU MEETUP を続けていきます
+- 「価値共創のポイント」「外部人材活用のポイント」を整理・発信していきます（ルールづくり）
+
+当日の資料は下に掲載しています。
+"""
+
+
+async def load_report_2021(organizer_id: int) -> None:
+    """The 2021 forum's published report (開催レポート) with its slides as a small PDF, stored
+    through the same check and storage as any upload."""
+    forum = await events.event_row("coordinator-forum-2021")
+    if await reports.report_row(forum["id"]):
+        return
+    organizer = await accounts.get_user(organizer_id)
+    await reports.save_report(forum, organizer, ReportIn(body=REPORT_2021, published=True))
+    slides = one_page_pdf(
+        [
+            "NEXT TOHOKU MEETUP",
+            "Tohoku Coordinator Forum",
+            "2021-03-01 14:00-16:00 (Microsoft Teams)",
+            "100+ participants",
+        ]
+    )
+    path = await asyncio.to_thread(_demo_file, slides)
+    received = Received(
+        fields={"title": "東北コーディネーター・フォーラム 資料", "visibility": "public"},
+        path=path,
+        filename="coordinator-forum-2021.pdf",
+    )
+    try:
+        await reports.add_material(forum, organizer, received, storage.current())
+    finally:
+        await asyncio.to_thread(receive.discard, received)
+
+
+def _demo_file(content: bytes) -> Path:
+    work = Path(settings.current().var_dir) / "incoming"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=work, prefix=".demo-", delete=False) as handle:
+        handle.write(content)
+    return Path(handle.name)
 
 
 async def database_is_empty() -> bool:

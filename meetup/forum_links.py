@@ -1,5 +1,6 @@
 """Links that features above events offer on a forum's pages (the survey's "answer it"), so the
-forum page and the room page show them without events or rooms knowing those features, as
+forum page and the room page show them without events or rooms knowing those features (and a series page the
+reports of its sessions), as
 revocation.py lets rooms hear events. A feature offers a provider once, at the app's start-up.
 
 A provider gets the forum (a row with at least `id`, `slug`, `status`, `starts_at`), the person
@@ -34,3 +35,18 @@ def offer(provider: Provider) -> None:
 
 async def links(event: dict, user: object, place: Place) -> list[ForumLink]:
     return [link for provider in _providers for link in await provider(event, user, place)]
+
+
+# A series page the same way: a provider gets the series' row and returns its links.
+SeriesProvider = Callable[[dict], Awaitable[list[ForumLink]]]
+_series_providers: list[SeriesProvider] = []
+
+
+def offer_on_series(provider: SeriesProvider) -> None:
+    """Show `provider`'s links on every series page from now on."""
+    if provider not in _series_providers:
+        _series_providers.append(provider)
+
+
+async def series_links(series_row: dict) -> list[ForumLink]:
+    return [link for provider in _series_providers for link in await provider(series_row)]

@@ -15,6 +15,7 @@ APP_CONFIG = AppConfig(
             "meetup.events.tables",
             "meetup.followups.tables",
             "meetup.mail.tables",
+            "meetup.reports.tables",
             "meetup.rooms.tables",
             "meetup.surveys.tables",
         ],

@@ -34,6 +34,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     inprocess_worker: bool = True
     mail_rate: float = 20.0  # campaign mails a second, per worker (0: no limit)
     var_dir: str = str(ROOT / "var")
+    # Uploaded files: unset, <var_dir>/uploads; or s3://bucket?endpoint=…&region=… (site/storage.py).
+    storage_url: str | None = None
     # Addresses whose X-Forwarded-For / -Proto the server believes (the proxy in front of it).
     forwarded_allow_ips: str = "127.0.0.1"
     # Who issues a programme's certificate of completion (修了証), as printed on it.
@@ -80,6 +82,7 @@ _FIELDS = {
     "MEETUP_INPROCESS_WORKER": "inprocess_worker",
     "MEETUP_MAIL_RATE": "mail_rate",
     "MEETUP_VAR_DIR": "var_dir",
+    "MEETUP_STORAGE_URL": "storage_url",
     "MEETUP_FORWARDED_ALLOW_IPS": "forwarded_allow_ips",
     "MEETUP_CERTIFICATE_ISSUER": "certificate_issuer",
 }
@@ -135,6 +138,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError("MEETUP_MAIL_RATE must be 0 (no limit) or a positive number of mails a second")
     if not settings.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise SettingsError("MEETUP_DATABASE_URL must start with sqlite:/// or postgresql://")
+    if settings.storage_url and not settings.storage_url.startswith(("file:///", "s3://")):
+        raise SettingsError("MEETUP_STORAGE_URL must start with file:/// or s3://")
     if settings.is_prod:
         problem = secret_key_problem(settings.secret_key)
         if problem:

@@ -293,9 +293,8 @@ async def _series_page(
         raise EventNotFound(_("No such series."))
     sessions = await service.list_events(series_slug=slug, statuses=("published", "cancelled"))
     viewer = current_user(request)
-    follow_id = await follows.following(
-        viewer.id if viewer else None, "series", str((await series.series_row(slug))["id"])
-    )
+    row = await series.series_row(slug)
+    follow_id = await follows.following(viewer.id if viewer else None, "series", str(row["id"]))
     context = {
         "series": found,
         "sessions": sessions,
@@ -304,6 +303,7 @@ async def _series_page(
         "answers": answers or {},
         "follow_id": follow_id,
         "calendar": subscribe_links(f"/series/{slug}.ics"),
+        "feature_links": await forum_links.series_links(row),
     }
     return Template(
         "events/series.html", context=context | await _enrolment_context(request, slug), status_code=status_code

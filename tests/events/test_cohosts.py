@@ -26,10 +26,14 @@ from meetup.events.tables import Cohost, CohostInvitation
 from meetup.followups import campaigns
 from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
+from meetup.reports import quotes
+from meetup.reports import service as reports
+from meetup.reports.schemas import RecordingIn
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
 from tests.conftest import BASE_URL
 from tests.factories import forum, make_accounts, organizer, signed_in
+from tests.reports.factories import line_row
 
 
 async def invitation_link(email: str, base_url: str = BASE_URL) -> str:
@@ -154,12 +158,19 @@ async def build_world() -> World:
         author = await accounts.get_user(registrant)
         line, _ = await rooms.post_message(room.id, author, "こんにちは", None)
         campaign = await campaigns.create_campaign(event, CampaignIn(subject="お礼", body="ありがとう"), boss.id)
+        (quoted,) = await quotes.quote(event, quotes.QuotesIn(message_ids=[await line_row(room.id, line.id)]))
+        recording = await reports.add_recording(event, boss, RecordingIn(url="https://video.example/1", title="録画"))
         ids[key] = {
             "slug": event["slug"],
             "reg_id": reg["id"],
             "room_id": room.id,
             "message_id": line.id,
             "campaign_id": campaign.id,
+            "material_id": recording.id,
+            "quote_id": quoted.id,
+            "case_id": 1,  # the case library's and challenge board's organizer routes: co-hosts get 403
+            "challenge_id": 1,
+            "interest_id": 1,
             "user_id": outsider if key == "a" else cohost,
             "enrolment_id": 1,
             "organization_id": 1,

@@ -179,6 +179,24 @@ async def test_the_demo_follows_and_their_first_digest(database):
     assert await follows.queue_follow_mail() == 0
 
 
+async def test_the_2021_forum_has_a_published_report_with_its_slides(database):
+    from meetup.reports import service as reports
+    from meetup.reports.tables import Material
+    from meetup.site import storage
+
+    await demo.load_demo()
+    await demo.load_report_2021((await accounts.find_user_by_email(demo.DEMO_ORGANIZER[0])).id)  # again: no double
+    forum = await events.event_row("coordinator-forum-2021")
+    report = await reports.report_for(forum, None)
+    assert report.published and "100名超" in report.body
+    (slides,) = report.materials
+    assert slides.content_type == "application/pdf" and slides.visibility == "public"
+    assert await Material.count() == 1
+    chunks = await storage.current().chunks(reports.storage_key(slides.url.rsplit("/", 1)[1]))
+    content = b"".join([chunk async for chunk in chunks])
+    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+
+
 async def test_the_demo_has_two_cases_from_the_document_and_challenges_one_with_an_interest(database):
     from meetup.cases import challenges
     from meetup.cases import service as cases

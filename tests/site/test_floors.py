@@ -37,6 +37,7 @@ FLOORS: dict[str, int] = {
     "rooms": 3,
     "followups": 4,
     "surveys": 4,
+    "reports": 5,  # the report quotes chat lines with consent (a follow-up)
     "cases": 5,  # the case library and the challenge board: consents and introductions are follow-ups'
     **dict.fromkeys(
         (

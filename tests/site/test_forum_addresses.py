@@ -49,7 +49,15 @@ async def build_world() -> World:
     room_a = await rooms.create_room(event_a["id"], RoomIn(name="Aの部屋"))
     room_b = await rooms.create_room(event_b["id"], RoomIn(name="Bの部屋"))
     return World(
-        ids={"slug": slug_a, "reg_id": reg["id"], "room_id": room_a.id, "enrolment_id": 1, "user_id": registrant},
+        ids={
+            "slug": slug_a,
+            "reg_id": reg["id"],
+            "room_id": room_a.id,
+            "enrolment_id": 1,
+            "user_id": registrant,
+            "material_id": 1,  # none: a 404 of the forum or the material, never a 500
+            "quote_id": 1,
+        },
         draft=draft,
         other_room=room_b.id,
         organizer=organizer.id,

@@ -22,11 +22,15 @@ from meetup.events.schemas import EventIn, RegistrationIn
 from meetup.followups import campaigns
 from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
+from meetup.reports import quotes
+from meetup.reports import service as reports
+from meetup.reports.schemas import RecordingIn, ReportIn
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
 from meetup.surveys import service as surveys
 from meetup.surveys.schemas import ResponseIn, SurveyIn
 from tests.factories import forum, make_accounts, signed_in
+from tests.reports.factories import line_row
 from tests.site.test_who_may_do_what import TABLE, World, fill
 
 SCRIPT = '<script>alert("xss")</script>'
@@ -110,6 +114,12 @@ async def hostile_world() -> World:
     ]
     await surveys.save_survey(event, msgspec.convert({"questions": survey, "open": True}, SurveyIn))
     await surveys.respond(event, author, ResponseIn(answers={"s": 3, "c": f"A{IMAGE}", "t": f"感想{MARKDOWN}"}))
+    boss = await accounts.get_user(organizer.id)
+    await reports.save_report(event, boss, ReportIn(body=f"レポート{MARKDOWN}", published=True))
+    recording = await reports.add_recording(
+        event, boss, RecordingIn(url="https://video.example/1?a=<b>", title=f"録画{HOSTILE}"[:200])
+    )
+    await quotes.quote(event, quotes.QuotesIn(message_ids=[await line_row(room.id, message.id)]))
     mail = await OutboxMail.select(OutboxMail.id).first()
     return World(
         ids={
@@ -122,6 +132,7 @@ async def hostile_world() -> World:
             "message_id": message.id,
             "campaign_id": campaign.id,
             "mail_id": mail["id"],
+            "material_id": recording.id,
             "token": None,
         },
         users={"participant": participant, "registrant": registrant, "organizer": organizer.id},

@@ -52,12 +52,16 @@ from meetup.followups import campaigns, follows, preferences
 from meetup.followups.introductions import stay_token
 from meetup.followups.schemas import CampaignIn
 from meetup.mail.tables import OutboxMail
+from meetup.reports import quotes
+from meetup.reports import service as reports
+from meetup.reports.schemas import RecordingIn, ReportIn
 from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
 from meetup.surveys import service as surveys
 from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
 from tests.conftest import Prepared, free_port, prepare
 from tests.factories import forum, make_accounts, signed_in
+from tests.reports.factories import line_row
 
 ROLES = ("anonymous", "participant", "registrant", "other_registrant", "cohost", "organizer")
 
@@ -307,6 +311,26 @@ TABLE: dict[str, str] = {
     "GET /calendars/{token:str}": "link",  # the secret address is the key
     "POST /api/v1/me/calendar/reset": "member",
     "POST /me/calendar/reset": "member",
+    # the forum report, its materials and recordings (CONTRACT §5.5)
+    "PUT /api/v1/events/{slug:str}/report": "manager",
+    "GET /api/v1/events/{slug:str}/report": "public",  # once published; before, its managers only
+    "POST /api/v1/events/{slug:str}/materials": "manager",
+    "GET /api/v1/events/{slug:str}/materials": "public",  # registrants-only ones for registrants
+    "DELETE /api/v1/events/{slug:str}/materials/{material_id:int}": "manager",
+    "POST /api/v1/events/{slug:str}/recordings": "manager",
+    "GET /materials/{token:str}": "public",  # a registrants-only file: 404 to others
+    "GET /events/{slug:str}/report": "public",
+    "GET /reports": "public",
+    "GET /organizer/events/{slug:str}/report": "manager",
+    "POST /organizer/events/{slug:str}/report": "manager",
+    "POST /organizer/events/{slug:str}/report/materials": "manager",
+    "POST /organizer/events/{slug:str}/report/recordings": "manager",
+    "POST /organizer/events/{slug:str}/report/materials/{material_id:int}/delete": "manager",
+    "GET /api/v1/events/{slug:str}/report/chat": "manager",
+    "POST /api/v1/events/{slug:str}/report/quotes": "manager",
+    "DELETE /api/v1/events/{slug:str}/report/quotes/{quote_id:int}": "manager",
+    "POST /organizer/events/{slug:str}/report/quotes": "manager",
+    "POST /organizer/events/{slug:str}/report/quotes/{quote_id:int}/delete": "manager",
     # consents (CONTRACT §5.5): the mailed link opens the page; only its own person may answer
     "GET /consents/{token:str}": "link",
     "POST /consents/{token:str}": "link",
@@ -403,6 +427,11 @@ async def build_world() -> World:
     survey = SurveyIn(questions=[SurveyQuestion(id="satisfaction", label="満足度", kind="scale")], open=True)
     await surveys.save_survey(event_a, survey)
     await surveys.respond(event_a, author, ResponseIn(answers={"satisfaction": 4}))
+    boss = await accounts.get_user(organizer.id)
+    await reports.save_report(event_a, boss, ReportIn(body="## 当日の様子", published=True))
+    recording = await reports.add_recording(event_a, boss, RecordingIn(url="https://video.example/1", title="録画"))
+    material_token = await public_file(event_a, boss)
+    (quoted,) = await quotes.quote(event_a, quotes.QuotesIn(message_ids=[await line_row(room.id, message.id)]))
     return World(
         ids={
             "slug": slug_a,
@@ -417,6 +446,9 @@ async def build_world() -> World:
             "campaign_id": campaign.id,
             "mail_id": mail["id"],
             "follow_id": followed.id,
+            "material_id": recording.id,
+            "material_token": material_token,
+            "quote_id": quoted.id,
             "case_id": case.id,
             "challenge_id": challenge.id,
             "interest_id": interest.id,
@@ -450,11 +482,37 @@ def world(prepared_world: tuple[Prepared, World]) -> World:
     return prepared_world[1]
 
 
+async def public_file(event: dict, boss) -> str:
+    """A public PDF's row on forum A; its file is put where each test's app looks (`fill`)."""
+    from meetup.reports.tables import Material
+
+    token = "world-material-token-0123456789"
+    await Material.insert(
+        Material(
+            event=event["id"], token=token, title="資料", content_type="application/pdf", size=5, created_by=boss.id
+        )
+    )
+    return token
+
+
+def _store_world_file(token: str) -> None:
+    from pathlib import Path
+
+    from meetup import settings as app_settings
+
+    path = Path(app_settings.current().var_dir) / "uploads" / "materials" / token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-")
+
+
 def fill(path: str, world: World) -> str:
     ids = dict(world.ids)
     if path.startswith(("/series/", "/organizer/series/", "/api/v1/series/")):
         ids["slug"] = "migiude-2021"
-    if path.startswith("/unsubscribe/"):
+    if path.startswith("/materials/") and "material_token" in ids:
+        ids["token"] = ids["material_token"]
+        _store_world_file(ids["token"])
+    elif path.startswith("/unsubscribe/"):
         ids["token"] = preferences.unsubscribe_token(world.users["registrant"])
     elif path.startswith("/follows/unsubscribe/"):
         ids["token"] = follows.unsubscribe_url(world.users["registrant"]).rpartition("/")[2]
