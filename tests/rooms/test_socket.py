@@ -181,7 +181,9 @@ async def test_an_organizer_looking_in_leaves_no_visit_and_no_tie(live):
     host = await live.connect(room_id, boss)
     await frame(host)
     await alice.send('{"type":"say","body":"主催者さん、こんにちは"}')
-    await frame_of(host, "message")  # lines reach a member only once their visit is recorded
+    # lines reach a member only once their visit is recorded: the members' echoes say both are
+    for ws in (host, alice, bob):
+        await frame_of(ws, "message")
     visitors = {row["account"] for row in await RoomVisit.select(RoomVisit.account)}
     assert visitors == {a, b}
     ties = await Tie.select(Tie.person_low, Tie.person_high, Tie.kind)
