@@ -265,9 +265,14 @@ class RoomConnection:
             await self.send(ErrorFrame(code="unavailable", detail=BUSY))
             return
         try:
-            message, created = await service.post_message(
-                self.room["id"], self.user, frame.body, frame.client_id, throttle=lambda: limiter.allow(self.user.id)
-            )
+            with self.channels.storing_line():
+                message, created = await service.post_message(
+                    self.room["id"],
+                    self.user,
+                    frame.body,
+                    frame.client_id,
+                    throttle=lambda: limiter.allow(self.user.id),
+                )
         except SERVICE_DOWN:  # nothing was stored, and it is not the sender's doing: no noise counted
             detail = "The line was not stored (the service is restarting): send it again shortly."
             await self.send(ErrorFrame(code="unavailable", detail=detail))

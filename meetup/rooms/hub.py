@@ -21,7 +21,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
@@ -35,6 +35,7 @@ RESYNC = b'{"type":"resync"}'  # to this process's members only: fetch what the 
 OUTAGE = b'{"type":"outage"}'  # to this process's members only: lines may stop arriving from elsewhere
 CHECK_RIGHTS = b'{"type":"check_rights"}'  # on a rights channel: a right may have ended
 BEHIND_FRAMES = 64  # frames waiting for a listener: past this in many listeners, a room is behind
+STORING_LIMIT = 32  # lines of this process waiting to be stored: past this, new ones are refused
 
 
 def relay_client(url: str) -> Redis:
@@ -127,6 +128,7 @@ class Hub:
         self._subscriptions: dict[str, set[Subscription]] = collections.defaultdict(set)
         self._relay_task: asyncio.Task | None = None
         self._relay_up = asyncio.Event()
+        self.storing = 0  # lines said in this process and not yet stored (see `storing_line`)
 
     async def start(self) -> None:
         if self.redis is not None and self._relay_task is None:
@@ -162,12 +164,26 @@ class Hub:
         listeners here, and at least three, have more than BEHIND_FRAMES frames waiting. New lines
         are then refused ("send it again in a moment") until they catch up, so an overloaded room
         slows its senders down instead of dropping its readers. One or two stuck clients do not
-        count: they are closed at LAG_LIMIT (connection.py) and come back with ?after=."""
+        count: they are closed at LAG_LIMIT (connection.py) and come back with ?after=. Also when
+        STORING_LIMIT lines of this process wait to be stored: a saturated process falls behind
+        where lines come in, before any listener's queue can show it (measured: lines read
+        seconds after they were sent, every queue empty)."""
+        if self.storing >= STORING_LIMIT:
+            return True
         listeners = self._subscriptions.get(channel)
         if not listeners:
             return False
         lagging = sum(1 for subscription in listeners if subscription.qsize > BEHIND_FRAMES)
         return lagging >= 3 and lagging * 4 > len(listeners)
+
+    @contextlib.contextmanager
+    def storing_line(self) -> Iterator[None]:
+        """Around storing one line said here: counted for `behind`."""
+        self.storing += 1
+        try:
+            yield
+        finally:
+            self.storing -= 1
 
     def deliver(self, channel: str, data: bytes) -> int:
         """Hand a frame to this process's listeners on `channel`; how many there were."""

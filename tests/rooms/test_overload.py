@@ -1,6 +1,8 @@
 """A room whose fan-out falls behind slows its senders down ("send it again in a moment") instead
 of dropping its readers; one or two slow readers do not silence a room."""
 
+import contextlib
+
 from meetup.rooms.hub import BEHIND_FRAMES, Hub, room_channel
 from meetup.rooms.tables import RoomMessage
 from tests.rooms.conftest import frame, frame_of
@@ -58,3 +60,21 @@ async def test_lines_said_while_the_room_is_behind_are_refused_unstored_then_tak
     assert line["body"] == "混んでいますか"
     assert await RoomMessage.count().where(RoomMessage.room == room_id) == 1
     await ws.close()
+
+
+async def test_a_process_with_many_lines_waiting_to_be_stored_is_behind_everywhere():
+    """Saturated, a process reads lines seconds after they were sent while every queue is empty:
+    the lines waiting to be stored are what shows it."""
+    from meetup.rooms.hub import STORING_LIMIT
+
+    hub = Hub()
+    channel = room_channel(1)
+    await listeners(hub, channel, 5, waiting=0)
+    with contextlib.ExitStack() as stack:
+        for _ in range(STORING_LIMIT - 1):
+            stack.enter_context(hub.storing_line())
+        assert not hub.behind(channel)
+        with hub.storing_line():
+            assert hub.behind(channel) and hub.behind(room_channel(2))
+        assert not hub.behind(channel)
+    assert hub.storing == 0
