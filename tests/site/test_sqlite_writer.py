@@ -7,13 +7,20 @@ import pytest
 
 from meetup import db
 from meetup.accounts.tables import Account
+from tests.conftest import test_settings as settings_for
 
 
 @pytest.fixture
-async def sqlite(database):
-    if db.engine().engine_type != "sqlite":
-        pytest.skip("write_at_once is SQLite's (PostgreSQL makes the same change one statement)")
-    return database
+async def sqlite(tmp_path):
+    """write_at_once is SQLite's (PostgreSQL makes the same change one statement): a SQLite
+    database of its own, whichever database the rest of the suite runs on."""
+    db.configure(settings_for(f"sqlite:///{tmp_path / 'writer.sqlite3'}", tmp_path / "var"))
+    await db.open_database()
+    await Account.create_table()
+    try:
+        yield
+    finally:
+        await db.close_database()
 
 
 def _add(connection, email: str, fail: bool = False) -> int:
