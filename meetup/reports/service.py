@@ -78,7 +78,9 @@ async def may_see_registrants_only(forum: dict, user: UserOut | None) -> bool:
 
 
 async def materials_for(forum: dict, user: UserOut | None) -> list[MaterialOut]:
-    """The forum's materials `user` may see, oldest first."""
+    """The forum's materials `user` may see, oldest first; a draft forum's are its staff's only."""
+    if forum["status"] == "draft" and not await cohosts.runs(user, forum["id"]):
+        raise NotFound(_("No such forum."))
     query = (
         Material.select()
         .where((Material.event == forum["id"]) & (Material.removed == False))  # noqa: E712
