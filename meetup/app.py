@@ -59,6 +59,7 @@ from meetup.followups.pages import CampaignPages, FollowUpPages
 from meetup.followups.routes import CampaignsApi, FollowsApi, MailPreferencesApi
 from meetup.mail.dev_mailbox import DevMailbox
 from meetup.mail.worker import inprocess_worker
+from meetup.reports import files as report_files
 from meetup.reports.pages import ReportPages, series_links
 from meetup.reports.pages import links_for as report_links
 from meetup.reports.routes import MaterialFiles, ReportsApi
@@ -182,6 +183,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
                 await asyncio.wait_for(task, timeout=10)
         stop_hearing_revocations()
         network_process.stop()  # a measurement under way is abandoned, not awaited
+        report_files.stop()  # the upload judging process
         await hub.stop()
         if services.redis is not None:
             await services.redis.aclose()

@@ -7,7 +7,7 @@ Rules:
   its URL) only for the forum's confirmed registrants and those who run the forum; to anyone
   else it answers 404, the same as a URL nobody was given. File URLs carry a random token as
   well, so an address cannot be guessed from another;
-- an upload is judged by its content (files.py) in a worker thread, stored under a generated
+- an upload is judged by its content (files.py) in a work process of its own, stored under a generated
   key, and only then written as a row: a refused file leaves neither a row nor a stored file,
   and a row never points at a file that is not there.
 """
@@ -178,7 +178,7 @@ async def add_material(forum: dict, user: UserOut, received: Received, storage: 
         raise BadInput(_("Send the file as the multipart field `file`."), field="file")
     await _room_for_one_more(forum)
     upload = received.path
-    checked = await anyio.to_thread.run_sync(files.check, upload, upload.parent)
+    checked = await files.judge(upload)
     token = secrets.token_urlsafe(24)
     try:
         await storage.save(storage_key(token), checked.path, checked.content_type)

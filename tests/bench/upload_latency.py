@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from meetup import db  # noqa: E402
 from meetup.accounts import service as accounts  # noqa: E402
-from meetup.app import make_session_store  # noqa: E402
+from meetup.app import connect_redis, make_session_store  # noqa: E402
 from meetup.settings import Settings, use  # noqa: E402
 from tests.bench.network import chat, cuts, line, load_average, server, stopped  # noqa: E402
 from tests.bench.registration import fresh_postgres  # noqa: E402
@@ -72,12 +72,15 @@ async def prepare(settings: Settings) -> tuple[str, list[str], str]:
         event, uids = await forum_with_people(CHATTERS, capacity=CHATTERS)
         await room_in(event, "bench")
         boss, _ = await accounts.make_organizer("bench-organizer@example.jp", None, "主催")
-        store = make_session_store(settings, None)
+        redis = connect_redis(settings.redis_url) if settings.redis_url else None  # where the server reads them
+        store = make_session_store(settings, redis)
         sessions = []
         for uid in [*uids, boss.id]:
             sid = secrets.token_hex(32)
             await store.set(sid, msgspec.json.encode({"uid": uid}), expires_in=6 * 3600)
             sessions.append(sid)
+        if redis is not None:
+            await redis.aclose()
     finally:
         await db.close_database()
     return event["slug"], sessions[:-1], sessions[-1]

@@ -27,6 +27,7 @@ FLOORS: dict[str, int] = {
             "attendance",
             "templating",
             "piccolo_app",
+            "work_processes",
         ),
         -2,
     ),
