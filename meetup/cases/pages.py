@@ -15,6 +15,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
+from meetup.accounts import service as accounts
 from meetup.accounts.auth import current_user, login_required, organizer_required
 from meetup.cases import challenges, feed
 from meetup.cases import service as cases
@@ -24,6 +25,7 @@ from meetup.coordinators import organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import OTHERS, OVERSEAS, TOHOKU
 from meetup.errors import BadInput, DomainError
+from meetup.events import service as events
 from meetup.i18n import TOKYO
 from meetup.i18n import gettext as _
 
@@ -39,6 +41,12 @@ def _text(value: object) -> str:
 
 def _list(value: object) -> list[str]:
     return [part.strip() for part in _text(value).replace("、", ",").split(",") if part.strip()]
+
+
+def _values(form, name: str) -> list[str]:
+    """A field sent several times (checkboxes, a multiple select) or as one comma-separated text,
+    each value once, in the order given."""
+    return list(dict.fromkeys(part for value in form.getall(name, []) for part in _list(value)))
 
 
 def _ids(values: list[str], field: str) -> list[int]:
@@ -57,16 +65,41 @@ def _case_form(form) -> dict:
         "themes": _list(form.get("themes"))[:20],
         "prefecture": _text(form.get("prefecture")) or None,
         "organizations": [int(v) for v in form.getall("organizations", []) if str(v).isdigit() and len(str(v)) < 10],
-        "people": _list(form.get("people")),
-        "events": _list(form.get("events")),
+        "people": _values(form, "people"),
+        "events": _values(form, "events"),
     }
+
+
+def _person(profile) -> dict:
+    shown = ("id", "name", "prefecture", "organization")
+    return {name: getattr(profile, name) for name in shown}
+
+
+async def _people(ids: list[int], viewer) -> list[dict]:
+    """The people a case names, as its form shows them: name, prefecture, organisation (never an address)."""
+    profiles = await coordinators.profiles_of(ids, viewer)
+    users = await accounts.get_users([i for i in ids if i not in profiles])
+    return [
+        _person(profiles[i]) if i in profiles else {"id": i, "name": users[i].display_name, "prefecture": None}
+        for i in ids
+        if i in profiles or i in users
+    ]
+
+
+async def _found(find: str, viewer, chosen: list[int]) -> list[dict]:
+    """Whom the form's person search finds (the directory's search: kanji, kana, romaji)."""
+    page = await coordinators.directory(viewer, q=find, limit=20)
+    return [_person(p) for p in page.items if p.id not in chosen]
 
 
 def _field_of(error: DomainError, default: str) -> str:
     return error.field or default
 
 
-async def _case_page(values: dict, *, action: str, title: str, error: DomainError | None = None) -> Template:
+async def _case_page(
+    values: dict, viewer, *, action: str, title: str, error: DomainError | None = None, find: str = ""
+) -> Template:
+    chosen = [int(v) for v in values["people"] if str(v).isdigit() and len(str(v)) < 10]
     return Template(
         "cases/form.html",
         context={
@@ -77,9 +110,18 @@ async def _case_page(values: dict, *, action: str, title: str, error: DomainErro
             "kinds": CASE_KINDS,
             "prefectures": PREFECTURES,
             "organizations": await organizations.choices(),
+            "forums": await events.forum_choices(),
+            "people": await _people(chosen, viewer),
+            "find": find,
+            "found": await _found(find, viewer, chosen) if find else [],
         },
         status_code=error.status_code if error else 200,
     )
+
+
+def _searching(form) -> str | None:
+    """The person search asked for with the form's search button (nothing is saved then)."""
+    return _text(form.get("find_person")).strip()[:100] if form.get("find") else None
 
 
 def _empty_case() -> dict:
@@ -154,37 +196,42 @@ class CasePages(Controller):
     @get("/organizer/cases/new", guards=[organizer_required])
     async def new_case(self, request: Request, challenge: FromQuery[Id | None] = None) -> Template:
         values = await challenges.case_draft(challenge, request.user) if challenge else _empty_case()
-        return await _case_page(values, action="/organizer/cases/new", title=_("Write a case"))
+        return await _case_page(values, request.user, action="/organizer/cases/new", title=_("Write a case"))
 
     @post("/organizer/cases/new", guards=[organizer_required])
     async def create_case(self, request: Request) -> Template | Redirect:
-        values = _case_form(await request.form())
+        form = await request.form()
+        values = _case_form(form)
+        page = {"action": "/organizer/cases/new", "title": _("Write a case")}
+        if (find := _searching(form)) is not None:
+            return await _case_page(values, request.user, find=find, **page)
         try:
             values["people"] = _ids(values["people"], "people")
             created = await cases.create_case(cases.checked(values), request.user)
         except DomainError as error:
-            return await _case_page(values, action="/organizer/cases/new", title=_("Write a case"), error=error)
+            return await _case_page(values, request.user, error=error, **page)
         return Redirect(path=f"/cases/{created.id}", status_code=303)
 
     @get("/organizer/cases/{case_id:int}/edit", guards=[organizer_required])
-    async def edit_case(self, case_id: FromPath[Id]) -> Template:
+    async def edit_case(self, request: Request, case_id: FromPath[Id]) -> Template:
         values = await cases.form_values(case_id)
-        return await _case_page(values, action=f"/organizer/cases/{case_id}/edit", title=values["title"])
+        return await _case_page(values, request.user, action=f"/organizer/cases/{case_id}/edit", title=values["title"])
 
     @post("/organizer/cases/{case_id:int}/edit", guards=[organizer_required])
     async def save_case(self, request: Request, case_id: FromPath[Id]) -> Template | Redirect:
-        values = _case_form(await request.form())
-        action = f"/organizer/cases/{case_id}/edit"
+        form = await request.form()
+        values = _case_form(form)
+        await cases.form_values(case_id)  # a case that is none is a 404, not a form
+        page = {"action": f"/organizer/cases/{case_id}/edit", "title": values["title"] or _("Case")}
+        if (find := _searching(form)) is not None:
+            return await _case_page(values, request.user, find=find, **page)
         try:
-            await cases.form_values(case_id)  # a case that is none is a 404, not a form
             values["people"] = _ids(values["people"], "people")
             data = cases.checked(values)
             patch = CasePatch(**{name: getattr(data, name) for name in values})
             await cases.update_case(case_id, patch, request.user)
         except DomainError as error:
-            if error.status_code == 404:
-                raise
-            return await _case_page(values, action=action, title=values["title"] or _("Case"), error=error)
+            return await _case_page(values, request.user, error=error, **page)
         return Redirect(path=f"/cases/{case_id}", status_code=303)
 
 

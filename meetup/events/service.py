@@ -285,6 +285,16 @@ async def list_events(
     ]
 
 
+async def forum_choices(limit: int = 300) -> list[dict]:
+    """Published forums as a form offers them, newest first: {'slug', 'title', 'starts_at'}."""
+    return (
+        await Event.select(Event.slug, Event.title, Event.starts_at)
+        .where(Event.status == "published")
+        .order_by(Event.starts_at, ascending=False)
+        .limit(limit)
+    )
+
+
 async def upcoming_events(limit: int = 20) -> list[EventSummary]:
     return await list_events(starts_from=utcnow(), limit=limit)
 

@@ -3,7 +3,7 @@ plain forms with the CSRF token (they work without JavaScript)."""
 
 from meetup.cases.tables import Case, Challenge, ChallengeInterest
 from meetup.coordinators import organizations
-from tests.factories import make_accounts, organizer, signed_in
+from tests.factories import create_forum, make_accounts, organizer, signed_in
 from tests.followups.factories import profile
 
 
@@ -104,3 +104,46 @@ async def test_a_member_who_admins_no_organisation_is_refused_on_the_form(client
         ),
     )
     assert past.status_code == 400 and 'id="closes_at-error"' in past.text and await Challenge.count() == 0
+
+
+async def test_the_case_form_finds_people_by_name_and_lists_forums_by_title(client):
+    await organizer(client)
+    sato, suzuki = await make_accounts(2, prefix="casepeople")
+    await profile(sato, "佐藤 一郎", [], visibility="members", name_kana="さとう いちろう", organization="ワカツク")
+    await profile(suzuki, "鈴木 花子", [], visibility="public", prefecture="岩手県")
+    forum = await create_forum(client, title="コーディネーター全体会議")
+    await create_forum(client, title="下書きの会", status="draft")  # a draft is never offered
+
+    page = await client.get("/organizer/cases/new")
+    assert "コーディネーター全体会議" in page.text and "下書きの会" not in page.text
+
+    # the search button sends the form back with whom it finds; nothing is saved, nothing typed is lost
+    for typed in ("さとう", "sato", "佐藤"):
+        found = await client.post(
+            "/organizer/cases/new",
+            data=form(client, title="釜石の事例", kind="co_creation", find="1", find_person=typed),
+        )
+        assert found.status_code == 200 and await Case.count() == 0
+        assert f'name="people" value="{sato}">' in found.text  # listed, not ticked
+        assert f'value="{suzuki}"' not in found.text and 'value="釜石の事例"' in found.text
+        assert "@" not in found.text.split('name="find_person"', 1)[1].split("</fieldset>", 1)[0]  # no address
+
+    # ticked, the person stays chosen through the next search, and is saved with the forum
+    again = await client.post(
+        "/organizer/cases/new",
+        data=form(client, title="釜石の事例", kind="co_creation", people=str(sato), find="1", find_person="すずき"),
+    )
+    chosen = again.text.split('id="people-chosen"', 1)[1].split("</ul>", 1)[0]
+    found = again.text.split('id="people-found"', 1)[1].split("</ul>", 1)[0]
+    assert f'value="{sato}" checked' in chosen and "佐藤 一郎" in chosen and "ワカツク" in chosen
+    assert f'value="{suzuki}">' in found and "岩手県" in found
+    saved = await client.post(
+        "/organizer/cases/new",
+        data={**form(client, title="釜石の事例", kind="co_creation", events=forum), "people": [str(sato), str(suzuki)]},
+    )
+    assert saved.status_code == 303, saved.text
+    case_id = int(saved.headers["location"].rsplit("/", 1)[1])
+    edit = await client.get(f"/organizer/cases/{case_id}/edit")
+    chosen = edit.text.split('id="people-chosen"', 1)[1].split("</ul>", 1)[0]
+    assert f'value="{sato}" checked' in chosen and f'value="{suzuki}" checked' in chosen
+    assert f'value="{forum}" selected' in edit.text
