@@ -8,8 +8,10 @@ shown on the page with its status code.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, time
 from typing import Annotated
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
@@ -31,6 +33,8 @@ from meetup.i18n import gettext as _
 
 Id = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 Text = Annotated[str | None, Parameter(max_length=200)]
+PageNumber = Annotated[int, Parameter(ge=1, le=100_000)]
+PAGE_SIZE = 24
 PREFECTURES = {"tohoku": TOHOKU, "others": OTHERS, "overseas": OVERSEAS}
 
 
@@ -151,16 +155,29 @@ class CasePages(Controller):
         prefecture: Text = None,
         organization: FromQuery[Id | None] = None,
         person: FromQuery[Id | None] = None,
+        page: FromQuery[PageNumber] = 1,
     ) -> Template:
         kind = kind if kind in CASE_KINDS else None
         user = current_user(request)
-        found = await cases.list_cases(
-            q=q, kind=kind, theme=theme, prefecture=prefecture, organization=organization, person=person
-        )
+        filters = {"q": q, "kind": kind, "theme": theme, "prefecture": prefecture}
+        search = {**filters, "organization": organization, "person": person}
+        found = await cases.list_cases(**search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        total = await cases.count_cases(**search)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        kept = {key: value for key, value in search.items() if value}
+
+        def page_url(number: int) -> str:
+            return "/cases?" + urlencode({**kept, "page": number}) if number > 1 or kept else "/cases"
+
         return Template(
             "cases/list.html",
             context={
                 "found": found,
+                "total": total,
+                "page": page,
+                "pages": pages,
+                "prev_url": page_url(page - 1) if page > 1 else None,
+                "next_url": page_url(page + 1) if page < pages else None,
                 "filters": {"q": q or "", "kind": kind or "", "theme": theme or "", "prefecture": prefecture or ""},
                 "kinds": CASE_KINDS,
                 "themes": await cases.themes_in_use(),

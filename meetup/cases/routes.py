@@ -56,7 +56,8 @@ class CasesApi(Controller):
         summary="The case library, searched and filtered",
         description="`q` matches the title in kanji, kana or romaji (as the directory does), the summary, themes, "
         "organisations and prefecture; `kind`, `theme` and `prefecture` filter; `organization` (id) the cases "
-        "naming it, `person` (user id) those naming that person, who agreed. Newest first.",
+        "naming it, `person` (user id) those naming that person, who agreed. Newest first, `limit` (at most "
+        "200) from `offset`; the number of matches is in the `x-total-count` header.",
     )
     async def list_cases(
         self,
@@ -66,10 +67,13 @@ class CasesApi(Controller):
         prefecture: Short = None,
         organization: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
         person: Annotated[int | None, Parameter(ge=1, le=2**31 - 1)] = None,
-    ) -> list[CaseSummary]:
-        return await cases.list_cases(
-            q=q, kind=kind, theme=theme, prefecture=prefecture, organization=organization, person=person
-        )
+        limit: Annotated[int, Parameter(ge=1, le=cases.LIST_LIMIT)] = cases.LIST_LIMIT,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> Response[list[CaseSummary]]:
+        search = {"q": q, "kind": kind, "theme": theme, "prefecture": prefecture}
+        search |= {"organization": organization, "person": person}
+        found = await cases.list_cases(**search, limit=limit, offset=offset)
+        return Response(found, headers={"x-total-count": str(await cases.count_cases(**search))})
 
     @post(
         "/cases",

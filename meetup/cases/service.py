@@ -212,7 +212,7 @@ async def get_case(case_id: int, viewer: UserOut | None = None) -> CaseOut:
     )
 
 
-async def list_cases(
+async def _matching(
     *,
     q: str | None = None,
     kind: str | None = None,
@@ -221,10 +221,8 @@ async def list_cases(
     organization: int | None = None,
     person: int | None = None,
     ids: list[int] | None = None,
-    limit: int = LIST_LIMIT,
-) -> list[CaseSummary]:
-    """Cases matching the query (kanji, kana or romaji) and filters, newest first. `person`: the
-    cases naming someone who agreed to be named there."""
+):
+    """The WHERE clause of a search of the library; None when nothing can match."""
     where = Case.id.is_not_null()
     if person is not None:
         ids = await _agreed_cases_of(person) if ids is None else ids
@@ -240,14 +238,31 @@ async def list_cases(
         where &= Case.id.is_in(CaseLink.select(CaseLink.case_story).where(CaseLink.organization == organization))
     if ids is not None:
         if not ids:
-            return []
+            return None
         where &= Case.id.is_in(ids)
+    return where
+
+
+async def count_cases(**filters) -> int:
+    """How many cases a search of the library finds (filters as `list_cases`)."""
+    where = await _matching(**filters)
+    return 0 if where is None else await Case.count().where(where)
+
+
+async def list_cases(*, limit: int = LIST_LIMIT, offset: int = 0, **filters) -> list[CaseSummary]:
+    """Cases matching the query (kanji, kana or romaji) and filters (`q`, `kind`, `theme`,
+    `prefecture`, `organization`, `person`, `ids`), newest first. `person`: the cases naming
+    someone who agreed to be named there."""
+    where = await _matching(**filters)
+    if where is None:
+        return []
     rows = await (
         Case.select(Case.id, Case.title, Case.summary, Case.kind, Case.themes_json, Case.prefecture, Case.created_at)
         .where(where)
         .order_by(Case.created_at, ascending=False)
         .order_by(Case.id, ascending=False)
         .limit(limit)
+        .offset(offset)
     )
     links = await _links([row["id"] for row in rows])
     orgs = await _organization_refs(sorted({o for found in links.values() for o in found["organization"]}))

@@ -16,6 +16,26 @@ import pykakasi
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 _LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("oh", "o"), ("ei", "e"))
 _SPACES = re.compile(r"\s+")
+# Places of Tohoku that pykakasi reads wrongly (女川 as めがわ, 郡山 as こうりやま): their own reading
+# is put in before pykakasi reads the rest, so "おながわ" and "onagawa" find 女川町's cases and people.
+# Only names that are read one way; a town's 町 is ちょう or まち as the town itself says.
+PLACE_READINGS = {
+    "女川町": "おながわちょう",
+    "女川": "おながわ",
+    "南三陸町": "みなみさんりくちょう",
+    "大槌町": "おおつちちょう",
+    "山田町": "やまだまち",
+    "双葉町": "ふたばまち",
+    "山元町": "やまもとちょう",
+    "亘理町": "わたりちょう",
+    "亘理": "わたり",
+    "広野町": "ひろのまち",
+    "雄勝": "おがつ",
+    "六ヶ所": "ろっかしょ",
+    "大間町": "おおままち",
+    "郡山": "こおりやま",
+}
+_PLACES = re.compile("|".join(sorted(map(re.escape, PLACE_READINGS), key=len, reverse=True)))
 
 
 @cache
@@ -38,6 +58,11 @@ def to_hiragana(text: str) -> str:
     return _KATAKANA.sub(lambda m: chr(ord(m.group(0)) - 0x60), fold(text))
 
 
+def _converted(word: str) -> list[dict]:
+    """pykakasi's reading of one word, the places it misreads read as they are."""
+    return _kakasi().convert(_PLACES.sub(lambda m: PLACE_READINGS[m.group(0)], word))
+
+
 def _fold_long_vowels(latin: str) -> str:
     for long, short in _LONG_VOWELS:
         latin = latin.replace(long, short)
@@ -48,7 +73,7 @@ def romaji(text: str) -> str:
     """Hepburn romaji, word by word, long vowels folded: '佐藤 一郎' -> 'sato ichiro'."""
     words = []
     for word in fold(text).split(" "):
-        converted = "".join(part["hepburn"] for part in _kakasi().convert(word))
+        converted = "".join(part["hepburn"] for part in _converted(word))
         words.append(_fold_long_vowels(re.sub(r"[^a-z0-9]", "", converted)))
     return " ".join(w for w in words if w)
 
@@ -57,7 +82,7 @@ def reading_of(name: str, name_kana: str = "") -> str:
     """The hiragana reading: the ふりがな given, else pykakasi's reading of the name."""
     if name_kana.strip():
         return to_hiragana(name_kana)
-    return " ".join("".join(p["hira"] for p in _kakasi().convert(w)) for w in fold(name).split(" ") if w)
+    return " ".join("".join(p["hira"] for p in _converted(w)) for w in fold(name).split(" ") if w)
 
 
 def search_text(*, name: str, reading: str, extra: list[str]) -> str:

@@ -182,3 +182,29 @@ async def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(client, ch
 async def test_a_case_that_is_none_is_a_404(client):
     assert (await client.get("/api/v1/cases/424242")).status_code == 404
     assert (await client.get("/cases/424242")).status_code == 404
+
+
+async def test_the_library_comes_in_pages_and_keeps_its_filters(client):
+    await organizer(client)
+    for n in range(30):
+        kind = "dx" if n % 2 else "co_creation"
+        created = await client.post("/api/v1/cases", json=a_case(title=f"女川町の事例 {n:02d}", kind=kind))
+        assert created.status_code == 201
+
+    first = await client.get("/api/v1/cases?limit=10")
+    rest = await client.get("/api/v1/cases?limit=200&offset=10")
+    assert first.headers["x-total-count"] == rest.headers["x-total-count"] == "30"
+    titles = [c["title"] for c in first.json() + rest.json()]
+    assert titles == [f"女川町の事例 {n:02d}" for n in reversed(range(30))]  # newest first, none twice
+    assert (await client.get("/api/v1/cases?q=おながわ&kind=dx")).headers["x-total-count"] == "15"
+    assert (await client.get("/api/v1/cases?limit=201")).status_code == 400
+
+    page = await client.get("/cases")
+    assert page.text.count('class="card case-card"') == 24 and 'data-count="30"' in page.text
+    assert 'rel="next" href="/cases?page=2"' in page.text and 'rel="prev"' not in page.text
+    second = await client.get("/cases?page=2")
+    assert second.text.count('class="card case-card"') == 6 and 'rel="prev" href="/cases"' in second.text
+    assert "女川町の事例 00" in second.text and "女川町の事例 29" not in second.text
+    assert (await client.get("/cases?page=0")).status_code == 400
+    onagawa = await client.get("/cases?q=onagawa&kind=dx")
+    assert 'data-count="15"' in onagawa.text and 'rel="next"' not in onagawa.text
