@@ -118,6 +118,7 @@ async def _case_page(
             "people": await _people(chosen, viewer),
             "find": find,
             "found": await _found(find, viewer, chosen) if find else [],
+            "delete_action": action.removesuffix("/edit") + "/delete" if action.endswith("/edit") else None,
         },
         status_code=error.status_code if error else 200,
     )
@@ -156,6 +157,7 @@ class CasePages(Controller):
         organization: FromQuery[Id | None] = None,
         person: FromQuery[Id | None] = None,
         page: FromQuery[PageNumber] = 1,
+        removed: Text = None,
     ) -> Template:
         kind = kind if kind in CASE_KINDS else None
         user = current_user(request)
@@ -183,6 +185,7 @@ class CasePages(Controller):
                 "themes": await cases.themes_in_use(),
                 "prefectures": PREFECTURES,
                 "may_write": bool(user and user.is_organizer),
+                "removed": removed == "1",
             },
         )
 
@@ -250,6 +253,11 @@ class CasePages(Controller):
         except DomainError as error:
             return await _case_page(values, request.user, error=error, **page)
         return Redirect(path=f"/cases/{case_id}", status_code=303)
+
+    @post("/organizer/cases/{case_id:int}/delete", guards=[organizer_required])
+    async def delete_case(self, case_id: FromPath[Id]) -> Redirect:
+        await cases.delete_case(case_id)
+        return Redirect(path="/cases?removed=1", status_code=303)
 
 
 def _challenge_form(form) -> dict:

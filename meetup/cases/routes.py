@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from meetup.accounts.auth import current_user, login_required, organizer_required
 from meetup.cases import challenges, feed
@@ -89,6 +89,17 @@ class CasesApi(Controller):
     @get("/cases/{case_id:int}", summary="A case (only the people who agreed are named)")
     async def get_case(self, request: Request, case_id: FromPath[Id]) -> CaseOut:
         return await cases.get_case(case_id, current_user(request))
+
+    @delete(
+        "/cases/{case_id:int}",
+        guards=[organizer_required],
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Remove a case (organizers)",
+        description="The case, its themes and links go; nobody is asked about it any more. Removing a case "
+        "that is already gone changes nothing (204).",
+    )
+    async def remove_case(self, case_id: FromPath[Id]) -> None:
+        await cases.delete_case(case_id)
 
     @patch(
         "/cases/{case_id:int}",

@@ -120,6 +120,16 @@ async def update_case(case_id: int, patch: CasePatch, by: UserOut) -> CaseOut:
     return await get_case(case_id, by)
 
 
+async def delete_case(case_id: int) -> None:
+    """The case gone, with its themes and links; the people asked about it are asked no more
+    (a link already mailed then answers that there is nothing to agree to). A case already gone:
+    nothing to do."""
+    async with write_transaction():
+        if await Case.exists().where(Case.id == case_id):
+            await consents.forget(CONSENT_KIND, case_id)
+            await Case.delete().where(Case.id == case_id)
+
+
 async def _row(case_id: int) -> dict:
     row = await Case.select().where(Case.id == case_id).first() if 0 < case_id < 2**31 else None
     if row is None:

@@ -147,3 +147,32 @@ async def test_the_case_form_finds_people_by_name_and_lists_forums_by_title(clie
     chosen = edit.text.split('id="people-chosen"', 1)[1].split("</ul>", 1)[0]
     assert f'value="{sato}" checked' in chosen and f'value="{suzuki}" checked' in chosen
     assert f'value="{forum}" selected' in edit.text
+
+
+async def test_an_organizer_removes_a_case_and_nobody_is_asked_about_it_any_more(client, make_client):
+    from meetup.cases.tables import CaseLink, CaseTheme
+    from meetup.followups.tables import Consent
+
+    await organizer(client)
+    named, someone = await make_accounts(2, prefix="removed")
+    await profile(named, "削除 される", [])
+    created = await client.post(
+        "/api/v1/cases",
+        json={"title": "消す事例", "summary": "", "body": "", "kind": "other", "themes": ["試し"], "people": [named]},
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    assert await Consent.count() == 1
+    edit = await client.get(f"/organizer/cases/{case_id}/edit")
+    assert f'action="/organizer/cases/{case_id}/delete" data-confirm=' in edit.text
+    member = await signed_in(make_client, someone)
+    assert (await member.post(f"/organizer/cases/{case_id}/delete", data=form(member))).status_code == 403
+    assert (await member.delete(f"/api/v1/cases/{case_id}")).status_code == 403
+    assert await Case.count() == 1
+
+    removed = await client.post(f"/organizer/cases/{case_id}/delete", data=form(client))
+    assert removed.status_code == 303 and removed.headers["location"] == "/cases?removed=1"
+    assert await Case.count() == await CaseTheme.count() == await CaseLink.count() == await Consent.count() == 0
+    assert (await client.get(f"/cases/{case_id}")).status_code == 404
+    assert 'role="status"' in (await client.get("/cases?removed=1")).text
+    assert (await client.delete(f"/api/v1/cases/{case_id}")).status_code == 204  # gone already: nothing to do

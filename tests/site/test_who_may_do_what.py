@@ -342,6 +342,7 @@ TABLE: dict[str, str] = {
     "GET /api/v1/cases.atom": "public",
     "GET /api/v1/cases/{case_id:int}": "public",
     "PATCH /api/v1/cases/{case_id:int}": "organizer",
+    "DELETE /api/v1/cases/{case_id:int}": "organizer",
     "GET /cases": "public",
     "GET /cases.atom": "public",
     "GET /cases/{case_id:int}": "public",
@@ -349,6 +350,7 @@ TABLE: dict[str, str] = {
     "POST /organizer/cases/new": "organizer",
     "GET /organizer/cases/{case_id:int}/edit": "organizer",
     "POST /organizer/cases/{case_id:int}/edit": "organizer",
+    "POST /organizer/cases/{case_id:int}/delete": "organizer",
     "GET /api/v1/challenges": "public",
     "POST /api/v1/challenges": "member",  # then organizers and the organisation's admins only (403)
     "GET /api/v1/challenges/{challenge_id:int}": "public",
