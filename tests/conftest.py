@@ -401,6 +401,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _opens_a_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("markup_only"):  # it opens one, but what it judges is the same on every database
+        return False
     module = getattr(item, "module", None)
     # a test module that reads the service URLs itself (servers, pg_dump…) uses them without the fixture
     reads_services = module is not None and any(

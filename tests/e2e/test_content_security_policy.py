@@ -4,6 +4,7 @@ browser reports no refused script, style, image or connection."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from meetup import demo
@@ -39,6 +40,7 @@ async def watched_context(browser, problems: list[str]):
     return context
 
 
+@pytest.mark.markup_only
 async def test_every_page_works_under_the_policy(live_server, browser, database):
     site = await demo_site()
     site.visitor["API reference"] = "/schema"
