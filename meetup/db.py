@@ -310,7 +310,7 @@ async def close_database() -> None:
     db = engine()
     if isinstance(db, SQLiteEngine):
         await db.close_pool()
-    elif db.engine_type == "postgres":
+    elif db.engine_type == "postgres" and db.pool is not None:  # two apps on one engine (tests): closed once
         await db.close_connection_pool()
 
 
