@@ -1,5 +1,6 @@
 """SQLite's short write transactions in one thread hop (`db.write_at_once`): all or nothing, one
-at a time with the other writers, and never on a connection that waits for its own lock."""
+at a time with the other writers, and never on a connection that waits for its own lock. Single
+statements run at most `db.RUNNING_AT_ONCE` at a time, however many requests ask at once."""
 
 import asyncio
 
@@ -75,3 +76,31 @@ async def test_inside_a_transaction_it_refuses_rather_than_wait_on_itself(sqlite
     async with db.write_transaction():
         with pytest.raises(RuntimeError):
             await db.write_at_once(lambda c: _add(c, "x@example.jp"))
+
+
+async def test_single_statements_run_a_few_at_a_time_and_all_answer(sqlite, monkeypatch):
+    from piccolo.engine import engine_finder
+
+    engine = engine_finder()
+    running, peak = 0, 0
+    take, give_back = engine.take_connection, engine.give_back
+
+    async def counted_take():
+        nonlocal running, peak
+        connection = await take()
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.005)  # a statement that takes a moment, so the others pile up behind it
+        return connection
+
+    async def counted_give_back(connection, *, clean):
+        nonlocal running
+        running -= 1
+        await give_back(connection, clean=clean)
+
+    monkeypatch.setattr(engine, "take_connection", counted_take)
+    monkeypatch.setattr(engine, "give_back", counted_give_back)
+    await Account.insert(Account(email="one@example.jp", display_name="一"))
+    counts = await asyncio.gather(*(Account.count() for _ in range(30)))
+    assert counts == [1] * 30
+    assert peak == db.RUNNING_AT_ONCE
