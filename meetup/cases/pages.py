@@ -74,17 +74,21 @@ def _case_form(form) -> dict:
     }
 
 
-def _person(profile) -> dict:
-    shown = ("id", "name", "prefecture", "organization")
-    return {name: getattr(profile, name) for name in shown}
+def _person(person_id: int, name: str, prefecture: str | None = None, organization: str = "") -> dict:
+    """A person as the case form shows them: never any part of an address."""
+    return {"id": person_id, "name": name, "prefecture": prefecture, "organization": organization}
+
+
+def _profiled(profile) -> dict:
+    return _person(profile.id, profile.name, profile.prefecture, profile.organization)
 
 
 async def _people(ids: list[int], viewer) -> list[dict]:
-    """The people a case names, as its form shows them: name, prefecture, organisation (never an address)."""
+    """The people a case names, as its form shows them: by their profile, else their account's name."""
     profiles = await coordinators.profiles_of(ids, viewer)
     users = await accounts.get_users([i for i in ids if i not in profiles])
     return [
-        _person(profiles[i]) if i in profiles else {"id": i, "name": users[i].display_name, "prefecture": None}
+        _profiled(profiles[i]) if i in profiles else _person(i, users[i].display_name)
         for i in ids
         if i in profiles or i in users
     ]
@@ -93,7 +97,7 @@ async def _people(ids: list[int], viewer) -> list[dict]:
 async def _found(find: str, viewer, chosen: list[int]) -> list[dict]:
     """Whom the form's person search finds (the directory's search: kanji, kana, romaji)."""
     page = await coordinators.directory(viewer, q=find, limit=20)
-    return [_person(p) for p in page.items if p.id not in chosen]
+    return [_profiled(p) for p in page.items if p.id not in chosen]
 
 
 def _field_of(error: DomainError, default: str) -> str:
@@ -101,15 +105,16 @@ def _field_of(error: DomainError, default: str) -> str:
 
 
 async def _case_page(
-    values: dict, viewer, *, action: str, title: str, error: DomainError | None = None, find: str = ""
+    values: dict, viewer, *, case_id: int | None, title: str, error: DomainError | None = None, find: str = ""
 ) -> Template:
+    """The case form: a new case's (`case_id` None) or an existing one's, with its remove button."""
     chosen = [int(v) for v in values["people"] if str(v).isdigit() and len(str(v)) < 10]
     return Template(
         "cases/form.html",
         context={
             "form": values,
             "errors": {_field_of(error, "title"): error.detail} if error else {},
-            "action": action,
+            "action": f"/organizer/cases/{case_id}/edit" if case_id else "/organizer/cases/new",
             "title": title,
             "kinds": CASE_KINDS,
             "prefectures": PREFECTURES,
@@ -118,7 +123,7 @@ async def _case_page(
             "people": await _people(chosen, viewer),
             "find": find,
             "found": await _found(find, viewer, chosen) if find else [],
-            "delete_action": action.removesuffix("/edit") + "/delete" if action.endswith("/edit") else None,
+            "delete_action": f"/organizer/cases/{case_id}/delete" if case_id else None,
         },
         status_code=error.status_code if error else 200,
     )
@@ -161,10 +166,9 @@ class CasePages(Controller):
     ) -> Template:
         kind = kind if kind in CASE_KINDS else None
         user = current_user(request)
-        filters = {"q": q, "kind": kind, "theme": theme, "prefecture": prefecture}
-        search = {**filters, "organization": organization, "person": person}
-        found = await cases.list_cases(**search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        total = await cases.count_cases(**search)
+        search = {"q": q, "kind": kind, "theme": theme, "prefecture": prefecture}
+        search |= {"organization": organization, "person": person}
+        found, total = await cases.search_cases(**search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         kept = {key: value for key, value in search.items() if value}
 
@@ -216,13 +220,13 @@ class CasePages(Controller):
     @get("/organizer/cases/new", guards=[organizer_required])
     async def new_case(self, request: Request, challenge: FromQuery[Id | None] = None) -> Template:
         values = await challenges.case_draft(challenge, request.user) if challenge else _empty_case()
-        return await _case_page(values, request.user, action="/organizer/cases/new", title=_("Write a case"))
+        return await _case_page(values, request.user, case_id=None, title=_("Write a case"))
 
     @post("/organizer/cases/new", guards=[organizer_required])
     async def create_case(self, request: Request) -> Template | Redirect:
         form = await request.form()
         values = _case_form(form)
-        page = {"action": "/organizer/cases/new", "title": _("Write a case")}
+        page = {"case_id": None, "title": _("Write a case")}
         if (find := _searching(form)) is not None:
             return await _case_page(values, request.user, find=find, **page)
         try:
@@ -235,14 +239,14 @@ class CasePages(Controller):
     @get("/organizer/cases/{case_id:int}/edit", guards=[organizer_required])
     async def edit_case(self, request: Request, case_id: FromPath[Id]) -> Template:
         values = await cases.form_values(case_id)
-        return await _case_page(values, request.user, action=f"/organizer/cases/{case_id}/edit", title=values["title"])
+        return await _case_page(values, request.user, case_id=case_id, title=values["title"])
 
     @post("/organizer/cases/{case_id:int}/edit", guards=[organizer_required])
     async def save_case(self, request: Request, case_id: FromPath[Id]) -> Template | Redirect:
         form = await request.form()
         values = _case_form(form)
         await cases.form_values(case_id)  # a case that is none is a 404, not a form
-        page = {"action": f"/organizer/cases/{case_id}/edit", "title": values["title"] or _("Case")}
+        page = {"case_id": case_id, "title": values["title"] or _("Case")}
         if (find := _searching(form)) is not None:
             return await _case_page(values, request.user, find=find, **page)
         try:

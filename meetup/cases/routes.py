@@ -72,8 +72,8 @@ class CasesApi(Controller):
     ) -> Response[list[CaseSummary]]:
         search = {"q": q, "kind": kind, "theme": theme, "prefecture": prefecture}
         search |= {"organization": organization, "person": person}
-        found = await cases.list_cases(**search, limit=limit, offset=offset)
-        return Response(found, headers={"x-total-count": str(await cases.count_cases(**search))})
+        found, total = await cases.search_cases(**search, limit=limit, offset=offset)
+        return Response(found, headers={"x-total-count": str(total)})
 
     @post(
         "/cases",

@@ -253,19 +253,23 @@ async def _matching(
     return where
 
 
-async def count_cases(**filters) -> int:
-    """How many cases a search of the library finds (filters as `list_cases`)."""
-    where = await _matching(**filters)
-    return 0 if where is None else await Case.count().where(where)
-
-
-async def list_cases(*, limit: int = LIST_LIMIT, offset: int = 0, **filters) -> list[CaseSummary]:
+async def list_cases(*, limit: int = LIST_LIMIT, **filters) -> list[CaseSummary]:
     """Cases matching the query (kanji, kana or romaji) and filters (`q`, `kind`, `theme`,
     `prefecture`, `organization`, `person`, `ids`), newest first. `person`: the cases naming
     someone who agreed to be named there."""
     where = await _matching(**filters)
+    return [] if where is None else await _summaries(where, limit, 0)
+
+
+async def search_cases(*, limit: int, offset: int = 0, **filters) -> tuple[list[CaseSummary], int]:
+    """One page of `list_cases` and how many cases match in all (the search built once)."""
+    where = await _matching(**filters)
     if where is None:
-        return []
+        return [], 0
+    return await _summaries(where, limit, offset), await Case.count().where(where)
+
+
+async def _summaries(where, limit: int, offset: int) -> list[CaseSummary]:
     rows = await (
         Case.select(Case.id, Case.title, Case.summary, Case.kind, Case.themes_json, Case.prefecture, Case.created_at)
         .where(where)
