@@ -46,3 +46,5 @@ async def test_an_organizer_names_people_and_a_forum_on_a_case_on_a_phone(live_s
     chosen = page.locator("#people-chosen input:checked")
     assert sorted([await c.get_attribute("value") for c in await chosen.all()]) == sorted([str(sato), str(sasaki)])
     assert "NEXT TOHOKU MEETUP 2021" in await page.locator('select[name="events"] option:checked').inner_text()
+    assert await page.get_by_role("button", name="この事例を削除する").is_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= WIDTH  # the edit page too
