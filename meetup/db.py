@@ -374,6 +374,19 @@ async def fetch(sql: str, *args: Any) -> list[dict]:
     return await db._run_in_new_connection(text, list(args))
 
 
+async def write(sql: str, *args: Any) -> None:
+    """One hand-written writing statement (`{}` marks each argument), atomic on its own: in the
+    current transaction if there is one; else on SQLite in one thread hop on the writer's
+    connection (a pooled statement took three: execute, commit, fetch), on PostgreSQL on a pooled
+    connection with no BEGIN or COMMIT."""
+    db = engine()
+    if isinstance(db, SQLiteEngine) and db._pooling and not db.transaction_exists():
+        text = sqlite_text(sql)
+        await write_at_once(lambda connection: connection.execute(text, args))
+        return
+    await fetch(sql, *args)
+
+
 async def insert(row: Table, *, returning: str = "*", skip_conflict_on: str | None = None) -> list[dict]:
     """Insert one Piccolo row through `fetch` (its defaults filled as Piccolo fills them).
 

@@ -343,13 +343,20 @@ class SmtpCollector:
 
     def __init__(self) -> None:
         self.envelopes: list = []
+        self.peers: list = []  # the connection (client address) each accepted message came on
+        self.quits = 0  # connections the client ended with QUIT
         self.reply: str | None = None  # e.g. "451 try later" or "550 no such user"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         if self.reply:
             return self.reply
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.quits += 1
+        return "221 Bye"
 
     def messages(self):
         import email

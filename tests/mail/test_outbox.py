@@ -82,6 +82,36 @@ async def test_worker_delivers_text_and_html_with_a_stable_message_id(worker, sm
     assert await worker.run_once() == 0  # nothing is sent twice
 
 
+async def test_batch_after_batch_goes_out_on_one_connection_closed_after_the_last(database, mail_settings, smtp_server):
+    collector, _ = smtp_server
+    for n in range(12):
+        await outbox.enqueue(to_addr=f"person{n}@example.jp", subject="ご案内", body_text="こんにちは")
+    worker = MailWorker(mail_settings, batch_size=5)
+    batches = []
+    while claimed := await worker.run_once():
+        batches.append(claimed)
+    assert batches == [5, 5, 2]
+    assert len(collector.envelopes) == 12
+    assert len(set(collector.peers)) == 1  # one connection for the three batches
+    assert collector.quits == 1  # ended after the batch that was not full
+    assert await OutboxMail.count().where(OutboxMail.status == "sent") == 12
+
+
+async def test_a_worker_that_stops_ends_its_connection(database, mail_settings, smtp_server):
+    collector, _ = smtp_server
+    for n in range(4):
+        await outbox.enqueue(to_addr=f"person{n}@example.jp", subject="ご案内", body_text="こんにちは")
+    worker, stop = MailWorker(mail_settings, batch_size=2, poll_seconds=0.05), asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop))
+    async with asyncio.timeout(10):
+        while len(collector.envelopes) < 4:
+            await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    assert len(set(collector.peers)) == 1
+    assert collector.quits == 1
+
+
 async def test_a_temporary_refusal_is_retried_later(worker, smtp_server):
     collector, _ = smtp_server
     collector.reply = "451 4.3.0 try again later"
