@@ -403,12 +403,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--only-database-tests",
         action="store_true",
-        help="leave out tests that open no database (make test's PostgreSQL pass: the SQLite pass ran them)",
+        help="leave out tests that open no database, and the browser walks not marked every_database "
+        "(make test's PostgreSQL pass: the SQLite pass ran them)",
     )
 
 
+BROWSER_TESTS = Path(__file__).parent / "e2e"
+
+
 def _opens_a_database(item: pytest.Item) -> bool:
-    if item.get_closest_marker("markup_only"):  # it opens one, but what it judges is the same on every database
+    if BROWSER_TESTS in item.path.parents and not item.get_closest_marker("every_database"):
+        # A browser walk judges what a person sees and does: the same templates and scripts whichever
+        # database holds the rows, and the server's work under the pages is tested on both databases
+        # by the API and service tests. It runs once, unless marked `every_database`.
         return False
     module = getattr(item, "module", None)
     # a test module that reads the service URLs itself (servers, pg_dump…) uses them without the fixture

@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -152,15 +153,36 @@ def _child(request: dict) -> int:
         sys.stderr.flush()
 
 
-def _serve() -> None:
-    # What `main.py serve` imports and warms up, done once here for every fork.
+def _warm_up() -> None:
+    """What `main.py serve` imports and readies before and while it serves, done once here for
+    every fork: an app built once (its first build also fills Litestar's and typing's caches, a
+    fork's own build then costs a third), every template compiled, both catalogues read."""
     import uvicorn  # noqa: F401
 
     import main  # noqa: F401
-    from meetup import app  # noqa: F401
+    from meetup import app, i18n, templating
     from meetup.coordinators import service
+    from meetup.settings import Settings
 
     service.warm_up()
+    with tempfile.TemporaryDirectory() as var_dir:  # (an app makes its var/ and database folder at once)
+        warm = Settings(
+            env="test",
+            secret_key="zygote-warm-up",
+            base_url="http://zygote.invalid",
+            database_url=f"sqlite:///{var_dir}/warm-up.sqlite3",
+            var_dir=var_dir,
+        )
+        app.create_app(warm)
+    environment = templating.environment()
+    for name in environment.list_templates(extensions=("html", "txt", "xml")):
+        environment.get_template(name)
+    for locale in i18n.LOCALES:
+        i18n.translations(locale)
+
+
+def _serve() -> None:
+    _warm_up()
     statuses: dict[int, int] = {}
 
     def reap() -> None:

@@ -46,8 +46,6 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from playwright.async_api import expect
 
 from meetup import demo
@@ -38,7 +37,6 @@ async def violations_on(page, base_url: str, path: str, name: str) -> list[str]:
     return found
 
 
-@pytest.mark.markup_only
 async def test_axe_finds_no_wcag_violation_on_forty_two_pages(live_server, browser, database):
     site = await demo_site()
     organizer_email, organizer_password, _name = demo.DEMO_ORGANIZER

@@ -1,10 +1,12 @@
 """Two people chat in a breakout room in real browsers; one loses the connection, comes back and
-has missed nothing, with no line twice."""
+has missed nothing, with no line twice. On both databases: on PostgreSQL every line goes through
+Redis, on SQLite through the in-process channels."""
 
 import asyncio
 import re
 
 import msgspec
+import pytest
 from playwright.async_api import expect
 
 from meetup.accounts import service as accounts
@@ -17,6 +19,8 @@ from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
 from tests.e2e.conftest import SCREENSHOTS, open_page, screenshot
 from tests.factories import PASSWORD, forum, new_email
+
+pytestmark = pytest.mark.every_database
 
 
 async def participant(event: dict, name: str) -> str:

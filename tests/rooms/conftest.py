@@ -1,7 +1,9 @@
 """Room tests talk to a real server on a real port with the `websockets` client.
 
 The server is uvicorn running the app in this test's event loop, so the test can prepare data
-with the services and share the session store the app uses.
+with the services and share the session store the app uses. The app is the test's settings' own
+(`app_for`: re-bound, not built again; building one costs a second of CPU), so it knows itself by
+the test base URL, not by the port: clients send that as their Origin, as a browser on the site would.
 """
 
 from __future__ import annotations
@@ -17,16 +19,16 @@ import pytest
 import uvicorn
 import websockets
 
-from meetup.app import create_app
 from meetup.rooms.limits import MAX_FRAME_BYTES, WS_PROTOCOL
-from tests.conftest import free_port
+from tests.conftest import app_for, free_port
 
 
 class LiveApp:
-    def __init__(self, app, base_url: str):
+    def __init__(self, app, base_url: str, origin: str):
         self.app = app
-        self.base_url = base_url
+        self.base_url = base_url  # where the server listens
         self.ws_url = base_url.replace("http://", "ws://")
+        self.origin = origin  # the site's own origin (its settings' base URL)
 
     async def session_for(self, user_id: int) -> str:
         session_id = secrets.token_hex(32)
@@ -50,7 +52,7 @@ class LiveApp:
         return await websockets.connect(
             url,
             additional_headers=headers,
-            origin=origin if origin is not None else self.base_url,
+            origin=origin if origin is not None else self.origin,
             max_size=2**22,
             **options,
         )
@@ -59,8 +61,13 @@ class LiveApp:
 @pytest.fixture
 async def live(settings) -> AsyncIterator[LiveApp]:
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = create_app(msgspec.structs.replace(settings, base_url=base_url))
+    with app_for(settings) as app:
+        async with _served(app, port):
+            yield LiveApp(app, f"http://127.0.0.1:{port}", settings.origin)
+
+
+@contextlib.asynccontextmanager
+async def _served(app, port: int) -> AsyncIterator[None]:
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -77,7 +84,7 @@ async def live(settings) -> AsyncIterator[LiveApp]:
             task.result()
         await asyncio.sleep(0.02)
     try:
-        yield LiveApp(app, base_url)
+        yield
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)

@@ -100,7 +100,7 @@ async def test_logout_closes_long_lived_sockets(live):
     client = await http_as(live, a)
     session = client.cookies["session"]
     ws = await websockets.connect(
-        f"{live.ws_url}/ws/rooms/{room_id}", additional_headers={"Cookie": f"session={session}"}, origin=live.base_url
+        f"{live.ws_url}/ws/rooms/{room_id}", additional_headers={"Cookie": f"session={session}"}, origin=live.origin
     )
     await frame(ws)
     assert (await client.post("/api/v1/auth/logout")).status_code == 204

@@ -116,10 +116,16 @@ def fuzz(base_url: str, headers: list[str], report: Path) -> subprocess.Complete
     return subprocess.run(command, cwd=report.parent, capture_output=True, text=True, timeout=900)
 
 
+# Who walks: an organizer reaches every operation past its guard, the public ones with the values a
+# visitor would send, so every query the walks make is in that walk, which runs on both databases;
+# a visitor's walk adds the refusals (401/403) and runs in the SQLite pass only.
+WALKS = (("organizer", ORGANIZER),) if TEST_DATABASE_URL else (("anonymous", None), ("organizer", ORGANIZER))
+
+
 def test_no_answer_is_a_server_error_or_breaks_its_schema(fuzz_server, tmp_path):
-    """As an anonymous visitor, then as an organizer: one test, so that run in parallel the two
-    walks still share one server (seeding it takes seconds) instead of each worker seeding its own."""
-    for who, login in (("anonymous", None), ("organizer", ORGANIZER)):
+    """The walks one after the other in one test, so that run in parallel they still share one
+    server (seeding it takes seconds) instead of each worker seeding its own."""
+    for who, login in WALKS:
         headers = browser_headers(fuzz_server, login)
         (tmp_path / who).mkdir()
         result = fuzz(fuzz_server, headers, tmp_path / who / "junit.xml")

@@ -30,7 +30,6 @@ import re
 
 import msgspec
 import pytest
-import uvicorn
 import websockets
 
 from meetup.accounts import calendar_feed
@@ -59,9 +58,10 @@ from meetup.rooms import service as rooms
 from meetup.rooms.schemas import RoomIn
 from meetup.surveys import service as surveys
 from meetup.surveys.schemas import ResponseIn, SurveyIn, SurveyQuestion
-from tests.conftest import Prepared, free_port, prepare
+from tests.conftest import Prepared, prepare
 from tests.factories import forum, make_accounts, signed_in
 from tests.reports.factories import line_row
+from tests.rooms.conftest import live  # noqa: F401 (a fixture, found by its name)
 
 ROLES = ("anonymous", "participant", "registrant", "other_registrant", "cohost", "organizer")
 
@@ -583,34 +583,23 @@ async def test_who_may_use_each_route(route, world, client, make_client):
             assert refused, f"{route} as {role} ({rule}): {status} {location}"
 
 
-async def test_who_may_join_a_room_over_the_websocket(world, settings):
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = create_app(msgspec.structs.replace(settings, base_url=base_url))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
-        store = app.stores.get("sessions")
-        for role in ROLES:
-            headers = {}
-            if world.users[role] is not None:
-                await store.set(f"s-{role}", msgspec.json.encode({"uid": world.users[role]}), expires_in=600)
-                headers["Cookie"] = f"session=s-{role}"
-            url = f"ws://127.0.0.1:{port}/ws/rooms/{world.ids['room_id']}"
-            async with websockets.connect(url, additional_headers=headers, origin=base_url) as ws:
-                try:
-                    first = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
-                except websockets.ConnectionClosed as closed:
-                    first = {"closed": closed.rcvd.code}
-            if role in ALLOWED["registrant"]:
-                assert first.get("type") == "hello", (role, first)
-            else:
-                assert first == {"closed": 4401 if role == "anonymous" else 4403}, (role, first)
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=15)
+async def test_who_may_join_a_room_over_the_websocket(world, live):  # noqa: F811 (the fixture)
+    store = live.app.stores.get("sessions")
+    for role in ROLES:
+        headers = {}
+        if world.users[role] is not None:
+            await store.set(f"s-{role}", msgspec.json.encode({"uid": world.users[role]}), expires_in=600)
+            headers["Cookie"] = f"session=s-{role}"
+        url = f"{live.ws_url}/ws/rooms/{world.ids['room_id']}"
+        async with websockets.connect(url, additional_headers=headers, origin=live.origin) as ws:
+            try:
+                first = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+            except websockets.ConnectionClosed as closed:
+                first = {"closed": closed.rcvd.code}
+        if role in ALLOWED["registrant"]:
+            assert first.get("type") == "hello", (role, first)
+        else:
+            assert first == {"closed": 4401 if role == "anonymous" else 4403}, (role, first)
 
 
 # RFC 8058 one-click (campaigns, and the follows mail): mailbox providers send no token
