@@ -432,6 +432,7 @@ SLOW_FIRST = (
     "tests/e2e/",
     "tests/events/test_never_oversold.py",
     "tests/site/test_demo_data.py",
+    "tests/site/test_seed_command.py",
     "tests/deploy/",
 )
 

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from meetup import ROOT
 from tests.conftest import TEST_DATABASE_URL
+from tests.zygote import Forked, start_main
 
 
 def start_server(
     port: int, base_url: str, tmp_path: Path, redis_url: str | None, database_url: str | None = None, **env: str
-) -> subprocess.Popen:
-    """`main.py serve` on `port` (the test database unless told otherwise; Redis only if given)."""
+) -> Forked:
+    """`main.py serve` on `port` (the test database unless told otherwise; Redis only if given), a
+    process of its own forked from the test process's zygote (`tests.zygote`: a new interpreter
+    spent two to three seconds of CPU importing the app before it served)."""
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("MEETUP_")},
         "MEETUP_DATABASE_URL": database_url or TEST_DATABASE_URL,
@@ -29,13 +29,10 @@ def start_server(
         "MEETUP_VAR_DIR": str(tmp_path / f"var{port}"),
         **env,
     }
-    log = (tmp_path / f"server{port}.log").open("w")
-    return subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=environment, stdout=log, stderr=log
-    )
+    return start_main(["serve", "--port", str(port)], environment, tmp_path / f"server{port}.log")
 
 
-def wait_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def wait_up(url: str, process: Forked, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert process.poll() is None, "server exited"

@@ -1,18 +1,45 @@
-"""The demo data comes from the source document and is safe to load twice."""
+"""The demo data comes from the source document and is safe to load twice.
 
-from meetup import demo
+The demo is loaded once for the module (loading it takes a second or more); each test starts from
+its own copy of that database, so a test that loads it again checks that nothing doubles."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from meetup import composers, demo
 from meetup.accounts import service as accounts
 from meetup.coordinators import organizations
 from meetup.coordinators import service as coordinators
 from meetup.coordinators.prefectures import TOHOKU
 from meetup.events import audit, cohosts, enrolment
 from meetup.events import service as events
-from tests.zygote import run_main
+from tests.conftest import Prepared, prepare
+
+
+async def load_demo() -> dict:
+    composers.register_all()  # as every process that writes mail does at start-up
+    return await demo.load_demo()
+
+
+@pytest.fixture(scope="module")
+def prepared_demo(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Prepared, Path]:
+    directory = tmp_path_factory.mktemp("demo")
+    return prepare(migrated_database, directory, load_demo)[0], directory / "var"
+
+
+@pytest.fixture
+def database_url(prepared_demo: tuple[Prepared, Path], tmp_path: Path) -> str:
+    """A copy of the database the demo was loaded into, and of the files it stored (the report's
+    slides) in the test's var/."""
+    prepared, var = prepared_demo
+    shutil.copytree(var, tmp_path / "var")
+    return prepared.copy(tmp_path)
 
 
 async def test_demo_data_loads_twice_without_duplicates(database):
-    await demo.load_demo()
-    again = await demo.load_demo()
+    again = await demo.load_demo()  # the second time: the first made the module's database
     assert again["participants_created"] == 0
     found = await organizations.list_organizations()
     names = {org.name for org in found}
@@ -29,7 +56,6 @@ async def test_demo_data_loads_twice_without_duplicates(database):
 
 
 async def test_the_2021_programme_has_a_sample_cohort_with_attendance(database):
-    await demo.load_demo()
     await demo.load_migite_enrolment()  # again: nothing doubles
     programme = await enrolment.open_series(demo.MIGITE)
     cohort = await enrolment.cohort(programme)
@@ -43,7 +69,6 @@ async def test_the_2021_programme_has_a_sample_cohort_with_attendance(database):
 
 
 async def test_sample_accounts_are_marked_and_the_organizer_can_log_in(database):
-    await demo.load_demo()
     for email, _name in demo.SAMPLE_PARTICIPANTS:
         user = await accounts.find_user_by_email(email)
         assert "サンプル" in user.display_name
@@ -59,7 +84,6 @@ async def test_sample_accounts_are_marked_and_the_organizer_can_log_in(database)
 
 
 async def test_the_demo_has_an_admin_and_a_cohost_with_a_log(database):
-    await demo.load_demo()
     await demo.load_demo()  # again: no second co-host, no second line
     email, password, _name = demo.DEMO_ADMIN
     admin = await accounts.find_user_by_email(email)
@@ -78,20 +102,9 @@ async def test_the_demo_has_an_admin_and_a_cohost_with_a_log(database):
     assert await audit.actions_of(forum["id"]) == ["campaign.create", "cohost.invite", "cohost.accept"]
 
 
-def test_seed_command_prints_the_organizer_login(database_url, tmp_path):
-    env = {"MEETUP_DATABASE_URL": database_url, "MEETUP_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    first = run_main(["seed", "--if-empty"], env, tmp_path / "out", timeout=120)
-    assert first.returncode == 0, first.stderr
-    assert "organizer@example.jp" in first.stdout
-    assert "admin@example.jp" in first.stdout
-    second = run_main(["seed", "--if-empty"], env, tmp_path / "out", timeout=120)
-    assert "left as it is" in second.stdout
-
-
 async def test_demo_forums_hold_the_real_2021_programme_and_upcoming_forums(database):
     from meetup.events import service as events
 
-    await demo.load_demo()
     sessions = await events.list_events(series_slug=demo.MIGITE)
     assert len(sessions) == 7
     first, last = sessions[0], sessions[-1]
@@ -112,7 +125,6 @@ async def test_demo_forums_hold_the_real_2021_programme_and_upcoming_forums(data
 async def test_demo_coordinators_and_the_ties_around_the_2021_forum(database):
     from meetup.coordinators.tables import Tie
 
-    await demo.load_demo()
     page = await coordinators.directory(None, limit=200)
     assert page.total == len(demo.SAMPLE_COORDINATORS)
     assert all("サンプル" in p.name for p in page.items)
@@ -130,7 +142,6 @@ async def test_demo_series_have_their_japanese_titles_and_descriptions(database)
     from meetup.events import series
     from meetup.events import service as events
 
-    await demo.load_demo()
     found = {s.slug: s for s in await series.list_series()}
     assert found[demo.MIGITE].title.startswith("右腕人材育成プログラム")
     assert found[demo.COORDINATOR_FORUM].title == "東北コーディネーター・フォーラム"
@@ -146,7 +157,6 @@ async def test_rips_has_two_imported_cohorts_and_an_ob_forum_for_them_only(datab
     from meetup.events import alumni
     from meetup.events import service as events
 
-    await demo.load_demo()
     await demo.load_rips_alumni()  # again: nothing doubles
     rips = await enrolment.series.series_row(demo.RIPS)
     records = await alumni.alumni_list(rips["id"])
@@ -167,7 +177,6 @@ async def test_the_demo_follows_and_their_first_digest(database):
     from meetup.followups import follows
     from meetup.mail import outbox
 
-    await demo.load_demo()
     await demo.load_follows()  # again: nothing doubles
     misaki = await accounts.find_user_by_email(demo.SAMPLE_PARTICIPANTS[2][0])
     assert [f.kind for f in await follows.my_follows(misaki.id)] == ["series", "organization", "prefecture"]
@@ -184,7 +193,6 @@ async def test_the_2021_forum_has_a_published_report_with_its_slides(database):
     from meetup.reports.tables import Material
     from meetup.site import storage
 
-    await demo.load_demo()
     await demo.load_report_2021((await accounts.find_user_by_email(demo.DEMO_ORGANIZER[0])).id)  # again: no double
     forum = await events.event_row("coordinator-forum-2021")
     report = await reports.report_for(forum, None)
@@ -201,7 +209,6 @@ async def test_the_demo_has_two_cases_from_the_document_and_challenges_one_with_
     from meetup.cases import challenges
     from meetup.cases import service as cases
 
-    await demo.load_demo()
     await demo.load_demo()  # again: nothing twice
     found = await cases.list_cases()
     assert len(found) == 2
@@ -220,7 +227,6 @@ async def test_the_demo_has_pending_proposals_one_to_merge_and_a_pending_colleag
     from meetup.coordinators import organization_invitations, organization_proposals
     from meetup.mail.tables import OutboxMail
 
-    await demo.load_demo()
     await demo.load_demo()  # again: nothing doubles
     pending = await organization_proposals.list_proposals("pending")
     assert sorted(p.name for p in pending) == sorted(["ワカック", "「新しい東北」官民連携推進協議会"])
