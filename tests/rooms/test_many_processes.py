@@ -54,8 +54,9 @@ async def test_a_line_sent_through_one_process_reaches_a_member_on_the_other(dat
                 if frame["type"] == kind and (author is None or frame["author"]["id"] == author):
                     return frame
 
-        alice, bob = await connect(ports[0], a), await connect(ports[1], b)
-        assert (await next_of(alice, "hello"))["you"]["id"] == a
+        alice = await connect(ports[0], a)
+        assert (await next_of(alice, "hello"))["you"]["id"] == a  # she is in: her presence is written
+        bob = await connect(ports[1], b)  # (connected before her hello, his could be counted first)
         hello = await next_of(bob, "hello")
         assert {m["id"] for m in hello["members"]} == {a, b}  # presence is shared through Redis
         await alice.send('{"type":"say","body":"仙台のプロセスから","client_id":"x1"}')
