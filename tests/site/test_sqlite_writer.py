@@ -104,3 +104,30 @@ async def test_single_statements_run_a_few_at_a_time_and_all_answer(sqlite, monk
     counts = await asyncio.gather(*(Account.count() for _ in range(30)))
     assert counts == [1] * 30
     assert peak == db.RUNNING_AT_ONCE
+
+
+async def test_single_statements_and_statements_in_a_transaction_keep_their_rows_and_failures(sqlite):
+    """Each statement is one hop to its connection's thread: a RETURNING insert's row comes back
+    and is committed, a refused one raises and leaves nothing (and its connection is not reused),
+    and in a transaction the statements see each other and go together."""
+    [row] = await db.fetch(
+        "INSERT INTO account (email, display_name) VALUES ({}, {}) RETURNING id, email", "x@example.jp", "x"
+    )
+    assert row["email"] == "x@example.jp"
+    with pytest.raises(Exception, match="UNIQUE"):
+        await db.fetch("INSERT INTO account (email, display_name) VALUES ({}, {}) RETURNING id", "x@example.jp", "y")
+    assert [r["email"] for r in await db.fetch("SELECT email FROM account")] == ["x@example.jp"]
+    with pytest.raises(ValueError):
+        async with db.write_transaction():
+            await Account.insert(Account(email="t@example.jp", display_name="t"))
+            assert await Account.count() == 2  # its own insert, seen inside
+            raise ValueError("the whole transaction goes")
+    assert await Account.count() == 1
+    async with db.write_transaction():
+        await db.fetch("INSERT INTO account (email, display_name) VALUES ({}, {})", "u@example.jp", "u")
+        await Account.insert(Account(email="v@example.jp", display_name="v"))
+    assert sorted(r["email"] for r in await db.fetch("SELECT email FROM account")) == [
+        "u@example.jp",
+        "v@example.jp",
+        "x@example.jp",
+    ]
