@@ -42,6 +42,25 @@ async def test_a_sender_past_the_rate_limit_or_in_a_closed_room_stores_nothing(d
     assert await RoomMessage.count() == 0
 
 
+async def test_a_line_is_numbered_stored_as_sent_and_a_resend_returns_it(database):
+    event, (a, b) = await forum_with_people(2)
+    room_id = await room_in(event)
+    alice, bob = await get_user(a), await get_user(b)
+    first, created = await rooms.post_message(room_id, alice, "はじめまして", "c-1")
+    second, _ = await rooms.post_message(room_id, bob, "よろしく", None)
+    again, created_again = await rooms.post_message(room_id, alice, "はじめまして", "c-1")  # the page resent it
+    assert created and not created_again
+    assert (first.id, second.id) == (1, 2)
+    assert again == first  # the same line, its number and time as stored
+    [stored_first, stored_second] = await rooms.history(room_id)
+    assert stored_first == first and stored_second == second
+    assert first.sent_at.utcoffset() is not None and first.author.display_name == alice.display_name
+    await rooms.close_room(room_id, 0)  # the timer runs out now
+    with pytest.raises(rooms.RoomClosed):
+        await rooms.post_message(room_id, bob, "遅れて", None)
+    assert await RoomMessage.count() == 2
+
+
 @pytest.mark.parametrize(("body", "code"), [("   ", "empty"), ("あ" * 2001, "too_long"), ("ちょうどいい長さ", None)])
 async def test_the_socket_hands_every_line_to_post_message(live, monkeypatch, body, code):
     event, (a,) = await forum_with_people(1)
