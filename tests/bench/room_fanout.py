@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import io
 import logging
@@ -331,14 +332,28 @@ async def settle(tally: Tally, by_room: dict[int, list[Member]], quiet_seconds: 
         await asyncio.sleep(0.1)
         if time.perf_counter_ns() - tally.last_frame_ns > quiet_seconds * 1e9:
             break
-    for room, members in by_room.items():
-        with contextlib.suppress(ConnectionClosed):
-            await members[0].ws.send(f'{{"type":"say","body":"probe|{room}"}}')
-    while time.perf_counter() < deadline:
-        if len(tally.probes_back) >= len(by_room):
-            return True
-        await asyncio.sleep(0.05)
-    return False
+    # A probe refused while its room was behind (`unavailable`) is said again a second later, as a
+    # page sends a refused line again; refusals of probes are not the load's: they are put back.
+    errors, refused, expected = collections.Counter(tally.errors), tally.refused, tally.expected
+
+    async def say_probes(rooms: list[int]) -> None:
+        for room in rooms:
+            with contextlib.suppress(ConnectionClosed):
+                await by_room[room][0].ws.send(f'{{"type":"say","body":"probe|{room}"}}')
+
+    try:
+        await say_probes(list(by_room))
+        again = time.perf_counter() + 1
+        while time.perf_counter() < deadline:
+            if len(tally.probes_back) >= len(by_room):
+                return True
+            if time.perf_counter() > again:
+                await say_probes([room for room in by_room if str(room).encode() not in tally.probes_back])
+                again = time.perf_counter() + 1
+            await asyncio.sleep(0.05)
+        return False
+    finally:
+        tally.errors, tally.refused, tally.expected = errors, refused, expected
 
 
 async def drive(target: Target, scenario: Scenario, args: argparse.Namespace, tally: Tally) -> None:
