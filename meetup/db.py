@@ -393,7 +393,7 @@ async def fetch(sql: str, *args: Any) -> list[dict]:
             return await db._run_in_new_connection(text, list(args))
         return [dict(row) for row in rows]
     if transaction is not None:
-        return await transaction.connection._execute(_rows, transaction.connection._conn, text, args)
+        return await db._run_in_existing_connection(transaction.connection, text, list(args))
     return await db._run_in_new_connection(text, list(args))
 
 
@@ -402,8 +402,7 @@ async def write(sql: str, *args: Any) -> None:
     current transaction if there is one; else on SQLite in one thread hop on the writer's
     connection (a pooled statement took three: execute, commit, fetch), on PostgreSQL on a pooled
     connection with no BEGIN or COMMIT."""
-    db = engine()
-    if isinstance(db, SQLiteEngine) and db._pooling and not db.transaction_exists():
+    if writes_at_once():
         text = sqlite_text(sql)
         await write_at_once(lambda connection: connection.execute(text, args))
         return
@@ -454,17 +453,22 @@ async def single_write() -> AsyncIterator[None]:
         yield
 
 
+def writes_at_once() -> bool:
+    """True where `write_at_once` may be used: SQLite, outside a transaction."""
+    db = engine()
+    return isinstance(db, SQLiteEngine) and not db.transaction_exists()
+
+
 async def write_at_once(work: Callable[[sqlite3.Connection], T]) -> T:
     """SQLite only: one short write transaction whose statements need nothing from the event loop
     between them (`work` gets a plain sqlite3 connection). A transaction of awaited statements
     holds the process-wide writer lock across a loop turn for each statement, and in a busy
     process a turn is long: run in one thread hop, the lock is held for the statements only.
     On PostgreSQL the same change is one statement (see events/seats.py)."""
-    db = engine()
-    if not isinstance(db, SQLiteEngine) or db.transaction_exists():
+    if not writes_at_once():
         raise RuntimeError("write_at_once is for SQLite, outside a transaction (it would wait on its own lock)")
     async with _sqlite_writer:
-        return await db.write_at_once(work)
+        return await engine().write_at_once(work)
 
 
 @asynccontextmanager

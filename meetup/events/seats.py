@@ -27,7 +27,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from meetup.db import engine, fetch, insert_statement, sqlite_text, utcnow, write_at_once
+from meetup.db import engine, fetch, insert_statement, sqlite_text, utcnow, write_at_once, writes_at_once
 from meetup.events.tables import Enrolment, Event, Registration, Series
 from meetup.mail.outbox import Mail, enqueue_statement
 
@@ -110,8 +110,7 @@ _CLAIMED = " SELECT reg.*, claim.position AS waitlist_position FROM reg, claim"
 def in_one_statement(event: dict) -> bool:
     """A newcomer's place is taken at once (first come, first served): one statement on
     PostgreSQL, one thread hop on SQLite (outside any transaction: the hop has its own)."""
-    db = engine()
-    return event["registration_mode"] == "first_come" and (db.engine_type == "postgres" or not db.transaction_exists())
+    return event["registration_mode"] == "first_come" and (engine().engine_type == "postgres" or writes_at_once())
 
 
 def _claim_order(event: dict) -> tuple[str, str]:

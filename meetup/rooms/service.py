@@ -25,7 +25,7 @@ from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections, ties
 from meetup.coordinators import service as coordinators
-from meetup.db import SQLiteEngine, engine, sqlite_text, utcnow, write_at_once, write_transaction
+from meetup.db import sqlite_text, utcnow, write_at_once, write_transaction, writes_at_once
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound, TooManyRequests
 from meetup.events import cohosts
 from meetup.events import service as events
@@ -235,8 +235,7 @@ async def post_message(
     if throttle is not None and not throttle():
         raise SlowDown(_("More than 10 messages in 5 seconds: please slow down."), retry_after=5)
     now = utcnow()
-    db = engine()
-    if isinstance(db, SQLiteEngine) and not db.transaction_exists():
+    if writes_at_once():
         try:
             row, new = await write_at_once(lambda c: _store_on_sqlite(c, room_id, author.id, body, client_id, now))
         except _Closed:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import io
 import logging
@@ -334,7 +333,7 @@ async def settle(tally: Tally, by_room: dict[int, list[Member]], quiet_seconds: 
             break
     # A probe refused while its room was behind (`unavailable`) is said again a second later, as a
     # page sends a refused line again; refusals of probes are not the load's: they are put back.
-    errors, refused, expected = collections.Counter(tally.errors), tally.refused, tally.expected
+    errors, refused, expected = Counter(tally.errors), tally.refused, tally.expected
 
     async def say_probes(rooms: list[int]) -> None:
         for room in rooms:
