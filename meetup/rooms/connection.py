@@ -11,7 +11,6 @@ meetup.rooms.limits.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 from datetime import datetime
@@ -80,36 +79,41 @@ _REFUSALS: dict[type[DomainError], ErrorCode] = {
 
 
 class LinesHad:
-    """The lines one client has: every line up to `upto` (its history, sent in hello) and the last
-    `RECENT` ids sent live since. Lines can be published out of id order (two people at once), so a
-    lower id that arrives late is still delivered; only a repeat is skipped. Repeats come within
-    moments (a hello overlapping live lines, a catch-up after an outage), so the last few hundred ids
-    hold them all; an id older than those that came again would be sent again, never lost (clients
-    keep lines by id). A member holds ~40 KiB for this however long the room runs: a set of the last
-    4,096 ids with their queue held ~650 KiB per member after a few thousand lines (issue 18)."""
+    """The lines one client has: every line up to `upto` (its history, sent in hello) and, of the
+    `WINDOW` lines below the newest sent live, which ones were sent (one bit each). Lines can be
+    published out of id order (two people at once), so a lower id that arrives late is still
+    delivered; only a repeat is skipped. Repeats come within moments (a hello overlapping live
+    lines, a catch-up after an outage), so the last thousand ids hold them all; an id older than
+    those that came again would be sent again, never lost (clients keep lines by id). A member
+    holds ~200 bytes for this however long the room runs (issue 18: a set and a queue of the last
+    4,096 ids held ~650 KiB per member after a few thousand lines, of the last 256 ~13 KiB)."""
 
-    RECENT = 256
+    WINDOW = 1024
+    _MASK = (1 << WINDOW) - 1
 
-    __slots__ = ("upto", "_newest", "_recent", "_order")
+    __slots__ = ("upto", "_newest", "_sent")
 
     def __init__(self) -> None:
         self.upto = 0
         self._newest = 0
-        self._recent: set[int] = set()
-        self._order: collections.deque[int] = collections.deque()
+        self._sent = 0  # bit k set: line `_newest - k` was sent live
 
     def __contains__(self, line_id: int) -> bool:
-        return line_id <= self.upto or line_id in self._recent
+        if line_id <= self.upto:
+            return True
+        below = self._newest - line_id
+        return 0 <= below < self.WINDOW and (self._sent >> below) & 1 == 1
 
     def take(self, line_id: int) -> bool:
         """Note the line as sent; False when the client already has it (do not send it again)."""
         if line_id in self:
             return False
-        self._recent.add(line_id)
-        self._order.append(line_id)
-        if len(self._order) > self.RECENT:
-            self._recent.discard(self._order.popleft())
-        self._newest = max(self._newest, line_id)
+        below = self._newest - line_id
+        if below < 0:  # the newest yet: the window slides up to it
+            self._sent = 1 if -below >= self.WINDOW else ((self._sent << -below) | 1) & self._MASK
+            self._newest = line_id
+        elif below < self.WINDOW:
+            self._sent |= 1 << below
         return True
 
     @property
@@ -137,15 +141,14 @@ class RoomConnection:
         self.presence = presence
         self.closes_at: datetime | None = room["closes_at"]
         self.lines = LinesHad()
-        self.timer_changed = asyncio.Event()
-        self.finished = asyncio.Event()  # set when the channel says the room closed
-        self.too_slow = asyncio.Event()  # set when the client has fallen too far behind
-        self.gone = asyncio.Event()  # set when a send found the connection already dropped
         self.subscriber = None
         self.outage_after: int | None = None  # the newest line had when Redis was lost
-        self.check_now = asyncio.Event()  # a revocation came: check the right to be here now
-        self.ended = asyncio.Event()  # the server ends this connection, with end_code
+        # Done once the connection is to end (the room closed, the client fell behind or went, the
+        # server ends it): one future, not an event and a task for each reason (memory per member).
+        self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.end_code, self.end_reason = 1000, ""
+        self._wake = asyncio.Event()  # `watch`: the timer moved, or a right may have ended
+        self._check_rights = False  # a revocation came: check the right to be here now
         self.noise = NoiseBudget()
 
     def rights_channels(self) -> list[str]:
@@ -154,10 +157,15 @@ class RoomConnection:
             channels.append(session_rights_channel(self.session_id))
         return channels
 
-    def end(self, code: int, reason: str) -> None:
-        if not self.ended.is_set():
+    def end(self, code: int = 1000, reason: str = "") -> None:
+        """End the connection with this close code; the first reason given is the one said."""
+        if not self.over.done():
             self.end_code, self.end_reason = code, reason
-            self.ended.set()
+            self.over.set_result(None)
+
+    def timer_moved(self, closes_at: datetime | None) -> None:
+        self.closes_at = closes_at
+        self._wake.set()
 
     async def catch_up(self) -> None:
         """After Redis came back: the lines and the timer that other processes could not pass on
@@ -169,8 +177,7 @@ class RoomConnection:
                 await self.send(message_frame(message))
         room = await service.room_row(self.room["id"])
         if room["closes_at"] != self.closes_at:
-            self.closes_at = room["closes_at"]
-            self.timer_changed.set()
+            self.timer_moved(room["closes_at"])
             await self.send(TimerFrame(closes_at=tokyo(self.closes_at)))
 
     async def send(self, frame: ServerFrame) -> None:
@@ -198,10 +205,10 @@ class RoomConnection:
 
     async def forward(self, raw: bytes) -> None:
         """A frame from the channel: pass it on, skipping lines the client already has."""
-        if self.too_slow.is_set() or self.gone.is_set():
+        if self.over.done():
             return
         if self.subscriber is not None and self.subscriber.qsize > LAG_LIMIT:
-            self.too_slow.set()
+            self.fell_behind()
             return
         if raw == OUTAGE:  # lines from other processes may stop coming: remember where they did
             self.outage_after = self.outage_after if self.outage_after is not None else self.lines.newest
@@ -215,19 +222,23 @@ class RoomConnection:
             if not self.lines.take(frame.id):
                 return
         elif kind == "timer":
-            self.closes_at = frame.closes_at
-            self.timer_changed.set()
+            self.timer_moved(frame.closes_at)
         try:
             async with asyncio.timeout(SEND_TIMEOUT):  # no extra task per frame, unlike wait_for
                 await self.socket.send_text(raw.decode())
         except TimeoutError:
-            self.too_slow.set()
+            self.fell_behind()
             return
         except (OSError, WebSocketDisconnect):  # dropped without a goodbye: nobody to send to
-            self.gone.set()
+            self.end()
             return
         if kind == "closed":
-            self.finished.set()
+            self.end()
+
+    def fell_behind(self) -> None:
+        if not self.over.done():
+            log.warning("room %s: %s fell behind and was disconnected", self.room["id"], self.user.id)
+        self.end(1013)
 
     def costs_noise(self) -> bool:
         """Count a frame that stores nothing; past the budget the connection ends (1008)."""
@@ -241,7 +252,7 @@ class RoomConnection:
             await self.send(ErrorFrame(code=code, detail=detail))
 
     async def receive(self, limiter: SayLimiter) -> None:
-        while not self.ended.is_set():
+        while not self.over.done():
             text = await self.socket.receive_text()
             if len(text) > MAX_FRAME:
                 await self.refuse("too_long", f"A frame may hold at most {MAX_FRAME} characters.")
@@ -288,33 +299,36 @@ class RoomConnection:
             self.lines.take(message.id)
             await self.send(message_frame(message))
 
-    async def watch_timer(self) -> None:
-        while True:
-            if self.closes_at is None:
-                await self.timer_changed.wait()
-            else:
-                delay = (self.closes_at - utcnow()).total_seconds()
-                if delay <= 0:
+    def on_rights(self, raw: bytes) -> None:
+        """A frame on this member's rights channels (never passed on to the client), heard at once."""
+        if raw != OUTAGE:  # a revocation, or Redis back after an outage (revocations may be lost)
+            self._check_rights = True
+            self._wake.set()
+
+    async def watch(self) -> None:
+        """The room's closing time and the right to be here, in one task. The room closes for the
+        member at `closes_at` (which a timer frame moves). A long-lived socket outlives the right
+        to be there: it is checked again when a revocation comes, and every RECHECK_SECONDS in
+        case one was lost."""
+        loop = asyncio.get_running_loop()
+        recheck_at = loop.time() + RECHECK_SECONDS
+        while not self.over.done():
+            wait = recheck_at - loop.time()
+            if self.closes_at is not None:
+                until_closed = (self.closes_at - utcnow()).total_seconds()
+                if until_closed <= 0:
                     await self.send(ClosedFrame())
                     raise RoomFinished
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.timer_changed.wait(), timeout=delay)
-            self.timer_changed.clear()
-
-    async def on_rights(self, raw: bytes) -> None:
-        """A frame on this member's rights channels (never passed on to the client)."""
-        if raw != OUTAGE:  # a revocation, or Redis back after an outage (revocations may be lost)
-            self.check_now.set()
-
-    async def watch_rights(self) -> None:
-        """A long-lived socket outlives the right to be there: check again when told, and every
-        RECHECK_SECONDS in case a revocation was lost."""
-        while not self.ended.is_set():
+                wait = min(wait, until_closed)
+            if self._check_rights or wait <= 0:
+                self._check_rights = False
+                recheck_at = loop.time() + RECHECK_SECONDS
+                await self.check_rights()
+                continue
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(RECHECK_SECONDS):
-                    await self.check_now.wait()
-            self.check_now.clear()
-            await self.check_rights()
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            self._wake.clear()  # what woke it is in the state read at the top of the loop
 
     async def check_rights(self) -> None:
         """Logged out: 4401. No longer a confirmed registrant or an organizer: 4403. Nobody is put

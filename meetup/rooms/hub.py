@@ -104,6 +104,21 @@ class Subscription:
                 await task
 
 
+class Listener:
+    """A listener that hears each frame at once, in the deliverer's turn: for a callback that only
+    notes something and never waits (a member's rights channels). No queue and no task of its own."""
+
+    __slots__ = ("channels", "_hear")
+    qsize = 0
+
+    def __init__(self, channels: Iterable[str], hear: Callable[[bytes], None]):
+        self.channels = tuple(channels)
+        self._hear = hear
+
+    def put(self, data: bytes) -> None:
+        self._hear(data)
+
+
 class Hub:
     def __init__(
         self,
@@ -125,7 +140,7 @@ class Hub:
         self.connected = redis is None  # True while frames reach the other processes (a guess
         # at start, until the relay's first connection says so)
         self.on_reconnect: list[Callable[[], Awaitable[object]]] = []
-        self._subscriptions: dict[str, set[Subscription]] = collections.defaultdict(set)
+        self._subscriptions: dict[str, set[Subscription | Listener]] = collections.defaultdict(set)
         self._relay_task: asyncio.Task | None = None
         self._relay_up = asyncio.Event()
         self.storing = 0  # lines said in this process and not yet stored (see `storing_line`)
@@ -147,11 +162,20 @@ class Hub:
 
     async def subscribe(self, channels: Iterable[str]) -> Subscription:
         subscription = Subscription(channels)
-        for channel in subscription.channels:
-            self._subscriptions[channel].add(subscription)
+        self._add(subscription)
         return subscription
 
-    async def unsubscribe(self, subscription: Subscription) -> None:
+    def listen(self, channels: Iterable[str], hear: Callable[[bytes], None]) -> Listener:
+        """`hear` is called with each frame on `channels` as it is delivered (unsubscribe to stop)."""
+        listener = Listener(channels, hear)
+        self._add(listener)
+        return listener
+
+    def _add(self, subscription: Subscription | Listener) -> None:
+        for channel in subscription.channels:
+            self._subscriptions[channel].add(subscription)
+
+    async def unsubscribe(self, subscription: Subscription | Listener) -> None:
         for channel in subscription.channels:
             listeners = self._subscriptions.get(channel)
             if listeners is not None:

@@ -27,7 +27,6 @@ from meetup.rooms.hub import (
     CHECK_RIGHTS,
     Hub,
     Presence,
-    Subscription,
     event_channel,
     forum_rights_channel,
     person_rights_channel,
@@ -112,7 +111,7 @@ async def room_socket(
         return
     connection = RoomConnection(socket, room, user, channels, presence, socket.cookies.get("session"))
     # Listening before the right is checked: a revocation that comes in between is heard.
-    rights = await channels.subscribe(connection.rights_channels())
+    rights = channels.listen(connection.rights_channels(), connection.on_rights)
     try:
         refusal = await _refusal(room, user)
         if refusal is None and not room_sockets.take(user.id, organizer=user.is_organizer):
@@ -121,7 +120,7 @@ async def room_socket(
             await socket.close(code=refusal[0], reason=refusal[1])
             return
         try:
-            await _live(connection, rights, socket.query_params.get("after"), say_limiter)
+            await _live(connection, socket.query_params.get("after"), say_limiter)
         finally:
             room_sockets.release(user.id)
     finally:
@@ -139,41 +138,29 @@ async def _refusal(room: dict, user: UserOut) -> tuple[int, str] | None:
     return None
 
 
-async def _live(
-    connection: RoomConnection, rights: Subscription, after_text: str | None, say_limiter: SayLimiter
-) -> None:
-    """The member is in: hello, then lines both ways until someone leaves or the server ends it."""
+async def _live(connection: RoomConnection, after_text: str | None, say_limiter: SayLimiter) -> None:
+    """The member is in: hello, then lines both ways until someone leaves or the server ends it.
+    Three tasks while it lasts (what the channel brings, what the client says, the timer and the
+    rights), and one future that says it is over: each costs memory for every member (issue 18)."""
     socket, room, user = connection.socket, connection.room, connection.user
     channels, presence, room_id = connection.channels, connection.presence, room["id"]
     after = int(after_text) if after_text and after_text.isdigit() and len(after_text) < 10 else None
     subscriber = await channels.subscribe([room_channel(room_id), event_channel(room["event"])])
     connection.subscriber = subscriber
     await presence.join(room_id, user.id, user.display_name)
-    close_code, reason = 1000, ""
     try:
         await connection.hello(after)
         announce_presence(channels, presence, room_id)
         await service.record_visit(room, user.id)
-        async with subscriber.run_in_background(connection.forward), rights.run_in_background(connection.on_rights):
-            tasks = [
-                asyncio.create_task(connection.finished.wait()),
-                asyncio.create_task(connection.too_slow.wait()),
-                asyncio.create_task(connection.gone.wait()),
-                asyncio.create_task(connection.ended.wait()),
-                asyncio.create_task(connection.receive(say_limiter)),
-                asyncio.create_task(connection.watch_timer()),
-                asyncio.create_task(connection.watch_rights()),
-            ]
-            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            if connection.too_slow.is_set():
-                log.warning("room %s: %s fell behind and was disconnected", room_id, user.id)
-                close_code = 1013
-            if connection.ended.is_set():
-                close_code, reason = connection.end_code, connection.end_reason
-            for task in done:
-                error = task.exception()
+        async with subscriber.run_in_background(connection.forward):
+            tasks = (asyncio.create_task(connection.receive(say_limiter)), asyncio.create_task(connection.watch()))
+            try:
+                await asyncio.wait((*tasks, connection.over), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in tasks:
+                    task.cancel()
+            for task in tasks:
+                error = None if task.cancelled() or not task.done() else task.exception()
                 if error is not None and not isinstance(error, RoomFinished | WebSocketDisconnect):
                     raise error
     except (WebSocketDisconnect, RoomFinished):
@@ -182,5 +169,5 @@ async def _live(
         await channels.unsubscribe(subscriber)
         await presence.leave(room_id, user.id)
         announce_presence(channels, presence, room_id)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(socket.close(code=close_code, reason=reason), 5)  # a stuck client cannot hold us
+        with contextlib.suppress(Exception):  # a stuck client cannot hold us
+            await asyncio.wait_for(socket.close(code=connection.end_code, reason=connection.end_reason), 5)

@@ -3,8 +3,11 @@
 1,000 websocket members across 50 rooms chat at a steady rate for two minutes while, at the same
 time, people register for another forum and search the directory over HTTP. Printed: disconnects
 (connections the server closed), error frames, lost lines, HTTP errors, p99 latencies (chat
-delivery, registration, directory search) and the server's memory per connection (RSS growth from
-before the joins to after them, divided by the members). The baseline, in the same run with the
+delivery, registration, directory search) and the server's memory per connection: RSS growth from
+before the joins to after them, and to the end of the window, divided by the members. "Before" is
+a warmed server (one member has joined, said a line and left; for meetup one registration and one
+search were served), so that what a server allocates once, on its first socket or request, is not
+counted against each connection. The baseline, in the same run with the
 same clients and chat load: the bare `websockets` broadcast server of `room_fanout.py` (no auth,
 no storage, no side load), for the ratios of delivery p99 and memory per connection.
 
@@ -135,6 +138,29 @@ def p99_ms(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98] * 1000 if len(values) >= 2 else float("nan")
 
 
+async def warm_up(target: fanout.Target, http: Side | None = None, *http_args) -> None:
+    """One member joins, says a line, hears it and leaves (and `http` serves one of each request)."""
+    tally = fanout.Tally(target.server)
+    member = await fanout.join(target, 0, 0, tally, asyncio.Semaphore(1), "deflate")
+    if member is None:
+        raise RuntimeError(f"warm-up: {target.server} refused the first member {dict(tally.connect_failures)}")
+    await member.ws.send('{"type":"say","body":"probe|warm"}')
+    for _ in range(100):
+        if tally.probes_back:
+            break
+        await asyncio.sleep(0.05)
+    tally.closing = True
+    await member.ws.close()
+    await member.reader
+    if http is not None:
+        base, slug, sid = http_args
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            csrf = (await client.get("/healthz")).cookies["csrftoken"]
+            await http.register(base, slug, sid, csrf)
+            await http.search(client, "佐藤")
+    await asyncio.sleep(1)  # the leave's presence frame and the visit written
+
+
 async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir) -> tuple[fanout.Tally, Side, float]:
     settings = prepared.settings
     port = fanout.free_port()
@@ -158,7 +184,6 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
     tally, side = fanout.Tally("meetup"), Side()
     try:
         await fanout.wait_listening(port, server, log, "/healthz")
-        before = rss_kib(server.pid)
         ws = base.replace("http://", "ws://")
         target = fanout.Target(
             server="meetup",
@@ -167,6 +192,9 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
             origin=base,
             pid=server.pid,
         )
+        # the last side session registers here, so the side load keeps every other one
+        await warm_up(target, Side(), base, side_slug, side_sessions.pop())
+        before = rss_kib(server.pid)
 
         async with asyncio.timeout(args.seconds + 900):
             *_, per_connection = await asyncio.gather(
@@ -204,7 +232,6 @@ async def run_bare(scenario, args, workdir) -> tuple[fanout.Tally, tuple[float, 
     tally = fanout.Tally("bare")
     try:
         await fanout.wait_listening(port, server, log)
-        before = rss_kib(server.pid)
         target = fanout.Target(
             server="bare",
             urls=[f"ws://127.0.0.1:{port}/room/{i + 1}" for i in range(scenario.rooms)],
@@ -212,6 +239,8 @@ async def run_bare(scenario, args, workdir) -> tuple[fanout.Tally, tuple[float, 
             origin=None,
             pid=server.pid,
         )
+        await warm_up(target)
+        before = rss_kib(server.pid)
 
         _, per_connection = await asyncio.gather(
             fanout.drive(target, scenario, args, tally), memory_per_connection(server.pid, before, tally)
