@@ -46,6 +46,7 @@ from meetup.rooms.schemas import (
     Ping,
     PongFrame,
     RoomInfo,
+    Routing,
     Say,
     ServerFrame,
     TimerFrame,
@@ -66,6 +67,10 @@ RECHECK_SECONDS = 15.0  # the backstop: a pushed revocation closes the socket wi
 LAG_LIMIT = 500
 SEND_TIMEOUT = 10.0
 MAX_FRAME = 16 * 1024  # characters: a say frame with a 2000-character body fits easily
+
+# The server's own ASGI `send`, kept in a websocket's scope by the app (meetup.app.Meetup): lines go
+# to it straight, past the response hooks and wrappers that only matter up to the accept.
+SERVER_SEND = "meetup.server_send"
 
 _decode = msgspec.json.Decoder(ClientFrame)
 BUSY = "The room is busy: the line was not stored; send it again in a moment."
@@ -88,7 +93,7 @@ class LinesHad:
     holds ~200 bytes for this however long the room runs (issue 18: a set and a queue of the last
     4,096 ids held ~650 KiB per member after a few thousand lines, of the last 256 ~13 KiB)."""
 
-    WINDOW = 1024
+    WINDOW = 1 << 10  # lines
     _MASK = (1 << WINDOW) - 1
 
     __slots__ = ("upto", "_newest", "_sent")
@@ -121,6 +126,20 @@ class LinesHad:
         return max(self.upto, self._newest)
 
 
+_last_read: tuple[bytes, Routing, str] | None = None
+
+
+def _read(raw: bytes) -> tuple[Routing, str]:
+    """A frame from the channel: its routing (the type, and a line's id or a timer) and its text.
+    The hub hands the same frame to every member of a room one after another: it is read once,
+    not once per member."""
+    global _last_read
+    last = _last_read  # one tuple, read and written whole: safe whatever thread runs a loop
+    if last is None or last[0] is not raw:
+        last = _last_read = (raw, route_of(raw), raw.decode())
+    return last[1], last[2]
+
+
 class RoomConnection:
     """One person's socket in one room."""
 
@@ -150,6 +169,9 @@ class RoomConnection:
         self._wake = asyncio.Event()  # `watch`: the timer moved, or a right may have ended
         self._check_rights = False  # a revocation came: check the right to be here now
         self.noise = NoiseBudget()
+        self._send_frame = socket.scope.get(SERVER_SEND) or socket.send
+        self._clock = asyncio.get_running_loop().time
+        self.sending_since: float | None = None  # when the send under way began (see `watch`)
 
     def rights_channels(self) -> list[str]:
         channels = [person_rights_channel(self.user.id), forum_rights_channel(self.room["event"])]
@@ -216,22 +238,22 @@ class RoomConnection:
         if raw == RESYNC:
             await self.catch_up()
             return
-        frame = route_of(raw)  # read once per member: only the type, and a line's id or a timer
+        frame, text = _read(raw)
         kind = frame.type
         if kind == "message":
             if not self.lines.take(frame.id):
                 return
         elif kind == "timer":
             self.timer_moved(frame.closes_at)
+        # A send stuck for SEND_TIMEOUT is seen by `watch` (a timer per frame and member cost more)
+        self.sending_since = self._clock()
         try:
-            async with asyncio.timeout(SEND_TIMEOUT):  # no extra task per frame, unlike wait_for
-                await self.socket.send_text(raw.decode())
-        except TimeoutError:
-            self.fell_behind()
-            return
+            await self._send_frame({"type": "websocket.send", "text": text})
         except (OSError, WebSocketDisconnect):  # dropped without a goodbye: nobody to send to
             self.end()
             return
+        finally:
+            self.sending_since = None
         if kind == "closed":
             self.end()
 
@@ -306,21 +328,26 @@ class RoomConnection:
             self._wake.set()
 
     async def watch(self) -> None:
-        """The room's closing time and the right to be here, in one task. The room closes for the
-        member at `closes_at` (which a timer frame moves). A long-lived socket outlives the right
-        to be there: it is checked again when a revocation comes, and every RECHECK_SECONDS in
-        case one was lost."""
+        """The room's closing time, the right to be here and a stuck send, in one task. The room
+        closes for the member at `closes_at` (which a timer frame moves). A long-lived socket
+        outlives the right to be there: it is checked again when a revocation comes, and every
+        RECHECK_SECONDS in case one was lost. A send under way for SEND_TIMEOUT means the client
+        stopped reading: it is let go (1013), looked for every half SEND_TIMEOUT."""
         loop = asyncio.get_running_loop()
         recheck_at = loop.time() + RECHECK_SECONDS
         while not self.over.done():
-            wait = recheck_at - loop.time()
+            now, since = loop.time(), self.sending_since
+            if since is not None and now - since >= SEND_TIMEOUT:
+                self.fell_behind()
+                return
+            wait = min(recheck_at - now, SEND_TIMEOUT / 2)
             if self.closes_at is not None:
                 until_closed = (self.closes_at - utcnow()).total_seconds()
                 if until_closed <= 0:
                     await self.send(ClosedFrame())
                     raise RoomFinished
                 wait = min(wait, until_closed)
-            if self._check_rights or wait <= 0:
+            if self._check_rights or now >= recheck_at:
                 self._check_rights = False
                 recheck_at = loop.time() + RECHECK_SECONDS
                 await self.check_rights()
