@@ -137,13 +137,28 @@ def raise_open_files(wanted: int) -> int:
     return soft
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants (Granian serves from a worker process under its own)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its descendants so far (Linux /proc)."""
+    total = 0.0
+    for member in family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def own_cpu_seconds() -> float:
@@ -186,7 +201,7 @@ class Tally:
     sent: int = 0
     send_failures: int = 0
     expected: int = 0
-    refused: int = 0  # lines the server refused unstored ("unavailable": send it again later)
+    refused: int = 0  # lines the server refused unstored ("unavailable": send it again later; "rate_limited")
     received: int = 0
     in_window: int = 0
     latencies_ns: list[int] = field(default_factory=list)
@@ -255,7 +270,7 @@ async def read_frames(member: Member, tally: Tally, prefix: bytes) -> None:
             elif raw.startswith(ERROR_PREFIX):
                 code = msgspec.json.decode(raw).get("code", "?")
                 tally.errors[code] += 1
-                if code == "unavailable":  # the room was behind: this member's line was not stored
+                if code in ("unavailable", "rate_limited"):  # refused, not stored: nobody is to receive it
                     tally.refused += 1
                     tally.expected -= member.room_size
     except ConnectionClosed as exc:
@@ -495,6 +510,16 @@ async def prepare(settings: Settings, scenarios: list[Scenario]) -> Prepared:
     return Prepared(settings, sessions, rooms)
 
 
+def serve_command(server: str, port: int) -> list[str]:
+    """How meetup is served: `main.py serve` (uvicorn), or the same app under Granian's ASGI
+    interface, with the same event loop, to choose between them by the figures (issue 18)."""
+    if server == "granian":
+        granian = str(Path(sys.executable).parent / "granian")
+        return [granian, "--interface", "asgi", "--factory", "--loop", "uvloop", "--port", str(port),
+                "--log-level", "warning", "meetup.app:create_app"]  # fmt: skip
+    return [sys.executable, "main.py", "serve", "--port", str(port)]
+
+
 async def run_meetup(prepared: Prepared, scenario: Scenario, args, workdir: Path) -> Tally:
     settings = prepared.settings
     port = free_port()
@@ -511,7 +536,7 @@ async def run_meetup(prepared: Prepared, scenario: Scenario, args, workdir: Path
     for name in ("MEETUP_REDIS_URL", "MEETUP_SMTP_URL"):
         env.pop(name, None)
     log = workdir / f"meetup-{scenario.rooms}.log"
-    command = [sys.executable, "main.py", "serve", "--port", str(port)]
+    command = serve_command(args.server, port)
     if args.without_ties:
         (workdir / "meetup_without_ties.py").write_text(NO_TIES_SERVER)
         command[1] = str(workdir / "meetup_without_ties.py")
@@ -613,8 +638,8 @@ def details(tally: Tally) -> list[str]:
         notes.append(f"    {tally.server}: closed by the server during the run {dict(tally.dropped)}")
     if tally.refused:
         notes.append(
-            f"    {tally.server}: {tally.refused} of {tally.sent} lines refused unstored while a room was behind "
-            "(backpressure: the senders' pages send them again)"
+            f"    {tally.server}: {tally.refused} of {tally.sent} lines refused unstored (a room behind, or a "
+            "sender over its rate: their pages send them again)"
         )
     if tally.errors:
         notes.append(f"    {tally.server}: error frames {dict(tally.errors)}")
@@ -701,6 +726,9 @@ def parse() -> argparse.Namespace:
         "--without-ties",
         action="store_true",
         help="diagnostic: meetup with rooms.service.record_visit a no-op (the fan-out apart from the tie writes)",
+    )
+    parser.add_argument(
+        "--server", choices=["uvicorn", "granian"], default="uvicorn", help="what serves meetup (default: uvicorn)"
     )
     parser.add_argument("--profile", metavar="PREFIX", help="py-spy the meetup server: PREFIX-<rooms>x<n>.txt")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, database)")

@@ -43,10 +43,13 @@ from meetup.settings import Settings  # noqa: E402
 
 
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    """Resident memory of a process and its descendants (Granian serves from a worker process)."""
+    total = 0
+    for member in fanout.family(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
 
 
 async def prepare_side(settings: Settings, people: int) -> tuple[str, list[str]]:
@@ -178,9 +181,7 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
         env.pop(name, None)
     log = workdir / "soak-meetup.log"
     with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
+        server = subprocess.Popen(fanout.serve_command(args.server, port), cwd=ROOT, env=env, stdout=out, stderr=out)
     tally, side = fanout.Tally("meetup"), Side()
     try:
         await fanout.wait_listening(port, server, log, "/healthz")
@@ -305,6 +306,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--per-room", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--deliveries-per-second", type=float, default=2000)
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn", help="what serves meetup")
     parser.add_argument("--side-rate", type=float, default=5, help="registrations (and searches) a second")
     args = parser.parse_args()
     # what room_fanout.drive expects
