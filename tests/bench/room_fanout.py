@@ -515,6 +515,8 @@ def serve_command(server: str, port: int) -> list[str]:
     interface, with the same event loop, to choose between them by the figures (issue 18)."""
     if server == "granian":
         granian = str(Path(sys.executable).parent / "granian")
+        if not Path(granian).exists():  # not a dependency: uvicorn serves (see the README's figures)
+            raise SystemExit(f"--server granian needs Granian: {Path(sys.executable).parent / 'pip'} install granian")
         return [granian, "--interface", "asgi", "--factory", "--loop", "uvloop", "--port", str(port),
                 "--log-level", "warning", "meetup.app:create_app"]  # fmt: skip
     return [sys.executable, "main.py", "serve", "--port", str(port)]
