@@ -329,7 +329,9 @@ async def open_database() -> None:
         db.open_pool()
     else:
         # min_size=0: the app starts (and /healthz answers 503) while PostgreSQL is still down.
-        await db.start_connection_pool(min_size=0, max_size=20, reset=_keep_session)
+        # Connections once opened stay (asyncpg closes those idle for 5 minutes by default): the
+        # burst when registration opens after a quiet hour would start a backend for each.
+        await db.start_connection_pool(min_size=0, max_size=20, reset=_keep_session, max_inactive_connection_lifetime=0)
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:

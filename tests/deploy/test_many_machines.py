@@ -126,7 +126,7 @@ async def test_a_forum_runs_through_nginx_two_web_processes_and_a_worker(databas
             logs[port] = tmp_path / f"web{port}.log"
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    [sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port), "--access-log"],
                     cwd=ROOT,
                     env=env,
                     stdout=logs[port].open("w"),

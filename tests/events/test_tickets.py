@@ -38,6 +38,7 @@ def test_a_ticket_code_is_eight_characters_people_can_tell_apart():
     codes = [tickets.new_code() for _ in range(2000)]
     assert all(CODE.fullmatch(code) for code in codes)
     assert set("".join(codes)) == set(tickets.ALPHABET)  # every character is used
+    assert all({code[i] for code in codes} == set(tickets.ALPHABET) for i in range(8))  # in every place
     assert tickets.shown("7KQM3XRD") == "7KQM-3XRD"
     for typed in ("7kqm-3xrd", "7KQM3XRD", " 7kqm 3xrd ", "７ＫＱＭ－３ＸＲＤ", "7KQMー3XRD", "https://x/t/7KQM-3XRD"):
         assert tickets.read(typed) == "7KQM3XRD", typed
