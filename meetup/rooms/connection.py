@@ -141,7 +141,14 @@ def _read(raw: bytes) -> tuple[Routing, str]:
 
 
 class RoomConnection:
-    """One person's socket in one room."""
+    """One person's socket in one room. (Slots, and futures made only while waited on instead of
+    events: a room of a thousand members holds a thousand of these.)"""
+
+    __slots__ = (
+        "socket", "room", "user", "session_id", "channels", "presence", "closes_at", "lines", "subscriber",
+        "outage_after", "over", "end_code", "end_reason", "_woken", "_check_rights", "noise", "_send_frame",
+        "_clock", "sending_since",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -166,7 +173,7 @@ class RoomConnection:
         # server ends it): one future, not an event and a task for each reason (memory per member).
         self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.end_code, self.end_reason = 1000, ""
-        self._wake = asyncio.Event()  # `watch`: the timer moved, or a right may have ended
+        self._woken: asyncio.Future[None] | None = None  # while `watch` waits (see `_wake`)
         self._check_rights = False  # a revocation came: check the right to be here now
         self.noise = NoiseBudget()
         self._send_frame = socket.scope.get(SERVER_SEND) or socket.send
@@ -187,7 +194,12 @@ class RoomConnection:
 
     def timer_moved(self, closes_at: datetime | None) -> None:
         self.closes_at = closes_at
-        self._wake.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        """Wake `watch`, which reads again what changed (the state itself says what)."""
+        if self._woken is not None and not self._woken.done():
+            self._woken.set_result(None)
 
     async def catch_up(self) -> None:
         """After Redis came back: the lines and the timer that other processes could not pass on
@@ -325,7 +337,7 @@ class RoomConnection:
         """A frame on this member's rights channels (never passed on to the client), heard at once."""
         if raw != OUTAGE:  # a revocation, or Redis back after an outage (revocations may be lost)
             self._check_rights = True
-            self._wake.set()
+            self._wake()
 
     async def watch(self) -> None:
         """The room's closing time, the right to be here and a stuck send, in one task. The room
@@ -352,10 +364,12 @@ class RoomConnection:
                 recheck_at = loop.time() + RECHECK_SECONDS
                 await self.check_rights()
                 continue
+            # No await since the state was read above: nothing can have changed unseen.
+            self._woken = loop.create_future()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
-                    await self._wake.wait()
-            self._wake.clear()  # what woke it is in the state read at the top of the loop
+                    await self._woken
+            self._woken = None
 
     async def check_rights(self) -> None:
         """Logged out: 4401. No longer a confirmed registrant or an organizer: 4403. Nobody is put

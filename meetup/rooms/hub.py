@@ -66,12 +66,15 @@ def forum_rights_channel(event_id: int) -> str:
 
 class Subscription:
     """One listener's queue of frames; the oldest are dropped past `max_backlog` (a listener
-    that falls behind loses frames, not the server's memory)."""
+    that falls behind loses frames, not the server's memory). Slots, and a future only while
+    its reader waits, rather than an event: every room member has one."""
+
+    __slots__ = ("channels", "_frames", "_waiting")
 
     def __init__(self, channels: Iterable[str], max_backlog: int = 2000):
         self.channels = tuple(channels)
         self._frames: collections.deque[bytes] = collections.deque(maxlen=max_backlog)
-        self._ready = asyncio.Event()
+        self._waiting: asyncio.Future[None] | None = None
 
     @property
     def qsize(self) -> int:
@@ -79,13 +82,18 @@ class Subscription:
 
     def put(self, data: bytes) -> None:
         self._frames.append(data)
-        self._ready.set()
+        if self._waiting is not None and not self._waiting.done():
+            self._waiting.set_result(None)
 
     async def _drain(self, callback: Callable[[bytes], Awaitable[object]]) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             if not self._frames:
-                self._ready.clear()
-                await self._ready.wait()
+                self._waiting = loop.create_future()
+                try:
+                    await self._waiting
+                finally:
+                    self._waiting = None
                 continue
             try:
                 await callback(self._frames.popleft())

@@ -47,6 +47,8 @@ class NoiseBudget:
     """One connection's frames that store nothing: `spend()` is False once more than `limit`
     came within `window` seconds."""
 
+    __slots__ = ("limit", "window", "_spent")
+
     def __init__(self, limit: int = 30, window: float = 10.0):
         self.limit = limit
         self.window = window
