@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 async def _with_database(coro_factory):
     from meetup import db, settings
+    from meetup.coordinators import network_process
+    from meetup.reports import files as report_files
 
     settings.use(load_settings())
     db.configure(settings.current())
@@ -24,6 +26,10 @@ async def _with_database(coro_factory):
         return await coro_factory()
     finally:
         await db.close_database()
+        # As the app's lifespan does: a worker the command started (the demo measures its network)
+        # ends with it, and its forkserver with it, whatever way this process then exits.
+        network_process.stop()
+        report_files.stop()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
