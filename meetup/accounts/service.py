@@ -20,7 +20,7 @@ from meetup import i18n, revocation, settings
 from meetup.accounts.ratelimit import RateLimiter, count_attempt
 from meetup.accounts.schemas import LoginIn, SignupIn, UserOut, clean_display_name, normalize_email
 from meetup.accounts.tables import Account
-from meetup.db import fetch, utcnow, write_transaction
+from meetup.db import fetch_by_key, utcnow, write_transaction
 from meetup.errors import BadInput, Conflict, NotAuthenticated, NotFound, TooManyRequests
 from meetup.i18n import gettext as _
 
@@ -76,7 +76,7 @@ def to_user(row: dict) -> UserOut:
 
 
 async def get_user(user_id: int) -> UserOut | None:
-    rows = await fetch('SELECT * FROM "account" WHERE "id" = {}', user_id)  # every request asks
+    rows = await fetch_by_key('SELECT * FROM "account" WHERE "id" = {}', user_id)  # every request asks
     return to_user(rows[0]) if rows else None
 
 

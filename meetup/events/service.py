@@ -18,7 +18,7 @@ import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from meetup import revocation
-from meetup.db import fetch, utcnow, write_transaction
+from meetup.db import fetch, fetch_by_key, utcnow, write_transaction
 from meetup.errors import BadInput, Conflict
 from meetup.events import alumni, enrolment, registration, seats
 from meetup.events.errors import EventNotFound, SeatsConflict
@@ -140,7 +140,7 @@ async def forum_exists(slug: str) -> bool:
 
 async def event_row(slug: str, *, organizer: bool = False) -> dict:
     """The forum's row; drafts exist only for organizers."""
-    rows = await fetch('SELECT * FROM "event" WHERE "slug" = {}', slug)  # every forum request asks
+    rows = await fetch_by_key('SELECT * FROM "event" WHERE "slug" = {}', slug)  # every forum request asks
     row = rows[0] if rows else None
     if row is None or (row["status"] == "draft" and not organizer):
         raise EventNotFound(_("No such forum."))

@@ -3,6 +3,8 @@ at a time with the other writers, and never on a connection that waits for its o
 statements run at most `db.RUNNING_AT_ONCE` at a time, however many requests ask at once."""
 
 import asyncio
+import sqlite3
+import threading
 
 import pytest
 
@@ -131,3 +133,36 @@ async def test_single_statements_and_statements_in_a_transaction_keep_their_rows
         "v@example.jp",
         "x@example.jp",
     ]
+
+
+# --- reads by key in place (`db.fetch_by_key`): the account and the forum, asked on every request
+
+
+async def test_a_read_by_key_sees_what_was_just_committed_and_what_its_transaction_wrote(sqlite):
+    await db.write_at_once(lambda c: _add(c, "a@example.jp"))
+    [row] = await db.fetch_by_key('SELECT * FROM "account" WHERE "email" = {}', "a@example.jp")
+    await db.write('UPDATE "account" SET "display_name" = {} WHERE "id" = {}', "読み手", row["id"])
+    [again] = await db.fetch_by_key('SELECT * FROM "account" WHERE "id" = {}', row["id"])
+    assert again["display_name"] == "読み手"  # committed by another connection: seen at once
+    async with db.write_transaction():
+        await db.write('UPDATE "account" SET "display_name" = {} WHERE "id" = {}', "途中", row["id"])
+        [inside] = await db.fetch_by_key('SELECT * FROM "account" WHERE "id" = {}', row["id"])
+        assert inside["display_name"] == "途中"  # the transaction's own connection, its own write
+
+
+async def test_a_read_by_key_the_database_refuses_at_once_goes_the_threaded_way(sqlite, monkeypatch):
+    """A read in place never waits on the event loop (busy timeout 0): when the database says
+    "locked" there, the same read is made on a pooled connection's thread, which may wait."""
+    await db.write_at_once(lambda c: _add(c, "a@example.jp"))
+    loop_thread, real_rows, refused = threading.get_ident(), db._rows, []
+
+    def locked_on_the_loop(connection, query, args):
+        if threading.get_ident() == loop_thread:
+            refused.append(query)
+            raise sqlite3.OperationalError("database is locked")
+        return real_rows(connection, query, args)
+
+    monkeypatch.setattr(db, "_rows", locked_on_the_loop)
+    [row] = await db.fetch_by_key('SELECT * FROM "account" WHERE "email" = {}', "a@example.jp")
+    assert row["email"] == "a@example.jp"
+    assert len(refused) == 1  # tried in place once, then read on a connection's thread
