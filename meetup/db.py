@@ -99,13 +99,19 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         try:
             reader = self._readers.get(thread)
             if reader is None:
-                reader = sqlite3.connect(**{**self.connection_kwargs, "check_same_thread": False, "timeout": 0})
-                reader.row_factory = dict_factory
-                reader.execute("PRAGMA query_only = 1")
+                reader = self._plain_connection("PRAGMA query_only = 1", timeout=0)
                 self._readers[thread] = reader
             return _rows(reader, query, args)
         except sqlite3.OperationalError:  # "database is locked": never wait on the loop
             return None
+
+    def _plain_connection(self, *pragmas: str, **settings: Any) -> sqlite3.Connection:
+        """A sqlite3 connection of our own (no aiosqlite thread) to the engine's file, rows as dicts."""
+        connection = sqlite3.connect(**{**self.connection_kwargs, "check_same_thread": False, **settings})
+        connection.row_factory = dict_factory
+        for pragma in pragmas:
+            connection.execute(pragma)
+        return connection
 
     def _close_readers(self) -> None:
         readers, self._readers = self._readers, {}
@@ -124,10 +130,7 @@ class SQLiteEngine(PiccoloSQLiteEngine):
 
         def run() -> T:
             if self._writer is None:
-                self._writer = sqlite3.connect(**{**self.connection_kwargs, "check_same_thread": False})
-                self._writer.execute("PRAGMA foreign_keys = 1")
-                self._writer.execute("PRAGMA synchronous = NORMAL")
-                self._writer.row_factory = dict_factory
+                self._writer = self._plain_connection("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL")
             connection = self._writer
             connection.execute("BEGIN IMMEDIATE")
             try:

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -141,8 +142,8 @@ def p99_ms(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98] * 1000 if len(values) >= 2 else float("nan")
 
 
-async def warm_up(target: fanout.Target, http: Side | None = None, *http_args) -> None:
-    """One member joins, says a line, hears it and leaves (and `http` serves one of each request)."""
+async def warm_up(target: fanout.Target, http: Callable[[], Awaitable[None]] | None = None) -> None:
+    """One member joins, says a line, hears it and leaves; then `http()` (meetup's requests)."""
     tally = fanout.Tally(target.server)
     member = await fanout.join(target, 0, 0, tally, asyncio.Semaphore(1), "deflate")
     if member is None:
@@ -156,11 +157,7 @@ async def warm_up(target: fanout.Target, http: Side | None = None, *http_args) -
     await member.ws.close()
     await member.reader
     if http is not None:
-        base, slug, sid = http_args
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            csrf = (await client.get("/healthz")).cookies["csrftoken"]
-            await http.register(base, slug, sid, csrf)
-            await http.search(client, "佐藤")
+        await http()
     await asyncio.sleep(1)  # the leave's presence frame and the visit written
 
 
@@ -193,8 +190,15 @@ async def run_meetup(prepared, scenario, side_slug, side_sessions, args, workdir
             origin=base,
             pid=server.pid,
         )
-        # the last side session registers here, so the side load keeps every other one
-        await warm_up(target, Side(), base, side_slug, side_sessions.pop())
+        warm_sid = side_sessions.pop()  # registers here: the side load keeps every other session
+
+        async def one_of_each() -> None:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+                csrf = (await client.get("/healthz")).cookies["csrftoken"]
+                await Side().register(base, side_slug, warm_sid, csrf)
+                await Side().search(client, "佐藤")
+
+        await warm_up(target, one_of_each)
         before = rss_kib(server.pid)
 
         async with asyncio.timeout(args.seconds + 900):
