@@ -57,6 +57,7 @@ from meetup.rooms.schemas import (
     route_of,
     tokyo,
 )
+from meetup.rooms.wire import wire_of
 
 log = logging.getLogger("meetup.rooms")
 
@@ -147,7 +148,7 @@ class RoomConnection:
     __slots__ = (
         "socket", "room", "user", "session_id", "channels", "presence", "closes_at", "lines", "subscriber",
         "outage_after", "over", "end_code", "end_reason", "_woken", "_check_rights", "noise", "_send_frame",
-        "_clock", "sending_since",
+        "_clock", "sending_since", "_wire",
     )  # fmt: skip
 
     def __init__(
@@ -177,6 +178,7 @@ class RoomConnection:
         self._check_rights = False  # a revocation came: check the right to be here now
         self.noise = NoiseBudget()
         self._send_frame = socket.scope.get(SERVER_SEND) or socket.send
+        self._wire = wire_of(self._send_frame)  # lines written in the deliverer's turn (see `forward_at_once`)
         self._clock = asyncio.get_running_loop().time
         self.sending_since: float | None = None  # when the send under way began (see `watch`)
 
@@ -237,6 +239,40 @@ class RoomConnection:
             )
         )
 
+    def _to_send(self, raw: bytes) -> str | None:
+        """A frame from the channel, read: its type when it is to be sent to the client, None when
+        the client has it already (a line sent before) or the connection is over."""
+        if self.over.done():
+            return None
+        frame, _ = _read(raw)
+        kind = frame.type
+        if kind == "message":
+            if not self.lines.take(frame.id):
+                return None
+        elif kind == "timer":
+            self.timer_moved(frame.closes_at)
+        return kind
+
+    def _sent(self, kind: str) -> None:
+        if kind == "closed":
+            self.end()
+
+    def forward_at_once(self, raw: bytes) -> bool:
+        """`forward`, done in the deliverer's turn while the socket can take the frame now (the
+        hub calls it only when nothing of this member's waits before it): the frame written as it
+        came, as a bare `websockets.broadcast` does (meetup.rooms.wire). False leaves the frame to
+        `forward`: no direct way to the socket, a slow reader's paused socket, an outage."""
+        wire = self._wire
+        if wire is None or not wire.ready() or raw in (OUTAGE, RESYNC):
+            return False
+        kind = self._to_send(raw)
+        if kind is not None:
+            if wire.write(raw):
+                self._sent(kind)
+            else:  # the client is closing the socket: nobody to send to
+                self.end()
+        return True
+
     async def forward(self, raw: bytes) -> None:
         """A frame from the channel: pass it on, skipping lines the client already has."""
         if self.over.done():
@@ -250,24 +286,19 @@ class RoomConnection:
         if raw == RESYNC:
             await self.catch_up()
             return
-        frame, text = _read(raw)
-        kind = frame.type
-        if kind == "message":
-            if not self.lines.take(frame.id):
-                return
-        elif kind == "timer":
-            self.timer_moved(frame.closes_at)
+        kind = self._to_send(raw)
+        if kind is None:
+            return
         # A send stuck for SEND_TIMEOUT is seen by `watch` (a timer per frame and member cost more)
         self.sending_since = self._clock()
         try:
-            await self._send_frame({"type": "websocket.send", "text": text})
+            await self._send_frame({"type": "websocket.send", "text": _read(raw)[1]})
         except (OSError, WebSocketDisconnect):  # dropped without a goodbye: nobody to send to
             self.end()
             return
         finally:
             self.sending_since = None
-        if kind == "closed":
-            self.end()
+        self._sent(kind)
 
     def fell_behind(self) -> None:
         if not self.over.done():

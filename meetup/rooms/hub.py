@@ -69,18 +69,29 @@ class Subscription:
     that falls behind loses frames, not the server's memory). Slots, and a future only while
     its reader waits, rather than an event: every room member has one."""
 
-    __slots__ = ("channels", "_frames", "_waiting")
+    __slots__ = ("channels", "_frames", "_waiting", "_at_once")
 
     def __init__(self, channels: Iterable[str], max_backlog: int = 2000):
         self.channels = tuple(channels)
         self._frames: collections.deque[bytes] = collections.deque(maxlen=max_backlog)
         self._waiting: asyncio.Future[None] | None = None
+        self._at_once: Callable[[bytes], bool] | None = None
 
     @property
     def qsize(self) -> int:
         return len(self._frames)
 
     def put(self, data: bytes) -> None:
+        # Idle (its reader waits and nothing is queued, so order is kept): the frame may be handled
+        # in the deliverer's turn; `at_once` says whether it was.
+        waiting, at_once = self._waiting, self._at_once
+        if at_once is not None and waiting is not None and not waiting.done():
+            try:
+                if at_once(data):
+                    return
+            except Exception:  # one bad frame must not stop the delivery to the other listeners
+                log.exception("a room listener failed on a frame")
+                return
         self._frames.append(data)
         if self._waiting is not None and not self._waiting.done():
             self._waiting.set_result(None)
@@ -101,12 +112,18 @@ class Subscription:
                 log.exception("a room listener failed on a frame")
 
     @contextlib.asynccontextmanager
-    async def run_in_background(self, callback: Callable[[bytes], Awaitable[object]]) -> AsyncIterator[None]:
-        """Hand every frame to `callback`, in order, while the block runs."""
+    async def run_in_background(
+        self, callback: Callable[[bytes], Awaitable[object]], at_once: Callable[[bytes], bool] | None = None
+    ) -> AsyncIterator[None]:
+        """Hand every frame to `callback`, in order, while the block runs. With `at_once`, a frame
+        that comes while nothing waits is first offered to it, in the deliverer's turn: True when
+        it dealt with the frame, False to leave it to `callback`."""
         task = asyncio.create_task(self._drain(callback))
+        self._at_once = at_once
         try:
             yield
         finally:
+            self._at_once = None
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

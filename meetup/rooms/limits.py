@@ -17,9 +17,10 @@ import time
 MAX_FRAME_BYTES = 64 * 1024
 # uvicorn's websocket implementation. Its "auto" choice is the legacy `websockets` protocol, whose
 # permessage-deflate keeps a full 32 KiB window and zlib's default memory level for each socket
-# (~240 KiB a member, measured by tests/bench/soak.py); the sans-I/O one negotiates 4 KiB windows
-# and memLevel 5, as a bare `websockets` server does, for the same compression on chat lines.
-WS_PROTOCOL = "websockets-sansio"
+# (~240 KiB a member, measured by tests/bench/soak.py); the sans-I/O one negotiates 4 KiB windows,
+# and meetup.rooms.wire's subclass of it no compressor kept per socket: a line is compressed once
+# for a whole room.
+WS_PROTOCOL = "meetup.rooms.wire:RoomSocketProtocol"
 SOCKETS_PER_PERSON = 5
 SOCKETS_PER_ORGANIZER = 40
 

@@ -152,7 +152,7 @@ async def _live(connection: RoomConnection, after_text: str | None, say_limiter:
         await connection.hello(after)
         announce_presence(channels, presence, room_id)
         await service.record_visit(room, user.id)
-        async with subscriber.run_in_background(connection.forward):
+        async with subscriber.run_in_background(connection.forward, connection.forward_at_once):
             tasks = (asyncio.create_task(connection.receive(say_limiter)), asyncio.create_task(connection.watch()))
             try:
                 await asyncio.wait((*tasks, connection.over), return_when=asyncio.FIRST_COMPLETED)

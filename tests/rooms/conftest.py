@@ -24,8 +24,9 @@ from tests.conftest import app_for, free_port
 
 
 class LiveApp:
-    def __init__(self, app, base_url: str, origin: str):
+    def __init__(self, app, base_url: str, origin: str, server: uvicorn.Server):
         self.app = app
+        self.server = server  # uvicorn's: its open connections are in server.server_state
         self.base_url = base_url  # where the server listens
         self.ws_url = base_url.replace("http://", "ws://")
         self.origin = origin  # the site's own origin (its settings' base URL)
@@ -62,12 +63,12 @@ class LiveApp:
 async def live(settings) -> AsyncIterator[LiveApp]:
     port = free_port()
     with app_for(settings) as app:
-        async with _served(app, port):
-            yield LiveApp(app, f"http://127.0.0.1:{port}", settings.origin)
+        async with _served(app, port) as server:
+            yield LiveApp(app, f"http://127.0.0.1:{port}", settings.origin, server)
 
 
 @contextlib.asynccontextmanager
-async def _served(app, port: int) -> AsyncIterator[None]:
+async def _served(app, port: int) -> AsyncIterator[uvicorn.Server]:
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -84,7 +85,7 @@ async def _served(app, port: int) -> AsyncIterator[None]:
             task.result()
         await asyncio.sleep(0.02)
     try:
-        yield
+        yield server
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=15)
