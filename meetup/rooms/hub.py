@@ -35,7 +35,10 @@ RESYNC = b'{"type":"resync"}'  # to this process's members only: fetch what the 
 OUTAGE = b'{"type":"outage"}'  # to this process's members only: lines may stop arriving from elsewhere
 CHECK_RIGHTS = b'{"type":"check_rights"}'  # on a rights channel: a right may have ended
 BEHIND_FRAMES = 64  # frames waiting for a listener: past this in many listeners, a room is behind
-STORING_LIMIT = 32  # lines of this process waiting to be stored: past this, new ones are refused
+# Lines of this process waiting to be stored: past this, new ones are refused. On SQLite the lines
+# that come while one batch is written go in the next (db.write_in_batch): a busy room keeps tens
+# waiting at any moment without being behind, and 256 is ~0.1 s of what a saturated process stores.
+STORING_LIMIT = 256
 
 
 def relay_client(url: str) -> Redis:

@@ -25,7 +25,7 @@ from meetup.accounts import service as accounts
 from meetup.accounts.schemas import UserOut
 from meetup.coordinators import connections, ties
 from meetup.coordinators import service as coordinators
-from meetup.db import sqlite_text, utcnow, write_at_once, write_transaction, writes_at_once
+from meetup.db import sqlite_text, utcnow, write_in_batch, write_transaction, writes_at_once
 from meetup.errors import BadInput, Conflict, Forbidden, NotFound, TooManyRequests
 from meetup.events import cohosts
 from meetup.events import service as events
@@ -237,7 +237,7 @@ async def post_message(
     now = utcnow()
     if writes_at_once():
         try:
-            row, new = await write_at_once(lambda c: _store_on_sqlite(c, room_id, author.id, body, client_id, now))
+            row, new = await write_in_batch(lambda c: _store_on_sqlite(c, room_id, author.id, body, client_id, now))
         except _Closed:
             raise RoomClosed(_("This room is closed.")) from None
         return _message_out({**row, "author": author.id, "author_name": author.display_name}), new

@@ -20,8 +20,10 @@ latency, lines lost (sent x members - received), error frames, failed or dropped
 CPU use of server and client; then the throughput ratio meetup / bare.
 
 Bounded: each server's run is cut at `--timeout`, a server that ignores SIGINT for 30 s is killed.
-Diagnostics: `--profile PREFIX` records the meetup server with py-spy over the window;
-`--without-ties` runs meetup with rooms.service.record_visit made a no-op; `--keep` keeps the logs.
+Diagnostics: `--profile PREFIX` records each server with py-spy over the window;
+`--without-ties` runs meetup with rooms.service.record_visit made a no-op, `--without-rate-limit` without
+the 10-lines-in-5-s limit (so that 25 rooms of 20 reach the server's saturation, not the limit's);
+`--keep` keeps the logs.
 """
 
 from __future__ import annotations
@@ -58,12 +60,12 @@ from meetup import db  # noqa: E402
 from meetup.app import make_session_store  # noqa: E402
 from meetup.settings import Settings  # noqa: E402
 
-# Diagnostic only (--without-ties): the same server with rooms.service.record_visit made a no-op, to
-# see the fan-out apart from the tie writes each join makes.
-NO_TIES_SERVER = """
-import runpy
-import sys
-
+# Diagnostics only: the same server with a part of it lifted, to see the fan-out apart from it.
+# --without-ties: rooms.service.record_visit made a no-op (the tie writes each join makes);
+# --without-rate-limit: no 10-lines-in-5-s limit, so that 25 rooms of 20 can be pushed past the
+# ~20,000 deliveries/s the limit allows them, to the server's own saturation.
+DIAGNOSTIC_PATCHES = {
+    "without_ties": """
 from meetup.rooms import service
 
 
@@ -72,9 +74,25 @@ async def no_ties(room, user_id):
 
 
 service.record_visit = no_ties
+""",
+    "without_rate_limit": """
+from meetup.rooms.limits import SayLimiter
+
+SayLimiter.allow = lambda self, user_id: True
+""",
+}
+DIAGNOSTIC_SERVER = """
+import runpy
+import sys
+{patches}
 sys.argv = ["main.py", *sys.argv[1:]]
 runpy.run_path("main.py", run_name="__main__")
 """
+
+
+def diagnostics(args) -> list[str]:
+    return [name for name in DIAGNOSTIC_PATCHES if getattr(args, name)]
+
 
 # The floor. It greets a new member with a small frame (as meetup does with `hello`), so a client
 # knows it is in the room before the load starts.
@@ -406,8 +424,8 @@ async def drive(target: Target, scenario: Scenario, args: argparse.Namespace, ta
     )
     try:
         profiler = None
-        if args.profile and target.server == "meetup":  # py-spy on the server for the window
-            out = f"{args.profile}-{scenario.rooms}x{scenario.per_room}.txt"
+        if args.profile:  # py-spy on the server for the window
+            out = f"{args.profile}-{target.server}-{scenario.rooms}x{scenario.per_room}.txt"
             spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
             command = [spy, "record", "--pid", str(target.pid), "--format", "raw", "--nonblocking", "-o", out]
             command += ["--duration", str(max(1, round(args.seconds)))]
@@ -427,7 +445,7 @@ async def drive(target: Target, scenario: Scenario, args: argparse.Namespace, ta
         if profiler is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 await asyncio.to_thread(profiler.wait, 30)
-            print(f"    py-spy profile of the meetup server: {out}")
+            print(f"    py-spy profile of the {target.server} server: {out}")
         drain_until = time.perf_counter() + args.drain
         while tally.received < tally.expected and time.perf_counter() < drain_until:
             await asyncio.sleep(0.05)
@@ -539,9 +557,10 @@ async def run_meetup(prepared: Prepared, scenario: Scenario, args, workdir: Path
         env.pop(name, None)
     log = workdir / f"meetup-{scenario.rooms}.log"
     command = serve_command(args.server, port)
-    if args.without_ties:
-        (workdir / "meetup_without_ties.py").write_text(NO_TIES_SERVER)
-        command[1] = str(workdir / "meetup_without_ties.py")
+    if diagnostics(args):
+        patches = "".join(DIAGNOSTIC_PATCHES[name] for name in diagnostics(args))
+        (workdir / "meetup_diagnostic.py").write_text(DIAGNOSTIC_SERVER.format(patches=patches))
+        command[1] = str(workdir / "meetup_diagnostic.py")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with log.open("w") as out:
         server = subprocess.Popen(
@@ -665,10 +684,13 @@ async def main(args: argparse.Namespace) -> None:
     )
     if args.without_ties:
         print("  DIAGNOSTIC: meetup runs with rooms.service.record_visit replaced by a no-op")
+    if args.without_rate_limit:
+        print("  DIAGNOSTIC: meetup runs without the 10-lines-in-5-s limit (to find its own saturation)")
     for scenario in chosen:
         sends = args.deliveries_per_second / scenario.per_room
         per_member = sends / scenario.clients
-        warn = "  (ABOVE the server's limit)" if per_member * 5 >= SEND_LIMIT_PER_5S else ""
+        over = per_member * 5 >= SEND_LIMIT_PER_5S and not args.without_rate_limit
+        warn = "  (ABOVE the server's limit)" if over else ""
         print(
             f"  {scenario.label}: {sends:.2f} lines/s in all, {sends / scenario.rooms:.2f} per room, "
             f"{per_member:.3f} per member ({per_member * 5:.2f} per 5 s){warn}"
@@ -730,15 +752,22 @@ def parse() -> argparse.Namespace:
         help="diagnostic: meetup with rooms.service.record_visit a no-op (the fan-out apart from the tie writes)",
     )
     parser.add_argument(
+        "--without-rate-limit",
+        action="store_true",
+        help="diagnostic: meetup without the 10-lines-in-5-s limit (saturation of 25 rooms of 20)",
+    )
+    parser.add_argument(
         "--server", choices=["uvicorn", "granian"], default="uvicorn", help="what serves meetup (default: uvicorn)"
     )
-    parser.add_argument("--profile", metavar="PREFIX", help="py-spy the meetup server: PREFIX-<rooms>x<n>.txt")
+    parser.add_argument("--profile", metavar="PREFIX", help="py-spy each server: PREFIX-<server>-<rooms>x<n>.txt")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, database)")
     args = parser.parse_args()
     if not set(args.scenario) <= {"a", "b"} or not args.scenario:
         parser.error("--scenario takes a, b or ab")
     if args.members < args.rooms:
         parser.error("--members must be at least --rooms")
+    if args.server != "uvicorn" and diagnostics(args):
+        parser.error("--without-ties and --without-rate-limit run `main.py serve`: with --server uvicorn only")
     return args
 
 

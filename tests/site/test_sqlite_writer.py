@@ -166,3 +166,39 @@ async def test_a_read_by_key_the_database_refuses_at_once_goes_the_threaded_way(
     [row] = await db.fetch_by_key('SELECT * FROM "account" WHERE "email" = {}', "a@example.jp")
     assert row["email"] == "a@example.jp"
     assert len(refused) == 1  # tried in place once, then read on a connection's thread
+
+
+async def test_works_that_come_together_are_written_together_each_all_or_nothing(sqlite, monkeypatch):
+    transactions = []
+    write_at_once = db.engine().write_at_once
+
+    async def counted(work):
+        transactions.append(work)
+        return await write_at_once(work)
+
+    monkeypatch.setattr(db.engine(), "write_at_once", counted)
+    results = await asyncio.gather(
+        *(db.write_in_batch(lambda c, n=n: _add(c, f"b{n}@example.jp", fail=n % 5 == 3)) for n in range(20)),
+        return_exceptions=True,
+    )
+    refused = [n for n, result in enumerate(results) if isinstance(result, ValueError)]
+    assert refused == [3, 8, 13, 18]  # each caller hears its own work's error, and only its own
+    stored = sorted(r["email"] for r in await Account.select(Account.email))
+    assert stored == sorted(f"b{n}@example.jp" for n in range(20) if n not in refused)
+    # the others' counts, in order: each saw the rows of the works before it, none of a refused one
+    assert [r for r in results if not isinstance(r, Exception)] == list(range(1, 17))
+    # all twenty came before the writer's first turn: one transaction, one commit
+    assert len(transactions) == 1
+
+
+async def test_a_batch_whose_transaction_fails_tells_each_of_its_callers(sqlite, monkeypatch):
+    async def database_gone(work):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(db.engine(), "write_at_once", database_gone)
+    results = await asyncio.gather(
+        *(db.write_in_batch(lambda c, n=n: _add(c, f"g{n}@example.jp")) for n in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(result, sqlite3.OperationalError) for result in results)
+    monkeypatch.undo()
+    assert await db.write_in_batch(lambda c: _add(c, "after@example.jp")) == 1  # and the next one is written
