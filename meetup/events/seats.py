@@ -10,8 +10,9 @@ The counters, on the forum's row (`Event`):
 The lock: every change of seats happens with the forum's row locked, either
 - in one conditional UPDATE of the forum that takes the seat (`_CLAIM`; on PostgreSQL a newcomer's
   claim, row and mail are one statement, `_CLAIM_AND_INSERT`, so the lock is held for that
-  statement and its commit only; on SQLite they are one transaction run in one thread hop,
-  `db.write_at_once`, so the writer lock is held for the three statements only), or
+  statement and its commit only; on SQLite they are one savepoint in a transaction run in one
+  thread hop with the other newcomers' that came meanwhile, `db.write_in_batch`, so the writer
+  lock is held for the statements only and a burst shares its commits), or
 - inside `write_transaction()` after `lock_event()` (an UPDATE, so PostgreSQL holds it to commit;
   on SQLite the process-wide writer lock serialises every write).
 With the lock held the counters are the truth and the waitlist's order cannot change under us: a
@@ -27,7 +28,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from meetup.db import engine, fetch, insert_statement, sqlite_text, utcnow, write_at_once, writes_at_once
+from meetup.db import engine, fetch, insert_statement, sqlite_text, utcnow, write_in_batch, writes_at_once
 from meetup.events.tables import Enrolment, Event, Registration, Series
 from meetup.mail.outbox import Mail, enqueue_statement
 
@@ -140,7 +141,7 @@ async def take_in_one_statement(
             created_at=now,
             updated_at=now,
         )
-        return await write_at_once(lambda connection: _take_on_sqlite(connection, event, row, mail_for))
+        return await write_in_batch(lambda connection: _take_on_sqlite(connection, event, row, mail_for))
     for status in _claim_order(event):
         mail_sql, mail_args = "", ()
         mail = mail_for(status)
