@@ -37,6 +37,9 @@ T = TypeVar("T")
 
 
 RUNNING_AT_ONCE = 4
+# Commits made in place (see SQLiteEngine.write_at_once) between two checkpoints of the write-ahead
+# log, which the writer's thread makes (a checkpoint syncs files: never on the event loop).
+CHECKPOINT_EVERY = 500
 
 
 class SQLiteEngine(PiccoloSQLiteEngine):
@@ -66,6 +69,10 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         self._writer: sqlite3.Connection | None = None
         self._writer_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._readers: dict[int, sqlite3.Connection] = {}  # read_in_place's, one per thread
+        # write_at_once's in place: the event loop's thread and its connection; commits since the
+        # last checkpoint
+        self._loop_writer: tuple[int, sqlite3.Connection] | None = None
+        self._commits_in_place = 0
         # write_in_batch's: the works waiting for the next transaction, and the task writing them
         self.batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
         self.batch_writer: asyncio.Task | None = None
@@ -120,16 +127,67 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         readers, self._readers = self._readers, {}
         for reader in readers.values():
             reader.close()
+        loop_writer, self._loop_writer = self._loop_writer, None
+        if loop_writer is not None:
+            loop_writer[1].close()
 
     def _close_writer(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
+    def _write_in_place(self, work: Callable[[sqlite3.Connection], T]) -> tuple[bool, T | None]:
+        """`write_at_once` on the calling thread (the event loop's), when the database takes the
+        write at once: (True, what `work` returned); (False, None) when another process is writing
+        (busy timeout 0: the loop never waits on a lock) or the pool is closed."""
+        if not self._pooling:
+            return False, None
+        thread = threading.get_ident()
+        if self._loop_writer is None:
+            # No checkpoint on this connection's commits: they sync files, so the writer's thread
+            # makes them (every CHECKPOINT_EVERY commits here).
+            pragmas = ("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0")
+            self._loop_writer = (thread, self._plain_connection(*pragmas, timeout=0))
+        owner, connection = self._loop_writer
+        if owner != thread:
+            return False, None
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # "database is locked": another process is writing
+            return False, None
+        try:
+            result = work(connection)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        self._commits_in_place += 1
+        if self._commits_in_place % CHECKPOINT_EVERY == 0:
+            self._writer_thread.submit(self._checkpoint)
+        return True, result
+
+    def _checkpoint(self) -> None:
+        """In the writer's thread: copy the write-ahead log back into the database, without waiting
+        for anyone (PASSIVE: what readers still use stays for the next one)."""
+        if self._writer is None:
+            self._writer = self._plain_connection("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL")
+        self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     async def write_at_once(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` (plain sqlite3 statements, no awaits) as one BEGIN IMMEDIATE … COMMIT on the
-        writer's own connection, in its thread: one thread hop for the whole transaction. Call it
-        holding the writer lock (`write_at_once()` below does)."""
+        """Run `work` (plain sqlite3 statements, no awaits) as one BEGIN IMMEDIATE … COMMIT: on the
+        event loop's own connection when the database takes the write at once, else on the
+        writer's connection in its thread (one thread hop for the whole transaction). Call it
+        holding the writer lock (`write_at_once()` below does).
+
+        In place first, because a thread hop costs the GIL: while the event loop is busy, the
+        writer's thread waits up to a switch interval (0.5 ms) to get it back after every statement
+        (sqlite3 lets it go around each), and a room's line, a few statements taking ~20 µs, took
+        ~1.6 ms — the writer, not the fan-out, was what bounded a busy process (issue 18). A
+        write's statements are short (a few rows by key) and a commit in WAL with
+        synchronous=NORMAL writes the log without syncing it."""
+        done, result = self._write_in_place(work)
+        if done:
+            return result  # type: ignore[return-value]
 
         def run() -> T:
             if self._writer is None:

@@ -52,7 +52,9 @@ async def test_it_takes_turns_with_the_other_writers(sqlite):
     assert await Account.count() == 40
 
 
-async def test_a_cancelled_caller_lets_the_transaction_finish_before_anyone_else_writes(sqlite):
+async def test_a_cancelled_caller_lets_the_transaction_finish_before_anyone_else_writes(sqlite, monkeypatch):
+    # the writer's thread (as when another process holds the database): in place, nothing awaits
+    monkeypatch.setattr(db.engine(), "_write_in_place", lambda work: (False, None))
     started = asyncio.Event()
     release = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -202,3 +204,58 @@ async def test_a_batch_whose_transaction_fails_tells_each_of_its_callers(sqlite,
     assert all(isinstance(result, sqlite3.OperationalError) for result in results)
     monkeypatch.undo()
     assert await db.write_in_batch(lambda c: _add(c, "after@example.jp")) == 1  # and the next one is written
+
+
+# --- writes in place (the event loop's own connection), the writer's thread when they cannot
+
+
+async def test_a_write_is_made_on_the_event_loop_s_own_thread(sqlite):
+    threads = []
+
+    def add(connection):
+        threads.append(threading.get_ident())
+        return _add(connection, "loop@example.jp")
+
+    assert await db.write_at_once(add) == 1
+    assert threads == [threading.get_ident()]  # no hop: the GIL is not handed to a thread and back
+    assert [r["email"] for r in await Account.select(Account.email)] == ["loop@example.jp"]
+
+
+async def test_while_another_process_writes_the_loop_does_not_wait_and_the_write_is_made_after(sqlite, tmp_path):
+    other = sqlite3.connect(tmp_path / "writer.sqlite3", isolation_level=None)  # another process's
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO account (email, display_name) VALUES ('other@example.jp', '他')")
+    threads = []
+
+    def add(connection):
+        threads.append(threading.get_ident())
+        return _add(connection, "mine@example.jp")
+
+    write = asyncio.create_task(db.write_at_once(add))
+    ticks = 0
+    while ticks < 5:  # the loop keeps turning: the write waits for the lock in the writer's thread
+        await asyncio.sleep(0.02)
+        ticks += 1
+    assert not write.done()
+    other.execute("COMMIT")
+    assert await write == 2  # made after the other's, which it sees
+    assert threads and threads[0] != threading.get_ident()
+    other.close()
+
+
+async def test_the_log_is_checkpointed_by_the_writer_s_thread_every_so_many_writes(sqlite, monkeypatch):
+    monkeypatch.setattr(db, "CHECKPOINT_EVERY", 3)
+    engine = db.engine()
+    checkpoints = []
+    checkpoint = engine._checkpoint
+
+    def counted():
+        checkpoints.append(threading.get_ident())
+        checkpoint()
+
+    monkeypatch.setattr(engine, "_checkpoint", counted)
+    for n in range(7):
+        await db.write_at_once(lambda c, n=n: _add(c, f"c{n}@example.jp"))
+    await asyncio.get_running_loop().run_in_executor(engine._writer_thread, lambda: None)  # done by now
+    assert len(checkpoints) == 2
+    assert threading.get_ident() not in checkpoints
