@@ -505,8 +505,8 @@ async def fetch_by_key(sql: str, *args: Any) -> list[dict]:
 
 async def write(sql: str, *args: Any) -> None:
     """One hand-written writing statement (`{}` marks each argument), atomic on its own: in the
-    current transaction if there is one; else on SQLite in one thread hop on the writer's
-    connection (a pooled statement took three: execute, commit, fetch), on PostgreSQL on a pooled
+    current transaction if there is one; else on SQLite at once through `write_at_once` (a pooled
+    statement took three thread hops: execute, commit, fetch), on PostgreSQL on a pooled
     connection with no BEGIN or COMMIT."""
     if writes_at_once():
         text = sqlite_text(sql)
@@ -569,7 +569,8 @@ async def write_at_once(work: Callable[[sqlite3.Connection], T]) -> T:
     """SQLite only: one short write transaction whose statements need nothing from the event loop
     between them (`work` gets a plain sqlite3 connection). A transaction of awaited statements
     holds the process-wide writer lock across a loop turn for each statement, and in a busy
-    process a turn is long: run in one thread hop, the lock is held for the statements only.
+    process a turn is long: run at once (on the loop's own connection, or in one hop to the
+    writer's thread), the lock is held for the statements only.
     On PostgreSQL the same change is one statement (see events/seats.py)."""
     if not writes_at_once():
         raise RuntimeError("write_at_once is for SQLite, outside a transaction (it would wait on its own lock)")
@@ -581,9 +582,9 @@ async def write_in_batch(work: Callable[[sqlite3.Connection], T]) -> T:
     """SQLite only: as `write_at_once`, for small writes that come many at a time (a busy room's
     lines). The works that come while one transaction is being written go together into the next:
     one savepoint each (a work that raises undoes its own statements only, and its caller gets the
-    error) and one commit for them all. At a room's saturation each line cost a thread hop and a
-    commit of its own, and the writer, not the fan-out, bounded how many lines a second a
-    process took (issue 18)."""
+    error) and one commit for them all. At a room's saturation each line cost a transaction of
+    its own, and the writer, not the fan-out, bounded how many lines a second a process took
+    (issue 18)."""
     if not writes_at_once():
         raise RuntimeError("write_in_batch is for SQLite, outside a transaction (it would wait on its own lock)")
     db = engine()

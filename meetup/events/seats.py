@@ -10,8 +10,8 @@ The counters, on the forum's row (`Event`):
 The lock: every change of seats happens with the forum's row locked, either
 - in one conditional UPDATE of the forum that takes the seat (`_CLAIM`; on PostgreSQL a newcomer's
   claim, row and mail are one statement, `_CLAIM_AND_INSERT`, so the lock is held for that
-  statement and its commit only; on SQLite they are one savepoint in a transaction run in one
-  thread hop with the other newcomers' that came meanwhile, `db.write_in_batch`, so the writer
+  statement and its commit only; on SQLite they are one savepoint in a transaction run at once
+  with the other newcomers' that came meanwhile, `db.write_in_batch`, so the writer
   lock is held for the statements only and a burst shares its commits), or
 - inside `write_transaction()` after `lock_event()` (an UPDATE, so PostgreSQL holds it to commit;
   on SQLite the process-wide writer lock serialises every write).
@@ -110,7 +110,7 @@ _CLAIMED = " SELECT reg.*, claim.position AS waitlist_position FROM reg, claim"
 
 def in_one_statement(event: dict) -> bool:
     """A newcomer's place is taken at once (first come, first served): one statement on
-    PostgreSQL, one thread hop on SQLite (outside any transaction: the hop has its own)."""
+    PostgreSQL, one short transaction on SQLite (outside any transaction: it is its own)."""
     return event["registration_mode"] == "first_come" and (engine().engine_type == "postgres" or writes_at_once())
 
 
@@ -129,8 +129,8 @@ async def take_in_one_statement(
     mail_for: Callable[[str], Mail | None],
 ) -> dict:
     """A newcomer's seat or waitlist number, their registration row and its mail (`mail_for`
-    the status taken), in one statement on PostgreSQL and one thread hop on SQLite: the row with
-    its `waitlist_position`. Raises Raced when the forum changed meanwhile."""
+    the status taken), in one statement on PostgreSQL and one short transaction on SQLite: the
+    row with its `waitlist_position`. Raises Raced when the forum changed meanwhile."""
     if engine().engine_type != "postgres":
         row = Registration(
             event=event["id"],

@@ -183,7 +183,7 @@ class _Closed(Exception):
     """The room took no line (closed, or its timer ran out): RoomClosed, in the caller's language."""
 
 
-# post_message on SQLite: the three statements in one hop on the writer's connection, so the writer
+# post_message on SQLite: the three statements at once (db.write_in_batch), so the writer
 # lock is held for the statements only (in a busy process, a loop turn between each of them held it
 # for that turn too). The same rules as the Piccolo path below.
 _NUMBER = sqlite_text(
