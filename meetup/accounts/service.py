@@ -75,8 +75,12 @@ def to_user(row: dict) -> UserOut:
     )
 
 
+_USER_BY_ID = 'SELECT "id", "email", "display_name", "role", "locale" FROM "account" WHERE "id" = {}'
+
+
 async def get_user(user_id: int) -> UserOut | None:
-    rows = await fetch_by_key('SELECT * FROM "account" WHERE "id" = {}', user_id)  # every request asks
+    # every request asks: the five columns UserOut holds (not the password's hash, not the times)
+    rows = await fetch_by_key(_USER_BY_ID, user_id)
     return to_user(rows[0]) if rows else None
 
 
