@@ -40,6 +40,8 @@ RUNNING_AT_ONCE = 4
 # Commits made in place (see SQLiteEngine.write_at_once) between two checkpoints of the write-ahead
 # log, which the writer's thread makes (a checkpoint syncs files: never on the event loop).
 CHECKPOINT_EVERY = 500
+# The writers' own sqlite3 connections (in place and in the writer's thread), as the pool's have.
+_WRITER_PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL")
 
 
 class SQLiteEngine(PiccoloSQLiteEngine):
@@ -82,7 +84,7 @@ class SQLiteEngine(PiccoloSQLiteEngine):
 
     async def close_pool(self) -> None:
         self._pooling = False
-        self._close_readers()
+        self._close_in_place()
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
@@ -91,7 +93,7 @@ class SQLiteEngine(PiccoloSQLiteEngine):
     def abandon_pool(self) -> None:
         """Stop idle connections' threads without a running loop (the engine is being replaced)."""
         self._pooling = False
-        self._close_readers()
+        self._close_in_place()
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.stop()
@@ -123,7 +125,8 @@ class SQLiteEngine(PiccoloSQLiteEngine):
             connection.execute(pragma)
         return connection
 
-    def _close_readers(self) -> None:
+    def _close_in_place(self) -> None:
+        """Close the connections read_in_place and write_at_once use on the loop's thread."""
         readers, self._readers = self._readers, {}
         for reader in readers.values():
             reader.close()
@@ -146,8 +149,8 @@ class SQLiteEngine(PiccoloSQLiteEngine):
         if self._loop_writer is None:
             # No checkpoint on this connection's commits: they sync files, so the writer's thread
             # makes them (every CHECKPOINT_EVERY commits here).
-            pragmas = ("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 0")
-            self._loop_writer = (thread, self._plain_connection(*pragmas, timeout=0))
+            connection = self._plain_connection(*_WRITER_PRAGMAS, "PRAGMA wal_autocheckpoint = 0", timeout=0)
+            self._loop_writer = (thread, connection)
         owner, connection = self._loop_writer
         if owner != thread:
             return False, None
@@ -169,9 +172,13 @@ class SQLiteEngine(PiccoloSQLiteEngine):
     def _checkpoint(self) -> None:
         """In the writer's thread: copy the write-ahead log back into the database, without waiting
         for anyone (PASSIVE: what readers still use stays for the next one)."""
+        self._writer_connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _writer_connection(self) -> sqlite3.Connection:
+        """The writer's thread's own connection, made on first use."""
         if self._writer is None:
-            self._writer = self._plain_connection("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL")
-        self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self._writer = self._plain_connection(*_WRITER_PRAGMAS)
+        return self._writer
 
     async def write_at_once(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` (plain sqlite3 statements, no awaits) as one BEGIN IMMEDIATE … COMMIT: on the
@@ -190,9 +197,7 @@ class SQLiteEngine(PiccoloSQLiteEngine):
             return result  # type: ignore[return-value]
 
         def run() -> T:
-            if self._writer is None:
-                self._writer = self._plain_connection("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL")
-            connection = self._writer
+            connection = self._writer_connection()
             connection.execute("BEGIN IMMEDIATE")
             try:
                 result = work(connection)

@@ -127,18 +127,18 @@ class LinesHad:
         return max(self.upto, self._newest)
 
 
-_last_read: tuple[bytes, Routing, str] | None = None
+_last_read: tuple[bytes, Routing] | None = None
 
 
-def _read(raw: bytes) -> tuple[Routing, str]:
-    """A frame from the channel: its routing (the type, and a line's id or a timer) and its text.
-    The hub hands the same frame to every member of a room one after another: it is read once,
-    not once per member."""
+def _read(raw: bytes) -> Routing:
+    """A frame from the channel: its routing (the type, and a line's id or a timer). The hub hands
+    the same frame to every member of a room one after another: it is read once, not once per
+    member."""
     global _last_read
     last = _last_read  # one tuple, read and written whole: safe whatever thread runs a loop
     if last is None or last[0] is not raw:
-        last = _last_read = (raw, route_of(raw), raw.decode())
-    return last[1], last[2]
+        last = _last_read = (raw, route_of(raw))
+    return last[1]
 
 
 class RoomConnection:
@@ -244,7 +244,7 @@ class RoomConnection:
         the client has it already (a line sent before) or the connection is over."""
         if self.over.done():
             return None
-        frame, _ = _read(raw)
+        frame = _read(raw)
         kind = frame.type
         if kind == "message":
             if not self.lines.take(frame.id):
@@ -292,7 +292,7 @@ class RoomConnection:
         # A send stuck for SEND_TIMEOUT is seen by `watch` (a timer per frame and member cost more)
         self.sending_since = self._clock()
         try:
-            await self._send_frame({"type": "websocket.send", "text": _read(raw)[1]})
+            await self._send_frame({"type": "websocket.send", "text": raw.decode()})
         except (OSError, WebSocketDisconnect):  # dropped without a goodbye: nobody to send to
             self.end()
             return

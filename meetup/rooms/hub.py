@@ -96,8 +96,8 @@ class Subscription:
                 log.exception("a room listener failed on a frame")
                 return
         self._frames.append(data)
-        if self._waiting is not None and not self._waiting.done():
-            self._waiting.set_result(None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
     async def _drain(self, callback: Callable[[bytes], Awaitable[object]]) -> None:
         loop = asyncio.get_running_loop()
